@@ -1,0 +1,35 @@
+using System.Text.Json;
+
+namespace Fulfillment.Data.Entities;
+
+public sealed class Order
+{
+    // Written by the panel (through place_order).
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public long ServiceId { get; set; }
+    public string Link { get; set; } = "";
+    public int Quantity { get; set; }
+    public decimal Charge { get; set; }
+    public JsonDocument? Params { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+
+    // Written by the engine.
+    public string Status { get; set; } = OrderStatus.Pending;
+    public long? ProviderId { get; set; }
+    public string? ProviderOrderId { get; set; }
+    public string? ProviderStatus { get; set; }
+    public long? StartCount { get; set; }
+    public long? Remains { get; set; }
+    public decimal Refunded { get; set; }
+    public string? Error { get; set; }
+    public long? HeldBy { get; set; }
+    public JsonDocument? Result { get; set; }
+    public DateTimeOffset? DispatchedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    // Engine-internal scheduling columns.
+    public DateTimeOffset? NextAttemptAt { get; set; }
+    public int Attempts { get; set; }
+}

@@ -1,0 +1,13 @@
+namespace Fulfillment.Data.Entities;
+
+public sealed class OrderRequest
+{
+    public long Id { get; set; }
+    public long OrderId { get; set; }
+    public required string Kind { get; set; }
+    public string Status { get; set; } = OrderRequestStatus.Pending;
+    public string? ProviderRef { get; set; }
+    public string? Message { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

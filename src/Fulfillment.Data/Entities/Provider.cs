@@ -1,0 +1,15 @@
+namespace Fulfillment.Data.Entities;
+
+public sealed class Provider
+{
+    public long Id { get; set; }
+    public required string Name { get; set; }
+    public string Kind { get; set; } = ProviderKind.SmmV2;
+    public required string ApiUrl { get; set; }
+    public required string ApiKey { get; set; }
+    public bool Enabled { get; set; } = true;
+    public decimal? Balance { get; set; }
+    public string? Currency { get; set; }
+    public DateTimeOffset? BalanceCheckedAt { get; set; }
+    public decimal MinBalance { get; set; }
+}

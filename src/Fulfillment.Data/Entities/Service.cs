@@ -1,0 +1,23 @@
+namespace Fulfillment.Data.Entities;
+
+public sealed class Service
+{
+    public long Id { get; set; }
+    public required string Name { get; set; }
+    public string Type { get; set; } = ServiceType.Default;
+    public long? ProviderId { get; set; }
+    public string? ProviderServiceId { get; set; }
+
+    /// <summary>Sale price per 1000; for Package and Activation the price of one order.</summary>
+    public decimal? Rate { get; set; }
+    public int Min { get; set; } = 1;
+    public int Max { get; set; } = 1_000_000;
+    public bool Dripfeed { get; set; }
+    public bool Refill { get; set; }
+    public bool Cancel { get; set; }
+    public bool Enabled { get; set; } = true;
+
+    // Engine-owned: why the engine disabled or flagged this service.
+    public string? DisabledReason { get; set; }
+    public string? Flag { get; set; }
+}

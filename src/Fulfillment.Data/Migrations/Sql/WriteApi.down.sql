@@ -1,0 +1,17 @@
+DROP FUNCTION IF EXISTS release_order(bigint, text);
+DROP FUNCTION IF EXISTS request_erasure(bigint);
+DROP FUNCTION IF EXISTS block_user(bigint, text);
+DROP FUNCTION IF EXISTS request_refill(bigint);
+DROP FUNCTION IF EXISTS request_cancel(bigint);
+DROP FUNCTION IF EXISTS deposit(bigint, numeric, text);
+DROP FUNCTION IF EXISTS place_order(bigint, bigint, text, integer, jsonb);
+DROP FUNCTION IF EXISTS fulfillment_finish_order(bigint, text, bigint, text, timestamptz, jsonb);
+DROP TRIGGER IF EXISTS users_balance_matches_ledger ON users;
+DROP FUNCTION IF EXISTS fulfillment_check_balance();
+DROP TRIGGER IF EXISTS ledger_immutable ON ledger;
+DROP FUNCTION IF EXISTS fulfillment_ledger_immutable();
+DROP TRIGGER IF EXISTS ledger_chain ON ledger;
+DROP FUNCTION IF EXISTS fulfillment_ledger_chain();
+DROP FUNCTION IF EXISTS fulfillment_post_ledger(bigint, bigint, text, numeric, text);
+DROP FUNCTION IF EXISTS fulfillment_partial_refund(numeric, bigint, integer);
+DROP FUNCTION IF EXISTS fulfillment_charge(text, numeric, integer);

@@ -1,0 +1,271 @@
+using System.Text;
+using Fulfillment.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Fulfillment.Data;
+
+/// <summary>
+/// The panel database as the engine sees it. The schema is the public contract of
+/// PANEL-CONTRACT.md: tables and columns are snake_case, money is numeric(20,6).
+/// </summary>
+public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : DbContext(options)
+{
+    public const string MoneyType = "numeric(20,6)";
+
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Provider> Providers => Set<Provider>();
+    public DbSet<Service> Services => Set<Service>();
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<LedgerEntry> Ledger => Set<LedgerEntry>();
+    public DbSet<OrderRequest> OrderRequests => Set<OrderRequest>();
+    public DbSet<OrderEvent> OrderEvents => Set<OrderEvent>();
+    public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<ActivityLogEntry> ActivityLog => Set<ActivityLogEntry>();
+    public DbSet<SupportTicket> SupportTickets => Set<SupportTicket>();
+    public DbSet<SupportMessage> SupportMessages => Set<SupportMessage>();
+    public DbSet<ErasureRequest> ErasureRequests => Set<ErasureRequest>();
+    public DbSet<EngineInstance> EngineInstances => Set<EngineInstance>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<User>(ConfigureUsers);
+        modelBuilder.Entity<Provider>(ConfigureProviders);
+        modelBuilder.Entity<Service>(ConfigureServices);
+        modelBuilder.Entity<Order>(ConfigureOrders);
+        modelBuilder.Entity<LedgerEntry>(ConfigureLedger);
+        modelBuilder.Entity<OrderRequest>(ConfigureOrderRequests);
+        modelBuilder.Entity<OrderEvent>(e =>
+        {
+            e.ToTable("order_events");
+            e.Property(x => x.At).HasDefaultValueSql("now()");
+            e.Property(x => x.Detail).HasDefaultValueSql("'{}'::jsonb");
+            e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.OrderId, x.Id });
+        });
+        modelBuilder.Entity<Notification>(e =>
+        {
+            e.ToTable("notifications");
+            e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+            e.Property(x => x.Payload).HasDefaultValueSql("'{}'::jsonb");
+            e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(x => x.UserId);
+            e.HasIndex(x => x.OrderId);
+            e.HasIndex(x => x.CreatedAt);
+        });
+        modelBuilder.Entity<ActivityLogEntry>(e =>
+        {
+            e.ToTable("activity_log");
+            e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+            e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(x => x.CreatedAt);
+            e.HasIndex(x => x.UserId);
+        });
+        modelBuilder.Entity<SupportTicket>(e =>
+        {
+            e.ToTable("support_tickets");
+            e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+            e.Property(x => x.Subject).HasDefaultValue("");
+            e.Property(x => x.Status).HasDefaultValue("open");
+            e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => x.UserId);
+        });
+        modelBuilder.Entity<SupportMessage>(e =>
+        {
+            e.ToTable("support_messages");
+            e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+            e.Property(x => x.Body).HasDefaultValue("");
+            e.HasOne<SupportTicket>().WithMany().HasForeignKey(x => x.TicketId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => x.TicketId);
+        });
+        modelBuilder.Entity<ErasureRequest>(e =>
+        {
+            e.ToTable("erasure_requests");
+            e.Property(x => x.RequestedAt).HasDefaultValueSql("now()");
+            e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => x.UserId);
+        });
+        modelBuilder.Entity<EngineInstance>(e =>
+        {
+            e.ToTable("engine_instances");
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.StartedAt).HasDefaultValueSql("now()");
+            e.Property(x => x.HeartbeatAt).HasDefaultValueSql("now()");
+            e.Property(x => x.Info).HasDefaultValueSql("'{}'::jsonb");
+        });
+
+        ApplySnakeCaseNames(modelBuilder);
+    }
+
+    private static void ConfigureUsers(EntityTypeBuilder<User> e)
+    {
+        e.ToTable("users", t =>
+        {
+            t.HasCheckConstraint("ck_users_balance_not_negative", "balance >= 0");
+            t.HasCheckConstraint("ck_users_status", InList("status", UserStatus.All));
+        });
+        e.Property(x => x.Id).UseIdentityByDefaultColumn();
+        e.Property(x => x.Balance).HasColumnType(MoneyType).HasDefaultValue(0m);
+        e.Property(x => x.Status).HasDefaultValue(UserStatus.Active);
+        e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+        e.HasIndex(x => x.Username).IsUnique();
+    }
+
+    private static void ConfigureProviders(EntityTypeBuilder<Provider> e)
+    {
+        e.ToTable("providers", t => t.HasCheckConstraint("ck_providers_kind", InList("kind", ProviderKind.All)));
+        e.Property(x => x.Id).UseIdentityByDefaultColumn();
+        e.Property(x => x.Kind).HasDefaultValue(ProviderKind.SmmV2);
+        e.Property(x => x.ApiUrl).HasDefaultValue("");
+        e.Property(x => x.ApiKey).HasDefaultValue("");
+        e.Property(x => x.Enabled).HasDefaultValue(true);
+        e.Property(x => x.Balance).HasColumnType(MoneyType);
+        e.Property(x => x.MinBalance).HasColumnType(MoneyType).HasDefaultValue(0m);
+        e.HasIndex(x => x.Name).IsUnique();
+    }
+
+    private static void ConfigureServices(EntityTypeBuilder<Service> e)
+    {
+        e.ToTable("services", t =>
+        {
+            t.HasCheckConstraint("ck_services_rate_not_negative", "rate IS NULL OR rate >= 0");
+            t.HasCheckConstraint("ck_services_min_max", "min >= 0 AND max >= min");
+        });
+        e.Property(x => x.Id).UseIdentityByDefaultColumn();
+        e.Property(x => x.Type).HasDefaultValue(ServiceType.Default);
+        e.Property(x => x.Rate).HasColumnType(MoneyType);
+        e.Property(x => x.Min).HasDefaultValue(1);
+        e.Property(x => x.Max).HasDefaultValue(1_000_000);
+        e.Property(x => x.Dripfeed).HasDefaultValue(false);
+        e.Property(x => x.Refill).HasDefaultValue(false);
+        e.Property(x => x.Cancel).HasDefaultValue(false);
+        e.Property(x => x.Enabled).HasDefaultValue(true);
+        e.HasOne<Provider>().WithMany().HasForeignKey(x => x.ProviderId).OnDelete(DeleteBehavior.SetNull);
+    }
+
+    private static void ConfigureOrders(EntityTypeBuilder<Order> e)
+    {
+        e.ToTable("orders", t =>
+        {
+            t.HasCheckConstraint("ck_orders_status", InList("status", OrderStatus.All));
+            t.HasCheckConstraint("ck_orders_quantity_positive", "quantity > 0");
+            t.HasCheckConstraint("ck_orders_charge_not_negative", "charge >= 0");
+            t.HasCheckConstraint("ck_orders_refunded_within_charge", "refunded >= 0 AND refunded <= charge");
+        });
+        e.Property(x => x.Id).UseIdentityByDefaultColumn();
+        e.Property(x => x.Link).HasDefaultValue("");
+        e.Property(x => x.Charge).HasColumnType(MoneyType).HasDefaultValue(0m);
+        e.Property(x => x.Params).HasDefaultValueSql("'{}'::jsonb");
+        e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+        e.Property(x => x.Status).HasDefaultValue(OrderStatus.Pending);
+        e.Property(x => x.Refunded).HasColumnType(MoneyType).HasDefaultValue(0m);
+        e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
+        e.Property(x => x.Attempts).HasDefaultValue(0);
+        e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Restrict);
+        e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
+        e.HasOne<Provider>().WithMany().HasForeignKey(x => x.ProviderId).OnDelete(DeleteBehavior.SetNull);
+        e.HasOne<Order>().WithMany().HasForeignKey(x => x.HeldBy).OnDelete(DeleteBehavior.SetNull);
+        e.HasIndex(x => x.UserId);
+        e.HasIndex(x => x.ServiceId);
+        e.HasIndex(x => x.HeldBy);
+        e.HasIndex(x => x.ProviderId);
+        // The engine's queues: small partial indexes over the non-terminal states only.
+        e.HasIndex(x => x.Id).HasDatabaseName("ix_orders_pending").HasFilter("status = 'pending'");
+        e.HasIndex(x => x.Id).HasDatabaseName("ix_orders_active")
+            .HasFilter("status IN ('held', 'dispatching', 'in_progress', 'review')");
+    }
+
+    private static void ConfigureLedger(EntityTypeBuilder<LedgerEntry> e)
+    {
+        e.ToTable("ledger", t =>
+        {
+            t.HasCheckConstraint("ck_ledger_kind", InList("kind", LedgerKind.All));
+            t.HasCheckConstraint("ck_ledger_balance_after_not_negative", "balance_after >= 0");
+            t.HasCheckConstraint("ck_ledger_sign",
+                "(kind IN ('deposit', 'refund') AND amount > 0) OR (kind IN ('charge', 'forfeit') AND amount <= 0) OR kind = 'adjustment'");
+        });
+        e.Property(x => x.Id).UseIdentityByDefaultColumn();
+        e.Property(x => x.Amount).HasColumnType(MoneyType);
+        e.Property(x => x.BalanceAfter).HasColumnType(MoneyType);
+        e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+        e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Restrict);
+        e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Restrict);
+        e.HasIndex(x => new { x.UserId, x.Id });
+        e.HasIndex(x => x.OrderId).HasDatabaseName("ux_ledger_one_charge_per_order").IsUnique().HasFilter("kind = 'charge'");
+        e.HasIndex(x => x.OrderId).HasDatabaseName("ux_ledger_one_refund_per_order").IsUnique().HasFilter("kind = 'refund'");
+        e.HasIndex(x => x.Reference).HasDatabaseName("ux_ledger_one_deposit_per_reference").IsUnique().HasFilter("kind = 'deposit'");
+    }
+
+    private static void ConfigureOrderRequests(EntityTypeBuilder<OrderRequest> e)
+    {
+        e.ToTable("order_requests", t =>
+        {
+            t.HasCheckConstraint("ck_order_requests_kind", InList("kind", OrderRequestKind.All));
+            t.HasCheckConstraint("ck_order_requests_status", InList("status", OrderRequestStatus.All));
+        });
+        e.Property(x => x.Id).UseIdentityByDefaultColumn();
+        e.Property(x => x.Status).HasDefaultValue(OrderRequestStatus.Pending);
+        e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
+        e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
+        e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Cascade);
+        e.HasIndex(x => x.OrderId);
+        e.HasIndex(x => x.Id).HasDatabaseName("ix_order_requests_open").HasFilter("status IN ('pending', 'sent')");
+    }
+
+    private static string InList(string column, IEnumerable<string> values) =>
+        $"{column} IN ({string.Join(", ", values.Select(v => $"'{v}'"))})";
+
+    /// <summary>Tables, columns, keys and indexes in snake_case, as the contract names them.</summary>
+    private static void ApplySnakeCaseNames(ModelBuilder modelBuilder)
+    {
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(ToSnakeCase(property.Name));
+            }
+
+            foreach (var key in entity.GetKeys())
+            {
+                key.SetName($"pk_{entity.GetTableName()}");
+            }
+
+            foreach (var fk in entity.GetForeignKeys())
+            {
+                var columns = string.Join("_", fk.Properties.Select(p => ToSnakeCase(p.Name)));
+                fk.SetConstraintName($"fk_{entity.GetTableName()}_{columns}");
+            }
+
+            foreach (var index in entity.GetIndexes().Where(i => i.GetDatabaseName() is { } n && n.StartsWith("IX_", StringComparison.Ordinal)))
+            {
+                var columns = string.Join("_", index.Properties.Select(p => ToSnakeCase(p.Name)));
+                index.SetDatabaseName($"{(index.IsUnique ? "ux" : "ix")}_{entity.GetTableName()}_{columns}");
+            }
+        }
+    }
+
+    public static string ToSnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0)
+                {
+                    sb.Append('_');
+                }
+
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,19 @@
+namespace Fulfillment.Engine.Configuration;
+
+/// <summary><c>Fulfillment:Engine</c>: this instance and its lifetime.</summary>
+public sealed class EngineOptions
+{
+    public const string Section = "Fulfillment:Engine";
+
+    /// <summary>Shown in <c>engine_instances.host</c>; the machine name when empty.</summary>
+    public string? InstanceName { get; set; }
+
+    /// <summary>How often this instance refreshes its <c>engine_instances</c> row.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An instance whose heartbeat is older than this is presumed dead and its row removed.</summary>
+    public TimeSpan StaleInstanceAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a stop waits for running jobs. The systemd unit's TimeoutStopSec must be longer.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+}

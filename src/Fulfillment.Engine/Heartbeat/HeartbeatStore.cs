@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Fulfillment.Engine.Heartbeat;
+
+/// <summary>The <c>engine_instances</c> rows: one per running engine, kept fresh, removed on a clean stop.</summary>
+public sealed class HeartbeatStore(NpgsqlDataSource db)
+{
+    public async Task UpsertAsync(InstanceIdentity identity, DateTimeOffset now, object info, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            INSERT INTO engine_instances (id, host, version, started_at, heartbeat_at, info)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, info = excluded.info
+            """);
+        command.Parameters.Add(new() { Value = identity.Id });
+        command.Parameters.Add(new() { Value = identity.Host });
+        command.Parameters.Add(new() { Value = identity.Version });
+        command.Parameters.Add(new() { Value = identity.StartedAt });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = JsonSerializer.Serialize(info), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task RemoveAsync(Guid id, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("DELETE FROM engine_instances WHERE id = $1");
+        command.Parameters.Add(new() { Value = id });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Deletes rows of instances that stopped heartbeating (crashed, killed, lost their network).</summary>
+    public async Task<IReadOnlyList<(Guid Id, string Host)>> RemoveStaleAsync(DateTimeOffset heartbeatBefore, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("DELETE FROM engine_instances WHERE heartbeat_at < $1 RETURNING id, host");
+        command.Parameters.Add(new() { Value = heartbeatBefore });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var removed = new List<(Guid, string)>();
+        while (await reader.ReadAsync(ct))
+        {
+            removed.Add((reader.GetGuid(0), reader.GetString(1)));
+        }
+
+        return removed;
+    }
+}

@@ -1,0 +1,77 @@
+using Fulfillment.Engine.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fulfillment.Engine.Heartbeat;
+
+/// <summary>
+/// Keeps this instance's <c>engine_instances</c> row fresh and deletes it on a clean stop.
+/// It runs in every instance, not through the clustered scheduler, which would fire it on one.
+/// </summary>
+public sealed class InstanceHeartbeat(
+    HeartbeatStore store,
+    InstanceIdentity identity,
+    EngineActivity activity,
+    IOptions<EngineOptions> options,
+    TimeProvider clock,
+    ILogger<InstanceHeartbeat> logger) : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.UpsertAsync(identity, clock.GetUtcNow(), Info(), cancellationToken);
+        logger.LogInformation("Engine instance {InstanceId} ({Host}, version {Version}) registered", identity.Id, identity.Host, identity.Version);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await store.UpsertAsync(identity, clock.GetUtcNow(), Info(), stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The database may be briefly away; the next tick tries again.
+                    logger.LogWarning(ex, "Heartbeat of engine instance {InstanceId} failed", identity.Id);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await store.RemoveAsync(identity.Id, cancellationToken);
+            logger.LogInformation("Engine instance {InstanceId} unregistered", identity.Id);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not remove engine instance {InstanceId}; the Heartbeat job will prune it", identity.Id);
+        }
+    }
+
+    private object Info() => new
+    {
+        pid = Environment.ProcessId,
+        jobs = activity.Snapshot().ToDictionary(kv => kv.Key, kv => new
+        {
+            runs = kv.Value.Runs,
+            failures = kv.Value.Failures,
+            last_started_at = kv.Value.LastStartedAt,
+            last_elapsed_ms = kv.Value.LastElapsedMs,
+            last_succeeded = kv.Value.LastSucceeded,
+        }),
+    };
+}

@@ -1,0 +1,20 @@
+namespace Fulfillment.Engine.Jobs;
+
+/// <summary>The job names of PANEL-CONTRACT.md; each is a key under <c>Fulfillment:Jobs</c>.</summary>
+public static class JobNames
+{
+    public const string DispatchOrders = "DispatchOrders";
+    public const string SyncOrderStatus = "SyncOrderStatus";
+    public const string ProcessOrderRequests = "ProcessOrderRequests";
+    public const string ResolveConflicts = "ResolveConflicts";
+    public const string CheckProviderBalances = "CheckProviderBalances";
+    public const string SyncProviderServices = "SyncProviderServices";
+    public const string PurgeExpiredData = "PurgeExpiredData";
+    public const string Heartbeat = "Heartbeat";
+
+    public static readonly IReadOnlyList<string> Contract =
+    [
+        DispatchOrders, SyncOrderStatus, ProcessOrderRequests, ResolveConflicts,
+        CheckProviderBalances, SyncProviderServices, PurgeExpiredData, Heartbeat,
+    ];
+}

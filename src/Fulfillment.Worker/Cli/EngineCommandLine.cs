@@ -1,0 +1,99 @@
+using Fulfillment.Engine.Jobs;
+using Fulfillment.Worker.Configuration;
+using Fulfillment.Worker.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace Fulfillment.Worker.Cli;
+
+/// <summary>
+/// <c>fulfillment [run|migrate|run-once JOB|check-config] [--Key=Value ...]</c>. Anything after
+/// the verb is configuration, e.g. <c>--ConnectionStrings:Panel="Host=..."</c>.
+/// </summary>
+public static class EngineCommandLine
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+
+    public const string UsageText = """
+        usage: fulfillment [verb] [--Section:Key=value ...]
+
+        verbs:
+          run                 the long-running engine (default)
+          migrate             apply the database schema to ConnectionStrings:Panel and exit
+          migrate --script F  write the idempotent SQL script of the schema to file F and exit
+          run-once JOB        run one scheduled job once, now, and exit
+          check-config        validate the configuration, print every problem with its key
+        """;
+
+    public static async Task<int> RunAsync(string[] args, JobCatalog? catalog = null)
+    {
+        catalog ??= JobCatalog.Default;
+        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
+        var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
+        try
+        {
+            switch (verb)
+            {
+                case "run":
+                    return await RunServiceAsync(rest, catalog);
+                case "migrate":
+                    return await MigrateCommand.RunAsync(rest, catalog);
+                case "run-once":
+                    if (rest.Length == 0 || rest[0].StartsWith('-'))
+                    {
+                        await Console.Error.WriteLineAsync($"run-once needs a job name: one of {string.Join(", ", catalog.Jobs.Keys)}");
+                        return Usage;
+                    }
+
+                    return await RunOnceCommand.RunAsync(rest[0], rest[1..], catalog);
+                case "check-config":
+                    return CheckConfig(rest, catalog);
+                case "help" or "--help" or "-h":
+                    await Console.Out.WriteLineAsync(UsageText);
+                    return Ok;
+                default:
+                    await Console.Error.WriteLineAsync($"unknown verb '{verb}'\n\n{UsageText}");
+                    return Usage;
+            }
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"fulfillment {verb} failed: {ex.GetBaseException().Message}");
+            return Failed;
+        }
+    }
+
+    /// <summary>Prints every configuration problem; false when any is an error.</summary>
+    public static bool ReportConfiguration(IConfiguration configuration, JobCatalog catalog, TextWriter output)
+    {
+        var problems = ConfigurationCheck.Run(configuration, catalog);
+        foreach (var problem in problems)
+        {
+            output.WriteLine(problem);
+        }
+
+        return !problems.Any(p => !p.IsWarning);
+    }
+
+    private static int CheckConfig(string[] args, JobCatalog catalog)
+    {
+        var builder = EngineHost.CreateBuilder(EngineMode.Tool, args, catalog);
+        var ok = ReportConfiguration(builder.Configuration, catalog, Console.Out);
+        Console.Out.WriteLine(ok ? "configuration OK" : "configuration has errors");
+        return ok ? Ok : Failed;
+    }
+
+    private static async Task<int> RunServiceAsync(string[] args, JobCatalog catalog)
+    {
+        var builder = EngineHost.CreateBuilder(EngineMode.Service, args, catalog);
+        if (!ReportConfiguration(builder.Configuration, catalog, Console.Error))
+        {
+            return Usage;
+        }
+
+        using var host = builder.Build();
+        await host.RunAsync();
+        return Ok;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Jobs;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Quartz;
+
+namespace Fulfillment.Worker.Configuration;
+
+/// <summary>
+/// Validates the whole configuration and reports every problem with its key, so an operator
+/// fixes a file in one pass. <c>check-config</c> prints this list; every other verb refuses to
+/// start (before touching the database) while it holds an error.
+/// </summary>
+public static partial class ConfigurationCheck
+{
+    public const string ConnectionStringKey = "ConnectionStrings:Panel";
+
+    private static readonly string[] KnownFulfillmentSections =
+        ["Engine", "Scheduler", "Jobs", "Logging", "Providers", "Dispatch", "Tracking", "Conflicts", "Retention", "Metrics", "Demo"];
+
+    public static IReadOnlyList<ConfigProblem> Run(IConfiguration configuration, JobCatalog catalog)
+    {
+        var problems = new List<ConfigProblem>();
+        CheckConnectionString(configuration, problems);
+        CheckUnknownSections(configuration, problems);
+
+        var engine = Bind<EngineOptions>(configuration, EngineOptions.Section, problems);
+        if (engine is not null)
+        {
+            Require(problems, EngineOptions.Section, nameof(EngineOptions.HeartbeatInterval),
+                engine.HeartbeatInterval >= TimeSpan.FromMilliseconds(100) && engine.HeartbeatInterval <= TimeSpan.FromMinutes(10),
+                $"must be between 00:00:00.1 and 00:10:00, not {engine.HeartbeatInterval}");
+            Require(problems, EngineOptions.Section, nameof(EngineOptions.StaleInstanceAfter),
+                engine.StaleInstanceAfter >= engine.HeartbeatInterval * 2,
+                $"must be at least twice HeartbeatInterval ({engine.HeartbeatInterval * 2}), not {engine.StaleInstanceAfter}");
+            Require(problems, EngineOptions.Section, nameof(EngineOptions.ShutdownTimeout),
+                engine.ShutdownTimeout >= TimeSpan.FromSeconds(1) && engine.ShutdownTimeout <= TimeSpan.FromMinutes(10),
+                $"must be between 00:00:01 and 00:10:00, not {engine.ShutdownTimeout}");
+        }
+
+        var scheduler = Bind<SchedulerOptions>(configuration, SchedulerOptions.Section, problems);
+        if (scheduler is not null)
+        {
+            Require(problems, SchedulerOptions.Section, nameof(SchedulerOptions.CheckinInterval),
+                scheduler.CheckinInterval >= TimeSpan.FromMilliseconds(500), $"must be at least 00:00:00.5, not {scheduler.CheckinInterval}");
+            Require(problems, SchedulerOptions.Section, nameof(SchedulerOptions.MaxConcurrency),
+                scheduler.MaxConcurrency is >= 1 and <= 64, $"must be between 1 and 64, not {scheduler.MaxConcurrency}");
+            Require(problems, SchedulerOptions.Section, nameof(SchedulerOptions.TablePrefix),
+                TablePrefixPattern().IsMatch(scheduler.TablePrefix), $"must be lower-case letters, digits and underscores, not '{scheduler.TablePrefix}'");
+        }
+
+        var logging = Bind<LoggingOptions>(configuration, LoggingOptions.Section, problems);
+        if (logging is not null)
+        {
+            Require(problems, LoggingOptions.Section, nameof(LoggingOptions.Format),
+                logging.Format is "text" or "json", $"must be 'text' or 'json', not '{logging.Format}'");
+        }
+
+        CheckJobs(configuration, catalog, problems);
+        return problems;
+    }
+
+    private static void CheckConnectionString(IConfiguration configuration, List<ConfigProblem> problems)
+    {
+        var value = configuration[ConnectionStringKey];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            problems.Add(new(ConnectionStringKey, "is not set; give the panel database, e.g. Host=db;Database=panel;Username=fulfillment;Password=..."));
+            return;
+        }
+
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(value);
+            if (string.IsNullOrEmpty(builder.Host))
+            {
+                problems.Add(new(ConnectionStringKey, "has no Host"));
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            // The message names the offending keyword; the value itself may hold a password and is not echoed.
+            problems.Add(new(ConnectionStringKey, "is not a valid PostgreSQL connection string: " + ex.Message));
+        }
+    }
+
+    private static void CheckUnknownSections(IConfiguration configuration, List<ConfigProblem> problems)
+    {
+        foreach (var child in configuration.GetSection("Fulfillment").GetChildren())
+        {
+            if (!KnownFulfillmentSections.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add(new(child.Path, $"unknown section; known sections are {string.Join(", ", KnownFulfillmentSections)}"));
+            }
+        }
+    }
+
+    private static void CheckJobs(IConfiguration configuration, JobCatalog catalog, List<ConfigProblem> problems)
+    {
+        var jobs = configuration.GetSection(JobOptions.Section);
+        foreach (var job in jobs.GetChildren())
+        {
+            if (!JobNames.Contract.Contains(job.Key, StringComparer.Ordinal))
+            {
+                problems.Add(new(job.Path, $"unknown job; jobs are {string.Join(", ", JobNames.Contract)}"));
+                continue;
+            }
+
+            if (!catalog.Jobs.ContainsKey(job.Key))
+            {
+                problems.Add(new(job.Path, "this version of the engine has no such job yet; the setting is ignored", IsWarning: true));
+                continue;
+            }
+
+            var options = Bind<JobOptions>(configuration, job.Path, problems);
+            if (options is null || !options.Enabled)
+            {
+                continue;
+            }
+
+            var hasCron = !string.IsNullOrWhiteSpace(options.Cron);
+            if (hasCron == options.Interval.HasValue)
+            {
+                problems.Add(new(job.Path, "set exactly one of Cron or Interval"));
+            }
+            else if (hasCron && CronError(options.Cron!) is { } cronError)
+            {
+                problems.Add(new(job.Path + ":Cron", $"'{options.Cron}' is not a valid Quartz cron expression ({cronError}); the fields are seconds minutes hours day-of-month month day-of-week, e.g. '0 0 3 * * ?'"));
+            }
+            else if (options.Interval is { } interval && (interval < TimeSpan.FromMilliseconds(100) || interval > TimeSpan.FromDays(1)))
+            {
+                problems.Add(new(job.Path + ":Interval", $"must be between 00:00:00.1 and 1.00:00:00, not {interval}"));
+            }
+        }
+
+        foreach (var name in catalog.Jobs.Keys)
+        {
+            if (!jobs.GetSection(name).Exists())
+            {
+                problems.Add(new($"{JobOptions.Section}:{name}", "has no schedule; set Cron or Interval, or Enabled: false"));
+            }
+        }
+    }
+
+    /// <summary>Binds a section, reporting unknown keys and values that do not convert, each by key.</summary>
+    public static T? Bind<T>(IConfiguration configuration, string sectionPath, List<ConfigProblem> problems)
+        where T : class, new()
+    {
+        var section = configuration.GetSection(sectionPath);
+        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToArray();
+        var ok = true;
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                var suggestion = properties.OrderBy(p => Distance(p.ToUpperInvariant(), child.Key.ToUpperInvariant())).First();
+                problems.Add(new(child.Path, $"unknown setting; did you mean {suggestion}? Settings here: {string.Join(", ", properties)}"));
+                ok = false;
+            }
+        }
+
+        foreach (var name in properties)
+        {
+            var child = section.GetSection(name);
+            if (!child.Exists())
+            {
+                continue;
+            }
+
+            // Bind each setting alone so that every bad value is reported, not only the first.
+            var alone = new ConfigurationBuilder().AddInMemoryCollection(
+                child.AsEnumerable().Select(kv => new KeyValuePair<string, string?>(kv.Key[(sectionPath.Length + 1)..], kv.Value))).Build();
+            try
+            {
+                alone.Bind(new T());
+            }
+            catch (InvalidOperationException)
+            {
+                problems.Add(new(child.Path, $"'{child.Value}' is not a valid {Describe(typeof(T).GetProperty(name)!.PropertyType)}"));
+                ok = false;
+            }
+        }
+
+        if (!ok)
+        {
+            return null;
+        }
+
+        var result = new T();
+        section.Bind(result);
+        return result;
+    }
+
+    private static string? CronError(string expression)
+    {
+        try
+        {
+            _ = new CronExpression(expression);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static string Describe(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t == typeof(TimeSpan) ? "duration (hh:mm:ss)"
+            : t == typeof(bool) ? "boolean (true or false)"
+            : t == typeof(int) ? "whole number"
+            : t.Name;
+    }
+
+    private static void Require(List<ConfigProblem> problems, string section, string key, bool condition, string message)
+    {
+        if (!condition)
+        {
+            problems.Add(new($"{section}:{key}", message));
+        }
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]*$")]
+    private static partial Regex TablePrefixPattern();
+}

@@ -1,0 +1,100 @@
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Heartbeat;
+using Fulfillment.Engine.Jobs;
+using Fulfillment.Worker.Configuration;
+using Fulfillment.Worker.Jobs;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Fulfillment.Worker.Hosting;
+
+public static class EngineServiceExtensions
+{
+    /// <summary>Options, clock, database and the job logic: what every verb needs.</summary>
+    public static HostApplicationBuilder AddEngineCore(this HostApplicationBuilder builder, JobCatalog catalog)
+    {
+        var services = builder.Services;
+        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section).ValidateOnStart();
+        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EngineOptions>>(new ConfigurationCheckValidator<EngineOptions>(builder.Configuration, catalog));
+        services.AddSingleton<IValidateOptions<SchedulerOptions>>(new ConfigurationCheckValidator<SchedulerOptions>(builder.Configuration, catalog));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(catalog);
+        services.AddSingleton<EngineActivity>();
+        services.AddSingleton(sp => InstanceIdentity.Create(
+            sp.GetRequiredService<IOptions<EngineOptions>>().Value.InstanceName, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<HeartbeatStore>();
+        services.AddPanelDatabase(builder.Configuration[ConfigurationCheck.ConnectionStringKey] ?? "");
+        catalog.Register(services);
+        return builder;
+    }
+
+    /// <summary>The long-running service: schema gate, heartbeat, clustered scheduler, systemd.</summary>
+    public static HostApplicationBuilder AddEngineService(this HostApplicationBuilder builder)
+    {
+        var engine = new EngineOptions();
+        builder.Configuration.GetSection(EngineOptions.Section).Bind(engine);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = engine.ShutdownTimeout);
+        builder.Services.AddSystemd();
+        builder.Services.AddHostedService<SchemaGate>();
+        builder.Services.AddHostedService<InstanceHeartbeat>();
+        builder.AddEngineScheduler();
+        return builder;
+    }
+
+    private static void AddEngineScheduler(this HostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var scheduler = new SchedulerOptions();
+        configuration.GetSection(SchedulerOptions.Section).Bind(scheduler);
+        var connectionString = configuration[ConfigurationCheck.ConnectionStringKey] ?? "";
+        var catalog = builder.Services.Select(d => d.ImplementationInstance).OfType<JobCatalog>().Single();
+
+        builder.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = "fulfillment";
+                s.GenerateInstanceId = true;
+            });
+            q.UseDefaultThreadPool(scheduler.MaxConcurrency);
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.ConfigureStore(o => o.TablePrefix = scheduler.TablePrefix);
+                store.UseClustering(c =>
+                {
+                    c.Enabled = scheduler.Clustered;
+                    c.CheckinInterval = scheduler.CheckinInterval;
+                });
+                store.ProvisionSchema();
+            });
+
+            foreach (var name in catalog.Jobs.Keys)
+            {
+                var options = new JobOptions();
+                configuration.GetSection($"{JobOptions.Section}:{name}").Bind(options);
+                if (!options.Enabled)
+                {
+                    continue;
+                }
+
+                q.AddJob<EngineJobRunner>(j => j.WithIdentity(name).StoreDurably());
+                q.AddTrigger(t =>
+                {
+                    t.ForJob(name).WithIdentity(name);
+                    if (!string.IsNullOrWhiteSpace(options.Cron))
+                    {
+                        t.WithCronSchedule(options.Cron, c => c.InTimeZone(TimeZoneInfo.Utc));
+                    }
+                    else
+                    {
+                        t.WithSimpleSchedule(s => s.WithInterval(options.Interval!.Value).RepeatForever());
+                    }
+                });
+            }
+        });
+        builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using Fulfillment.Engine.Heartbeat;
+using Fulfillment.Engine.Jobs;
+using Quartz;
+
+namespace Fulfillment.Worker.Jobs;
+
+/// <summary>
+/// The one Quartz job class: it runs the engine job named by its job key. Keeping Quartz to a
+/// single adapter means the job logic never depends on the scheduler (STYLE.md, "jobs are thin").
+/// DisallowConcurrentExecution is per job key, so a job never overlaps itself across the cluster.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class EngineJobRunner(
+    JobCatalog catalog,
+    IServiceProvider services,
+    EngineActivity activity,
+    TimeProvider clock,
+    ILogger<EngineJobRunner> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        var name = context.JobDetail.Key.Name;
+        var startedAt = clock.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        var succeeded = false;
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            await catalog.Resolve(scope.ServiceProvider, name).RunAsync(cancellationToken);
+            succeeded = true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Job {Job} was interrupted by shutdown", name);
+        }
+        catch (Exception ex)
+        {
+            // A failing run is logged and counted; the next trigger runs it again.
+            logger.LogError(ex, "Job {Job} failed", name);
+        }
+        finally
+        {
+            activity.Record(name, startedAt, stopwatch.Elapsed, succeeded, context.ScheduledFireTimeUtc);
+        }
+    }
+}

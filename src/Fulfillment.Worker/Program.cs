@@ -1,0 +1,3 @@
+using Fulfillment.Worker.Cli;
+
+return await EngineCommandLine.RunAsync(args);
