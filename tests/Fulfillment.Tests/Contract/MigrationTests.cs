@@ -1,0 +1,119 @@
+using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Worker.Cli;
+using Npgsql;
+
+namespace Fulfillment.Tests.Contract;
+
+public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixture<EmptyDatabaseFixture>
+{
+    /// <summary>PANEL-CONTRACT.md, "Tables (public columns)".</summary>
+    public static readonly Dictionary<string, string[]> ContractColumns = new()
+    {
+        ["users"] = ["id", "username", "email", "balance", "status", "created_at", "last_active_at", "deleted_at", "anonymized_at"],
+        ["providers"] = ["id", "name", "kind", "api_url", "api_key", "enabled", "balance", "currency", "balance_checked_at", "min_balance"],
+        ["services"] = ["id", "name", "type", "provider_id", "provider_service_id", "rate", "min", "max", "dripfeed", "refill", "cancel", "enabled"],
+        ["orders"] = ["id", "user_id", "service_id", "link", "quantity", "charge", "params", "created_at", "status", "provider_id",
+            "provider_order_id", "provider_status", "start_count", "remains", "refunded", "error", "held_by", "result",
+            "dispatched_at", "finished_at", "updated_at"],
+        ["ledger"] = ["id", "user_id", "order_id", "kind", "amount", "balance_after", "reference", "created_at"],
+        ["order_requests"] = ["id", "order_id", "kind", "status", "provider_ref", "message", "created_at", "updated_at"],
+        ["order_events"] = ["id", "order_id", "at", "kind", "detail"],
+        ["notifications"] = ["id", "user_id", "order_id", "kind", "payload", "created_at", "sent_at"],
+        ["activity_log"] = ["id", "user_id", "ip", "action", "created_at"],
+        ["support_tickets"] = ["id", "user_id", "subject", "status", "created_at", "last_message_at", "closed_at"],
+        ["support_messages"] = ["id", "ticket_id", "body", "created_at"],
+        ["erasure_requests"] = ["id", "user_id", "requested_at", "completed_at"],
+        ["engine_instances"] = ["id", "host", "version", "started_at", "heartbeat_at", "info"],
+    };
+
+    public static readonly string[] ContractFunctions =
+        ["place_order", "deposit", "request_cancel", "request_refill", "block_user", "request_erasure", "release_order"];
+
+    [Fact]
+    public async Task Migrate_creates_every_contract_table_column_and_function_and_rerunning_it_changes_nothing()
+    {
+        var connectionString = await databases.CreateAsync();
+
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={connectionString}"]));
+        var afterFirst = await DescribeSchemaAsync(connectionString);
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={connectionString}"]));
+
+        foreach (var (table, columns) in ContractColumns)
+        {
+            foreach (var column in columns)
+            {
+                Assert.Contains(afterFirst, row => row.StartsWith($"{table}.{column} ", StringComparison.Ordinal));
+            }
+        }
+
+        foreach (var function in ContractFunctions)
+        {
+            Assert.Contains(afterFirst, row => row.StartsWith($"function {function}(", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(afterFirst, await DescribeSchemaAsync(connectionString));
+    }
+
+    [Fact]
+    public void Committed_deploy_script_matches_the_migrations()
+    {
+        var committed = File.ReadAllText(Path.Combine(Repository.Root, "deploy", "schema.sql")).ReplaceLineEndings("\n");
+        var generated = MigrateCommand.GenerateIdempotentScript().ReplaceLineEndings("\n");
+
+        Assert.True(committed == generated,
+            "deploy/schema.sql is stale. Regenerate it: dotnet run --project src/Fulfillment.Worker -- migrate --script $PWD/deploy/schema.sql");
+    }
+
+    [Fact]
+    public async Task Deploy_script_applies_to_an_empty_database_twice_and_yields_the_migrated_schema()
+    {
+        var script = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy", "schema.sql"));
+        var byScript = await databases.CreateAsync();
+        var byMigrate = await databases.CreateAsync();
+
+        await ExecuteAsync(byScript, script);
+        await ExecuteAsync(byScript, script);
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={byMigrate}"]));
+
+        Assert.Equal(await DescribeSchemaAsync(byMigrate), await DescribeSchemaAsync(byScript));
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<string>> DescribeSchemaAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+            FROM information_schema.columns WHERE table_schema = 'public'
+            UNION ALL
+            SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+            UNION ALL
+            SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+            UNION ALL
+            SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE connamespace = 'public'::regnamespace
+            UNION ALL
+            SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+            UNION ALL
+            SELECT 'migration ' || "MigrationId" FROM "__EFMigrationsHistory"
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+}
