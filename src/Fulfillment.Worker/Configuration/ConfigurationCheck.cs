@@ -144,7 +144,10 @@ public static partial class ConfigurationCheck
         }
     }
 
-    /// <summary>Binds a section, reporting unknown keys and values that do not convert, each by key.</summary>
+    /// <summary>
+    /// Binds a section, reporting unknown keys and values that do not convert, each by key.
+    /// Returns null only when a value does not convert, so the known values are still checked.
+    /// </summary>
     public static T? Bind<T>(IConfiguration configuration, string sectionPath, List<ConfigProblem> problems)
         where T : class, new()
     {
@@ -157,7 +160,6 @@ public static partial class ConfigurationCheck
             {
                 var suggestion = properties.OrderBy(p => Distance(p.ToUpperInvariant(), child.Key.ToUpperInvariant())).First();
                 problems.Add(new(child.Path, $"unknown setting; did you mean {suggestion}? Settings here: {string.Join(", ", properties)}"));
-                ok = false;
             }
         }
 
