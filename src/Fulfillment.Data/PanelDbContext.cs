@@ -26,6 +26,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
     public DbSet<SupportMessage> SupportMessages => Set<SupportMessage>();
     public DbSet<ErasureRequest> ErasureRequests => Set<ErasureRequest>();
     public DbSet<EngineInstance> EngineInstances => Set<EngineInstance>();
+    public DbSet<ProviderService> ProviderServices => Set<ProviderService>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -95,6 +96,14 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
             e.Property(x => x.Info).HasDefaultValueSql("'{}'::jsonb");
         });
 
+        modelBuilder.Entity<ProviderService>(e =>
+        {
+            e.ToTable("provider_services");
+            e.Property(x => x.Rate).HasColumnType(MoneyType);
+            e.HasOne<Provider>().WithMany().HasForeignKey(x => x.ProviderId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.ProviderId, x.Service }).IsUnique();
+        });
+
         ApplySnakeCaseNames(modelBuilder);
     }
 
@@ -135,6 +144,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.Property(x => x.Id).UseIdentityByDefaultColumn();
         e.Property(x => x.Type).HasDefaultValue(ServiceType.Default);
         e.Property(x => x.Rate).HasColumnType(MoneyType);
+        e.Property(x => x.UpstreamRate).HasColumnType(MoneyType);
         e.Property(x => x.Min).HasDefaultValue(1);
         e.Property(x => x.Max).HasDefaultValue(1_000_000);
         e.Property(x => x.Dripfeed).HasDefaultValue(false);
@@ -162,6 +172,9 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.Property(x => x.Refunded).HasColumnType(MoneyType).HasDefaultValue(0m);
         e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
         e.Property(x => x.Attempts).HasDefaultValue(0);
+        e.HasIndex(x => x.NextCheckAt).HasDatabaseName("ix_orders_tracking").HasFilter("status = 'in_progress'");
+        e.HasIndex(x => x.LinkKey).HasDatabaseName("ix_orders_active_link")
+            .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress')");
         e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Restrict);
         e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Restrict);
         e.HasOne<Provider>().WithMany().HasForeignKey(x => x.ProviderId).OnDelete(DeleteBehavior.SetNull);
@@ -208,6 +221,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.Property(x => x.Status).HasDefaultValue(OrderRequestStatus.Pending);
         e.Property(x => x.CreatedAt).HasDefaultValueSql("now()");
         e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
+        e.Property(x => x.Attempts).HasDefaultValue(0);
         e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Cascade);
         e.HasIndex(x => x.OrderId);
         e.HasIndex(x => x.Id).HasDatabaseName("ix_order_requests_open").HasFilter("status IN ('pending', 'sent')");

@@ -32,4 +32,12 @@ public sealed class Order
     // Engine-internal scheduling columns.
     public DateTimeOffset? NextAttemptAt { get; set; }
     public int Attempts { get; set; }
+
+    /// <summary>When status tracking next asks the provider about this order.</summary>
+    public DateTimeOffset? NextCheckAt { get; set; }
+
+    /// <summary>The link normalised per platform, for same-target conflict detection.</summary>
+    public string? LinkKey { get; set; }
+
+    public DateTimeOffset? AnonymizedAt { get; set; }
 }

@@ -10,4 +10,8 @@ public sealed class OrderRequest
     public string? Message { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    // Engine-internal: retries of a request the provider deferred (e.g. EARLY_CANCEL_DENIED).
+    public int Attempts { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
 }

@@ -12,4 +12,8 @@ public sealed class Provider
     public string? Currency { get; set; }
     public DateTimeOffset? BalanceCheckedAt { get; set; }
     public decimal MinBalance { get; set; }
+
+    // Engine-internal: why dispatch to this provider is paused, and its last error, for operators.
+    public string? PausedReason { get; set; }
+    public string? LastError { get; set; }
 }

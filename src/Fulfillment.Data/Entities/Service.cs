@@ -20,4 +20,7 @@ public sealed class Service
     // Engine-owned: why the engine disabled or flagged this service.
     public string? DisabledReason { get; set; }
     public string? Flag { get; set; }
+
+    /// <summary>The provider's current rate per 1000 for the mapped upstream service.</summary>
+    public decimal? UpstreamRate { get; set; }
 }

@@ -16,4 +16,7 @@ public sealed class User
     public string? BlockedReason { get; set; }
     public DateTimeOffset? BlockedAt { get; set; }
     public DateTimeOffset? BlockHandledAt { get; set; }
+
+    /// <summary>When the inactive-account notice was sent (retention); cleared when the user comes back.</summary>
+    public DateTimeOffset? InactiveNoticeAt { get; set; }
 }

@@ -263,6 +263,10 @@ namespace Fulfillment.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTimeOffset?>("AnonymizedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("anonymized_at");
+
                     b.Property<int>("Attempts")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
@@ -304,9 +308,17 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue("")
                         .HasColumnName("link");
 
+                    b.Property<string>("LinkKey")
+                        .HasColumnType("text")
+                        .HasColumnName("link_key");
+
                     b.Property<DateTimeOffset?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_attempt_at");
+
+                    b.Property<DateTimeOffset?>("NextCheckAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_check_at");
 
                     b.Property<JsonDocument>("Params")
                         .ValueGeneratedOnAdd()
@@ -379,6 +391,14 @@ namespace Fulfillment.Data.Migrations
                         .HasDatabaseName("ix_orders_active")
                         .HasFilter("status IN ('held', 'dispatching', 'in_progress', 'review')");
 
+                    b.HasIndex("LinkKey")
+                        .HasDatabaseName("ix_orders_active_link")
+                        .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress')");
+
+                    b.HasIndex("NextCheckAt")
+                        .HasDatabaseName("ix_orders_tracking")
+                        .HasFilter("status = 'in_progress'");
+
                     b.HasIndex("ProviderId")
                         .HasDatabaseName("ix_orders_provider_id");
 
@@ -448,6 +468,12 @@ namespace Fulfillment.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("Attempts")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("attempts");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
@@ -462,6 +488,10 @@ namespace Fulfillment.Data.Migrations
                     b.Property<string>("Message")
                         .HasColumnType("text")
                         .HasColumnName("message");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
 
                     b.Property<long>("OrderId")
                         .HasColumnType("bigint")
@@ -550,6 +580,10 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue("smm_v2")
                         .HasColumnName("kind");
 
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
+
                     b.Property<decimal>("MinBalance")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("numeric(20,6)")
@@ -560,6 +594,10 @@ namespace Fulfillment.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("name");
+
+                    b.Property<string>("PausedReason")
+                        .HasColumnType("text")
+                        .HasColumnName("paused_reason");
 
                     b.HasKey("Id")
                         .HasName("pk_providers");
@@ -572,6 +610,75 @@ namespace Fulfillment.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_providers_kind", "kind IN ('smm_v2', 'sms_activate')");
                         });
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.ProviderService", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Cancel")
+                        .HasColumnType("boolean")
+                        .HasColumnName("cancel");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<bool>("Dripfeed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("dripfeed");
+
+                    b.Property<int?>("Max")
+                        .HasColumnType("integer")
+                        .HasColumnName("max");
+
+                    b.Property<int?>("Min")
+                        .HasColumnType("integer")
+                        .HasColumnName("min");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("ProviderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("provider_id");
+
+                    b.Property<decimal?>("Rate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("rate");
+
+                    b.Property<bool>("Refill")
+                        .HasColumnType("boolean")
+                        .HasColumnName("refill");
+
+                    b.Property<DateTimeOffset>("SeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("seen_at");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("service");
+
+                    b.Property<string>("Type")
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_provider_services");
+
+                    b.HasIndex("ProviderId", "Service")
+                        .IsUnique()
+                        .HasDatabaseName("ux_provider_services_provider_id_service");
+
+                    b.ToTable("provider_services", (string)null);
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.Service", b =>
@@ -650,6 +757,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("text")
                         .HasDefaultValue("Default")
                         .HasColumnName("type");
+
+                    b.Property<decimal?>("UpstreamRate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("upstream_rate");
 
                     b.HasKey("Id")
                         .HasName("pk_services");
@@ -795,6 +906,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("email");
 
+                    b.Property<DateTimeOffset?>("InactiveNoticeAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("inactive_notice_at");
+
                     b.Property<DateTimeOffset?>("LastActiveAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_active_at");
@@ -924,6 +1039,16 @@ namespace Fulfillment.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_order_requests_order_id");
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.ProviderService", b =>
+                {
+                    b.HasOne("Fulfillment.Data.Entities.Provider", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_provider_services_provider_id");
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.Service", b =>

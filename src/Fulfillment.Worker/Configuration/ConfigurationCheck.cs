@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Jobs;
@@ -26,7 +25,7 @@ public static partial class ConfigurationCheck
         CheckConnectionString(configuration, problems);
         CheckUnknownSections(configuration, problems);
 
-        var engine = Bind<EngineOptions>(configuration, EngineOptions.Section, problems);
+        var engine = SectionBinder.Bind<EngineOptions>(configuration, EngineOptions.Section, problems);
         if (engine is not null)
         {
             Require(problems, EngineOptions.Section, nameof(EngineOptions.HeartbeatInterval),
@@ -40,7 +39,7 @@ public static partial class ConfigurationCheck
                 $"must be between 00:00:01 and 00:10:00, not {engine.ShutdownTimeout}");
         }
 
-        var scheduler = Bind<SchedulerOptions>(configuration, SchedulerOptions.Section, problems);
+        var scheduler = SectionBinder.Bind<SchedulerOptions>(configuration, SchedulerOptions.Section, problems);
         if (scheduler is not null)
         {
             Require(problems, SchedulerOptions.Section, nameof(SchedulerOptions.CheckinInterval),
@@ -51,7 +50,7 @@ public static partial class ConfigurationCheck
                 TablePrefixPattern().IsMatch(scheduler.TablePrefix), $"must be lower-case letters, digits and underscores, not '{scheduler.TablePrefix}'");
         }
 
-        var logging = Bind<LoggingOptions>(configuration, LoggingOptions.Section, problems);
+        var logging = SectionBinder.Bind<LoggingOptions>(configuration, LoggingOptions.Section, problems);
         if (logging is not null)
         {
             Require(problems, LoggingOptions.Section, nameof(LoggingOptions.Format),
@@ -59,6 +58,11 @@ public static partial class ConfigurationCheck
         }
 
         CheckJobs(configuration, catalog, problems);
+        foreach (var rule in ConfigurationRules.All)
+        {
+            problems.AddRange(rule(configuration));
+        }
+
         return problems;
     }
 
@@ -114,7 +118,7 @@ public static partial class ConfigurationCheck
                 continue;
             }
 
-            var options = Bind<JobOptions>(configuration, job.Path, problems);
+            var options = SectionBinder.Bind<JobOptions>(configuration, job.Path, problems);
             if (options is null || !options.Enabled)
             {
                 continue;
@@ -144,57 +148,6 @@ public static partial class ConfigurationCheck
         }
     }
 
-    /// <summary>
-    /// Binds a section, reporting unknown keys and values that do not convert, each by key.
-    /// Returns null only when a value does not convert, so the known values are still checked.
-    /// </summary>
-    public static T? Bind<T>(IConfiguration configuration, string sectionPath, List<ConfigProblem> problems)
-        where T : class, new()
-    {
-        var section = configuration.GetSection(sectionPath);
-        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToArray();
-        var ok = true;
-        foreach (var child in section.GetChildren())
-        {
-            if (!properties.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                var suggestion = properties.OrderBy(p => Distance(p.ToUpperInvariant(), child.Key.ToUpperInvariant())).First();
-                problems.Add(new(child.Path, $"unknown setting; did you mean {suggestion}? Settings here: {string.Join(", ", properties)}"));
-            }
-        }
-
-        foreach (var name in properties)
-        {
-            var child = section.GetSection(name);
-            if (!child.Exists())
-            {
-                continue;
-            }
-
-            // Bind each setting alone so that every bad value is reported, not only the first.
-            var alone = new ConfigurationBuilder().AddInMemoryCollection(
-                child.AsEnumerable().Select(kv => new KeyValuePair<string, string?>(kv.Key[(sectionPath.Length + 1)..], kv.Value))).Build();
-            try
-            {
-                alone.Bind(new T());
-            }
-            catch (InvalidOperationException)
-            {
-                problems.Add(new(child.Path, $"'{child.Value}' is not a valid {Describe(typeof(T).GetProperty(name)!.PropertyType)}"));
-                ok = false;
-            }
-        }
-
-        if (!ok)
-        {
-            return null;
-        }
-
-        var result = new T();
-        section.Bind(result);
-        return result;
-    }
-
     private static string? CronError(string expression)
     {
         try
@@ -208,45 +161,12 @@ public static partial class ConfigurationCheck
         }
     }
 
-    private static string Describe(Type type)
-    {
-        var t = Nullable.GetUnderlyingType(type) ?? type;
-        return t == typeof(TimeSpan) ? "duration (hh:mm:ss)"
-            : t == typeof(bool) ? "boolean (true or false)"
-            : t == typeof(int) ? "whole number"
-            : t.Name;
-    }
-
     private static void Require(List<ConfigProblem> problems, string section, string key, bool condition, string message)
     {
         if (!condition)
         {
             problems.Add(new($"{section}:{key}", message));
         }
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 
     [GeneratedRegex("^[a-z_][a-z0-9_]*$")]

@@ -1,3 +1,4 @@
+using Fulfillment.Engine;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Heartbeat;
@@ -26,6 +27,7 @@ public static class EngineServiceExtensions
             sp.GetRequiredService<IOptions<EngineOptions>>().Value.InstanceName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<HeartbeatStore>();
         services.AddPanelDatabase(builder.Configuration[ConfigurationCheck.ConnectionStringKey] ?? "");
+        services.AddEngineModules(builder.Configuration);
         catalog.Register(services);
         return builder;
     }

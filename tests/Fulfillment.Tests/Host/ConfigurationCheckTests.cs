@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;

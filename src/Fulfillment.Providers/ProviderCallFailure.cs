@@ -1,0 +1,20 @@
+namespace Fulfillment.Providers;
+
+/// <summary>Why a safe call failed; lets the caller decide between "try later" and "look at the configuration".</summary>
+public enum ProviderCallFailure
+{
+    /// <summary>The request never left: connection refused, DNS, circuit open, local limiter.</summary>
+    NotSent,
+
+    /// <summary>Sent, but no answer came back: timeout, connection reset.</summary>
+    NoAnswer,
+
+    /// <summary>An HTTP status other than 2xx (429, 5xx, ...).</summary>
+    HttpStatus,
+
+    /// <summary>HTML, an empty body, truncated or unexpected JSON.</summary>
+    UnreadableAnswer,
+
+    /// <summary>The provider answered with <c>{"error": ...}</c> for the whole call.</summary>
+    ProviderError,
+}

@@ -1,0 +1,3 @@
+namespace Fulfillment.Providers.Smm;
+
+public sealed record BalanceResult(decimal Balance, string? Currency);

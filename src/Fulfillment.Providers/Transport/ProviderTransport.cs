@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Fulfillment.Providers.Resilience;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
+
+namespace Fulfillment.Providers.Transport;
+
+/// <summary>
+/// Sends one form POST to a provider through its pipelines and says what happened, without reading the
+/// protocol. Protocol-neutral: the SMM client puts <c>key</c> and <c>action</c> in the form itself.
+/// Logs provider, action, elapsed time and outcome — never the form, which carries the key.
+/// </summary>
+public sealed class ProviderTransport(
+    IHttpClientFactory httpClients,
+    ProviderPipelineRegistry registry,
+    TimeProvider timeProvider,
+    ILogger<ProviderTransport> logger)
+{
+    public const string HttpClientName = "Fulfillment.Providers";
+
+    /// <param name="repeatable">
+    /// True only for calls that are safe to repeat (they read state). Only those get the retry strategy;
+    /// the others run exactly once.
+    /// </param>
+    /// <exception cref="OperationCanceledException">
+    /// The caller cancelled, and either the call is repeatable or nothing was sent. A non-repeatable call
+    /// cancelled after its body went out returns <see cref="ExchangeResult.Lost"/> instead, because the
+    /// provider may have acted on it and the caller must know.
+    /// </exception>
+    public async Task<ExchangeResult> PostFormAsync(
+        ProviderEndpoint provider,
+        string action,
+        IReadOnlyList<KeyValuePair<string, string>> form,
+        bool repeatable,
+        CancellationToken cancellationToken)
+    {
+        var pipelines = registry.For(provider);
+        var sent = new SentFlag();
+        var started = timeProvider.GetTimestamp();
+        ExchangeResult result;
+        try
+        {
+            var answer = repeatable
+                ? await pipelines.Retry.ExecuteAsync(
+                    async ct => await pipelines.Guarded.ExecuteAsync(c => SendAsync(provider, form, sent, c), ct),
+                    cancellationToken)
+                : await pipelines.Guarded.ExecuteAsync(ct => SendAsync(provider, form, sent, ct), cancellationToken);
+            result = new ExchangeResult.Answered(answer.StatusCode, answer.Body, Elapsed(started));
+        }
+        catch (BrokenCircuitException)
+        {
+            result = new ExchangeResult.NotSent(NotSentCause.CircuitOpen, "circuit open", Elapsed(started));
+        }
+        catch (RateLimiterRejectedException)
+        {
+            result = new ExchangeResult.NotSent(NotSentCause.LocallyThrottled, "local concurrency or rate limit", Elapsed(started));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (repeatable || !sent.Value)
+                throw;
+            result = new ExchangeResult.Lost("cancelled by the caller after the request was sent", Elapsed(started));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException)
+        {
+            var reason = Describe(ex);
+            result = sent.Value
+                ? new ExchangeResult.Lost(reason, Elapsed(started))
+                : new ExchangeResult.NotSent(NotSentCause.Unreachable, reason, Elapsed(started));
+        }
+
+        Log(provider, action, result);
+        return result;
+    }
+
+    private async ValueTask<RawAnswer> SendAsync(
+        ProviderEndpoint provider, IReadOnlyList<KeyValuePair<string, string>> form, SentFlag sent, CancellationToken ct)
+    {
+        using var content = FormBody.Create(form);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, provider.ApiUrl) { Content = content };
+            using var client = httpClients.CreateClient(HttpClientName);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            return new RawAnswer((int)response.StatusCode, body);
+        }
+        finally
+        {
+            if (content.Started)
+                sent.Value = true;
+        }
+    }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        TimeoutRejectedException t => $"timeout after {t.Timeout.TotalSeconds:0.###} s",
+        HttpRequestException h => $"{h.HttpRequestError}: {h.Message}",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
+
+    private TimeSpan Elapsed(long started) => timeProvider.GetElapsedTime(started);
+
+    private void Log(ProviderEndpoint provider, string action, ExchangeResult result)
+    {
+        var ms = (long)result.Elapsed.TotalMilliseconds;
+        switch (result)
+        {
+            case ExchangeResult.Answered { StatusCode: >= 200 and < 300 } a:
+                logger.LogDebug("Provider {Provider} {Action} answered HTTP {Status} in {ElapsedMs} ms", provider.Name, action, a.StatusCode, ms);
+                break;
+            case ExchangeResult.Answered a:
+                logger.LogWarning("Provider {Provider} {Action} answered HTTP {Status} in {ElapsedMs} ms", provider.Name, action, a.StatusCode, ms);
+                break;
+            case ExchangeResult.NotSent n:
+                logger.LogWarning("Provider {Provider} {Action} not sent ({Cause}: {Reason}) after {ElapsedMs} ms", provider.Name, action, n.Cause, n.Reason, ms);
+                break;
+            case ExchangeResult.Lost l:
+                logger.LogWarning("Provider {Provider} {Action} answer lost ({Reason}) after {ElapsedMs} ms", provider.Name, action, l.Reason, ms);
+                break;
+            default:
+                throw new UnreachableException();
+        }
+    }
+
+    /// <summary>Set once any attempt started writing its body; read after the pipeline gave up.</summary>
+    private sealed class SentFlag
+    {
+        private volatile bool value;
+
+        public bool Value { get => value; set => this.value = value; }
+    }
+}
