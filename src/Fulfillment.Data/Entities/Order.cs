@@ -40,4 +40,13 @@ public sealed class Order
     public string? LinkKey { get; set; }
 
     public DateTimeOffset? AnonymizedAt { get; set; }
+
+    /// <summary>The engine instance that claimed this order for dispatch.</summary>
+    public Guid? ClaimedBy { get; set; }
+
+    /// <summary>
+    /// Set, for the whole batch, just before the add requests leave. A dispatching order without it
+    /// provably never reached the provider, so crash recovery may put it back to pending.
+    /// </summary>
+    public DateTimeOffset? SendingAt { get; set; }
 }

@@ -279,6 +279,10 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue(0m)
                         .HasColumnName("charge");
 
+                    b.Property<Guid?>("ClaimedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("claimed_by");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
@@ -355,6 +359,10 @@ namespace Fulfillment.Data.Migrations
                     b.Property<JsonDocument>("Result")
                         .HasColumnType("jsonb")
                         .HasColumnName("result");
+
+                    b.Property<DateTimeOffset?>("SendingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sending_at");
 
                     b.Property<long>("ServiceId")
                         .HasColumnType("bigint")
