@@ -1,3 +1,5 @@
+using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Retention;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,6 +11,11 @@ public static class EngineServiceCollectionExtensions
     public static IServiceCollection AddEngineModules(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOrderLifecycle(configuration);
+
+        // Retention (PurgeExpiredData); its section is validated by RetentionRules in ConfigurationRules.All.
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
+        services.AddScoped<RetentionRunner>();
         return services;
     }
 }

@@ -1,1 +1,16 @@
-return 0;
+using Fulfillment.Benchmarks;
+
+// Verbs: each measures one thing and prints a table line; --json PATH also writes the figures.
+return args.FirstOrDefault() switch
+{
+    "simulator" => await SimulatorBenchmark.RunAsync(BenchmarkArgs.Parse(args.Skip(1))),
+    "purge" => await Fulfillment.Benchmarks.Retention.PurgeBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Fulfillment.Benchmarks simulator [--concurrency N] [--duration SECONDS] [--warmup SECONDS] [--json PATH]");
+    Console.Error.WriteLine("       Fulfillment.Benchmarks " + Fulfillment.Benchmarks.Retention.PurgeBenchmark.Usage);
+    return 2;
+}

@@ -10,5 +10,7 @@ public static class ConfigurationRules
 {
     public static IReadOnlyList<Func<IConfiguration, IEnumerable<ConfigProblem>>> All { get; } =
     [
+        Orders.LifecycleConfiguration.Check,
+        Retention.RetentionRules.Check,
     ];
 }

@@ -20,7 +20,13 @@ public sealed class JobCatalog
     }
 
     public static JobCatalog Default { get; } = new JobCatalog()
-        .Add<Heartbeat.HeartbeatJob>(JobNames.Heartbeat);
+        .Add<Heartbeat.HeartbeatJob>(JobNames.Heartbeat)
+        .Add<Dispatch.DispatchOrdersJob>(JobNames.DispatchOrders)
+        .Add<Tracking.SyncOrderStatusJob>(JobNames.SyncOrderStatus)
+        .Add<Requests.ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
+        .Add<Providers.CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
+        .Add<Providers.SyncProviderServicesJob>(JobNames.SyncProviderServices)
+        .Add<Retention.PurgeExpiredDataJob>(JobNames.PurgeExpiredData);
 
     public void Register(IServiceCollection services)
     {

@@ -8,7 +8,7 @@ namespace Fulfillment.Providers.Resilience;
 /// Keyed by id, name and URL, so editing a provider row (new URL or name) gets fresh state.
 /// Options are read once per provider per process: changing them takes a restart.
 /// </summary>
-public sealed class ProviderPipelineRegistry(IOptionsMonitor<ProviderResilienceOptions> options, TimeProvider timeProvider) : IAsyncDisposable
+public sealed class ProviderPipelineRegistry(IOptionsMonitor<ProviderResilienceOptions> options, ProviderClock clock) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(long, string, Uri), Lazy<ProviderPipelines>> pipelines = new();
 
@@ -18,7 +18,7 @@ public sealed class ProviderPipelineRegistry(IOptionsMonitor<ProviderResilienceO
     internal ProviderPipelines For(ProviderEndpoint provider) =>
         pipelines.GetOrAdd(
             (provider.Id, provider.Name, provider.ApiUrl),
-            _ => new Lazy<ProviderPipelines>(() => ProviderPipelineFactory.Create(options.Get(provider.Name), timeProvider))).Value;
+            _ => new Lazy<ProviderPipelines>(() => ProviderPipelineFactory.Create(options.Get(provider.Name), clock.Time))).Value;
 
     public async ValueTask DisposeAsync()
     {

@@ -24,7 +24,7 @@ public static class ProviderStatusMap
         ["fail"] = ProviderOrderState.Failed,
         ["error"] = ProviderOrderState.Failed,
         ["rejected"] = ProviderOrderState.Failed,
-    }.ToFrozenDictionary();
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static ProviderOrderState Map(string? raw)
     {

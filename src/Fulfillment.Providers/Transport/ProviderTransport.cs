@@ -15,7 +15,7 @@ namespace Fulfillment.Providers.Transport;
 public sealed class ProviderTransport(
     IHttpClientFactory httpClients,
     ProviderPipelineRegistry registry,
-    TimeProvider timeProvider,
+    ProviderClock clock,
     ILogger<ProviderTransport> logger)
 {
     public const string HttpClientName = "Fulfillment.Providers";
@@ -38,7 +38,7 @@ public sealed class ProviderTransport(
     {
         var pipelines = registry.For(provider);
         var sent = new SentFlag();
-        var started = timeProvider.GetTimestamp();
+        var started = clock.Time.GetTimestamp();
         ExchangeResult result;
         try
         {
@@ -101,7 +101,7 @@ public sealed class ProviderTransport(
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
 
-    private TimeSpan Elapsed(long started) => timeProvider.GetElapsedTime(started);
+    private TimeSpan Elapsed(long started) => clock.Time.GetElapsedTime(started);
 
     private void Log(ProviderEndpoint provider, string action, ExchangeResult result)
     {

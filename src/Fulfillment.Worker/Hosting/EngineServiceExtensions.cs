@@ -3,6 +3,7 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Orders;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,7 @@ public static class EngineServiceExtensions
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<SchemaGate>();
         builder.Services.AddHostedService<InstanceHeartbeat>();
+        builder.Services.AddNewOrderListener();
         builder.AddEngineScheduler();
         return builder;
     }

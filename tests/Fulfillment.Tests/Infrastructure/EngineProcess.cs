@@ -34,7 +34,10 @@ public sealed class EngineProcess : IDisposable
 
     public static EngineProcess Start(params string[] args)
     {
-        var dll = typeof(EngineCommandLine).Assembly.Location;
+        // The Worker's own build output, not the copy beside the tests: the test project also runs on
+        // the ASP.NET Core framework (the simulator), so its folder lacks packages the engine needs.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var dll = Path.Combine(Repository.Root, "src", "Fulfillment.Worker", "bin", configuration, "net10.0", Path.GetFileName(typeof(EngineCommandLine).Assembly.Location));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (var a in args)

@@ -44,6 +44,11 @@ public sealed class Panel(NpgsqlDataSource db)
         }
 
         var result = await command.ExecuteScalarAsync();
+        if (result is null or DBNull)
+        {
+            return default!;
+        }
+
         return (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), System.Globalization.CultureInfo.InvariantCulture)!;
     }
 

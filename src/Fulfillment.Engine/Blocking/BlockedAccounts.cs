@@ -1,0 +1,83 @@
+using Fulfillment.Engine.Requests;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Fulfillment.Engine.Blocking;
+
+/// <summary>
+/// What follows block_user (mix-smm.ru ToS 4.6, 7.2): the account's orders not yet sent are
+/// canceled and refunded, a provider cancel is requested for started orders whose service allows
+/// it, and the balance (including refunds that arrive later) is forfeited when the policy says so.
+/// Every step is a ledger row or an order_events row.
+/// </summary>
+public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions> options, TimeProvider clock, ILogger<BlockedAccounts> logger)
+{
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command("""
+            SELECT count(*) FILTER (WHERE done)
+            FROM (SELECT fulfillment_finish_order(o.id, 'canceled', NULL, 'Canceled: the account was blocked.', $1,
+                                                  jsonb_build_object('reason', 'account blocked')) AS done
+                  FROM (SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id
+                        WHERE u.status = 'blocked' AND o.status IN ('pending', 'held')
+                        ORDER BY o.id FOR UPDATE OF o SKIP LOCKED) o) finished
+            """, now));
+        batch.BatchCommands.Add(Command("""
+            WITH started AS (
+                SELECT o.id FROM orders o
+                JOIN users u ON u.id = o.user_id
+                JOIN services s ON s.id = o.service_id
+                WHERE u.status = 'blocked' AND o.status = 'in_progress' AND s.cancel
+                  AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')),
+            requested AS (
+                INSERT INTO order_requests (order_id, kind, message, created_at, updated_at)
+                SELECT id, 'cancel', 'Requested by the engine: the account was blocked.', $1, $1 FROM started
+                RETURNING order_id, id)
+            INSERT INTO order_events (order_id, at, kind, detail)
+            SELECT order_id, $1, 'cancel_requested', jsonb_build_object('request_id', id, 'reason', 'account blocked') FROM requested
+            """, now));
+        if (options.Value.ForfeitBlockedBalance)
+        {
+            batch.BatchCommands.Add(Command("""
+                SELECT count(fulfillment_post_ledger(id, NULL, 'forfeit', -balance, 'account blocked: ' || coalesce(blocked_reason, '')))
+                FROM (SELECT id, balance, blocked_reason FROM users WHERE status = 'blocked' AND balance > 0 ORDER BY id FOR UPDATE SKIP LOCKED) u
+                """));
+        }
+
+        batch.BatchCommands.Add(Command("UPDATE users SET block_handled_at = $1 WHERE status = 'blocked' AND block_handled_at IS NULL", now));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var canceled = reader.GetInt64(0);
+        var forfeited = 0L;
+        if (options.Value.ForfeitBlockedBalance)
+        {
+            await reader.NextResultAsync(ct);
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            forfeited = reader.GetInt64(0);
+        }
+
+        await reader.CloseAsync();
+        await transaction.CommitAsync(ct);
+        if (canceled + forfeited > 0)
+        {
+            logger.LogInformation("Blocked accounts: {Canceled} order(s) canceled, {Forfeited} balance(s) forfeited", canceled, forfeited);
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+}

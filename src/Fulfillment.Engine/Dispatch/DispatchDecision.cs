@@ -1,0 +1,21 @@
+using Fulfillment.Providers;
+using Fulfillment.Providers.Smm;
+
+namespace Fulfillment.Engine.Dispatch;
+
+/// <summary>What the pre-send checks decided for a claimed order.</summary>
+public abstract record DispatchDecision
+{
+    private DispatchDecision() { }
+
+    public sealed record Send(ProviderEndpoint Provider, AddOrderRequest Request) : DispatchDecision;
+
+    /// <summary>The order cannot be sent as it is: failed, refunded, with a sentence a person can act on.</summary>
+    public sealed record Fail(string Error) : DispatchDecision;
+
+    /// <summary>The account is blocked: canceled, refunded (then forfeited per policy).</summary>
+    public sealed record Cancel(string Error) : DispatchDecision;
+
+    /// <summary>Not now (the provider is paused): back to pending until <paramref name="Until"/>.</summary>
+    public sealed record Wait(DateTimeOffset Until, string Reason) : DispatchDecision;
+}

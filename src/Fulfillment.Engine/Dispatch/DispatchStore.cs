@@ -1,0 +1,260 @@
+using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Providers;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Fulfillment.Engine.Dispatch;
+
+/// <summary>The SQL of dispatch: claim, mark sending, record outcomes, recover after a crash.</summary>
+public sealed class DispatchStore(NpgsqlDataSource db)
+{
+    // MATERIALIZED keeps the planner from locking more rows than the limit (STYLE.md, 6).
+    private const string ClaimSql = """
+        WITH batch AS MATERIALIZED (
+            SELECT id FROM orders
+            WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+            ORDER BY id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED)
+        SELECT o.id, o.user_id, u.status, o.link, o.quantity, coalesce(o.params::text, '{}'), o.created_at, o.attempts,
+               s.id, s.name, s.type, s.enabled, s.provider_service_id, s.min, s.max, s.dripfeed,
+               p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance
+        FROM batch b
+        JOIN orders o ON o.id = b.id
+        JOIN users u ON u.id = o.user_id
+        JOIN services s ON s.id = o.service_id
+        LEFT JOIN providers p ON p.id = s.provider_id
+        ORDER BY o.id
+        """;
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due pending orders and applies the pre-send checks in the
+    /// same transaction: failures and cancels are finished (refunded), waits pushed back, and the
+    /// rest marked <c>dispatching</c> by this instance. Returns the orders to send.
+    /// </summary>
+    public async Task<ClaimResult> ClaimAsync(
+        Guid instance, int limit, DateTimeOffset now, Func<ClaimedOrder, DispatchDecision> decide, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var claimed = new List<ClaimedOrder>();
+        await using (var command = new NpgsqlCommand(ClaimSql, connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = now });
+            command.Parameters.Add(new() { Value = limit });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                claimed.Add(Read(reader));
+            }
+        }
+
+        var toSend = new List<(ClaimedOrder Order, DispatchDecision.Send Send)>();
+        var failed = 0;
+        var waiting = 0;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var order in claimed)
+        {
+            switch (decide(order))
+            {
+                case DispatchDecision.Send send:
+                    toSend.Add((order, send));
+                    break;
+                case DispatchDecision.Fail fail:
+                    OrderFinisher.AddTo(batch, new Finish(order.Id, "failed", null, fail.Error, new { stage = "checks" }), now);
+                    failed++;
+                    break;
+                case DispatchDecision.Cancel cancel:
+                    OrderFinisher.AddTo(batch, new Finish(order.Id, "canceled", null, cancel.Error, new { stage = "checks" }), now);
+                    failed++;
+                    break;
+                case DispatchDecision.Wait wait:
+                    Add(batch, "UPDATE orders SET next_attempt_at = $2, error = $3, updated_at = $4 WHERE id = $1",
+                        order.Id, wait.Until, wait.Reason, now);
+                    waiting++;
+                    break;
+            }
+        }
+
+        if (toSend.Count > 0)
+        {
+            Add(batch, """
+                UPDATE orders SET status = 'dispatching', claimed_by = $2, sending_at = NULL, attempts = attempts + 1,
+                    provider_id = s.provider_id, updated_at = $3
+                FROM services s
+                WHERE orders.id = ANY($1) AND s.id = orders.service_id
+                """, toSend.Select(x => x.Order.Id).ToArray(), instance, now);
+            Add(batch, """
+                INSERT INTO order_events (order_id, at, kind, detail)
+                SELECT id, $2, 'dispatching', jsonb_build_object('instance', $3::text) FROM unnest($1::bigint[]) AS id
+                """, toSend.Select(x => x.Order.Id).ToArray(), now, instance.ToString());
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return new ClaimResult(claimed.Count, toSend, failed, waiting);
+    }
+
+    /// <summary>
+    /// The last write before the add requests leave. An order still <c>dispatching</c> without this
+    /// mark after a crash provably never reached the provider.
+    /// </summary>
+    public async Task MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE orders SET sending_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2");
+        command.Parameters.Add(new() { Value = orderIds });
+        command.Parameters.Add(new() { Value = instance });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Records every add outcome of a batch in one transaction.</summary>
+    public async Task RecordAsync(IReadOnlyCollection<DispatchResult> results, DateTimeOffset now, CancellationToken ct)
+    {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var accepted = results.OfType<DispatchResult.Accepted>().ToList();
+        if (accepted.Count > 0)
+        {
+            Add(batch, """
+                UPDATE orders o SET status = 'in_progress', provider_order_id = a.provider_order_id, dispatched_at = $3,
+                    next_check_at = a.next_check_at, claimed_by = NULL, error = NULL, updated_at = $3
+                FROM unnest($1::bigint[], $2::text[], $4::timestamptz[]) AS a(id, provider_order_id, next_check_at)
+                WHERE o.id = a.id AND o.status = 'dispatching'
+                """, accepted.Select(a => a.OrderId).ToArray(), accepted.Select(a => a.ProviderOrderId).ToArray(), now,
+                accepted.Select(a => a.NextCheckAt).ToArray());
+            Add(batch, """
+                INSERT INTO order_events (order_id, at, kind, detail)
+                SELECT id, $3, 'accepted', jsonb_build_object('provider_order_id', poid) FROM unnest($1::bigint[], $2::text[]) AS a(id, poid)
+                """, accepted.Select(a => a.OrderId).ToArray(), accepted.Select(a => a.ProviderOrderId).ToArray(), now);
+        }
+
+        foreach (var result in results)
+        {
+            switch (result)
+            {
+                case DispatchResult.Finished finished:
+                    OrderFinisher.AddTo(batch, finished.Finish, now);
+                    break;
+                case DispatchResult.Retry retry:
+                    Add(batch, """
+                        UPDATE orders SET status = 'pending', next_attempt_at = $2, error = $3, claimed_by = NULL, sending_at = NULL, updated_at = $4
+                        WHERE id = $1 AND status = 'dispatching'
+                        """, retry.OrderId, retry.NextAttemptAt, retry.Reason, now);
+                    OrderEvents.AddTo(batch, retry.OrderId, "dispatch_deferred", now, new { reason = retry.Reason, next_attempt_at = retry.NextAttemptAt });
+                    break;
+                case DispatchResult.Review review:
+                    Add(batch, """
+                        UPDATE orders SET status = 'review', error = $2, claimed_by = NULL, updated_at = $3
+                        WHERE id = $1 AND status = 'dispatching'
+                        """, review.OrderId, review.Reason, now);
+                    OrderEvents.AddTo(batch, review.OrderId, "review", now, new { reason = review.Reason });
+                    break;
+            }
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Orders left <c>dispatching</c> by an instance that is gone (no fresh heartbeat) and untouched
+    /// since <paramref name="staleBefore"/>, or untouched since <paramref name="abandonedBefore"/>
+    /// whatever their instance: back to pending when they provably never left, else review.
+    /// </summary>
+    public async Task<(int Requeued, int Review)> RecoverAbandonedAsync(
+        DateTimeOffset staleBefore, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            WITH abandoned AS MATERIALIZED (
+                SELECT o.id, o.sending_at IS NULL AS never_sent FROM orders o
+                WHERE o.status = 'dispatching'
+                  AND ((o.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.id = o.claimed_by AND i.heartbeat_at >= $1))
+                       OR o.updated_at < $3)
+                FOR UPDATE OF o SKIP LOCKED),
+            updated AS (
+                UPDATE orders o SET
+                    status = CASE WHEN a.never_sent THEN 'pending' ELSE 'review' END,
+                    error = CASE WHEN a.never_sent THEN o.error ELSE
+                        'The engine stopped after sending this order and before recording the answer. Check the provider for an order on this link, then call release_order(id, ''retry'') if it is not there, or release_order(id, ''refund'').' END,
+                    claimed_by = NULL, updated_at = $2
+                FROM abandoned a WHERE o.id = a.id
+                RETURNING o.id, a.never_sent)
+            INSERT INTO order_events (order_id, at, kind, detail)
+            SELECT id, $2, CASE WHEN never_sent THEN 'dispatch_recovered' ELSE 'review' END,
+                   jsonb_build_object('reason', CASE WHEN never_sent THEN 'claimed by a stopped engine before sending' ELSE 'answer lost: engine stopped while sending' END)
+            FROM updated
+            RETURNING kind
+            """);
+        command.Parameters.Add(new() { Value = staleBefore });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = abandonedBefore });
+        var requeued = 0;
+        var review = 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (reader.GetString(0) == "review")
+            {
+                review++;
+            }
+            else
+            {
+                requeued++;
+            }
+        }
+
+        return (requeued, review);
+    }
+
+    private static ClaimedOrder Read(NpgsqlDataReader r)
+    {
+        ProviderRow? provider = r.IsDBNull(16) ? null : new ProviderRow(
+            r.GetInt64(16), r.GetString(17), r.GetString(18), r.GetString(19), r.GetString(20), r.GetBoolean(21),
+            r.IsDBNull(22) ? null : r.GetDecimal(22), r.GetDecimal(23));
+        return new ClaimedOrder(
+            r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5),
+            r.GetFieldValue<DateTimeOffset>(6), r.GetInt32(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.GetBoolean(11),
+            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), provider);
+    }
+
+    private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        batch.BatchCommands.Add(command);
+    }
+}
+
+public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision.Send Send)> ToSend, int FinishedByChecks, int Waiting);
+
+/// <summary>How an add ended, to be recorded.</summary>
+public abstract record DispatchResult(long OrderId)
+{
+    public sealed record Accepted(long OrderId, string ProviderOrderId, DateTimeOffset NextCheckAt) : DispatchResult(OrderId);
+
+    public sealed record Finished(Finish Finish) : DispatchResult(Finish.OrderId);
+
+    public sealed record Retry(long OrderId, DateTimeOffset NextAttemptAt, string Reason) : DispatchResult(OrderId);
+
+    public sealed record Review(long OrderId, string Reason) : DispatchResult(OrderId);
+}

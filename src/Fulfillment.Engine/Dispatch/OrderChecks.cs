@@ -1,0 +1,196 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Fulfillment.Data.Entities;
+using Fulfillment.Providers.Smm;
+
+namespace Fulfillment.Engine.Dispatch;
+
+/// <summary>
+/// The checks before an order leaves: the user, the service and its mapping, the provider, the
+/// quantity, the link and the parameters the type needs. A careless panel may have written
+/// anything; each failure is a sentence a person can act on, never an exception.
+/// </summary>
+public static partial class OrderChecks
+{
+    /// <summary>Fields a service type cannot do without (DOMAIN.md, "Type-specific add fields").</summary>
+    private static readonly Dictionary<string, string[]> RequiredFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Custom Comments"] = ["comments"],
+        ["Custom Comments Package"] = ["comments"],
+        ["Mentions with Hashtags"] = ["usernames", "hashtags"],
+        ["Mentions Custom List"] = ["usernames"],
+        ["Mentions Hashtag"] = ["hashtag"],
+        ["Mentions User Followers"] = ["username"],
+        ["Mentions Media Likers"] = ["media"],
+        ["Comment Likes"] = ["username"],
+        ["Poll"] = ["answer_number"],
+        ["Invites from Groups"] = ["groups"],
+        ["Comment Replies"] = ["username", "comments"],
+        ["Subscriptions"] = ["username", "min", "max"],
+    };
+
+    public static DispatchDecision Decide(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
+    {
+        if (order.UserStatus == UserStatus.Blocked)
+        {
+            return new DispatchDecision.Cancel("Canceled before sending: the account is blocked.");
+        }
+
+        if (order.UserStatus != UserStatus.Active)
+        {
+            return new DispatchDecision.Fail($"Not sent: the account is {order.UserStatus}.");
+        }
+
+        if (!order.ServiceEnabled)
+        {
+            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is disabled.");
+        }
+
+        if (order.Provider is not { } provider)
+        {
+            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is not mapped to a provider; set services.provider_id.");
+        }
+
+        if (string.IsNullOrWhiteSpace(order.ProviderServiceId))
+        {
+            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) has no provider_service_id.");
+        }
+
+        if (!provider.Enabled)
+        {
+            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} is disabled.");
+        }
+
+        if (provider.Kind != ProviderKind.SmmV2)
+        {
+            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} is of kind {provider.Kind}, which this engine cannot send {order.ServiceType} orders to.");
+        }
+
+        if (provider.Endpoint is not { } endpoint)
+        {
+            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} has no valid api_url (an absolute http:// or https:// address).");
+        }
+
+        if (provider.IsPaused)
+        {
+            return new DispatchDecision.Wait(now + options.PausedRecheck,
+                $"Waiting: provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
+        }
+
+        var isPackage = order.ServiceType is ServiceType.Package;
+        if (!isPackage && (order.Quantity < order.Min || order.Quantity > order.Max))
+        {
+            return new DispatchDecision.Fail($"Not sent: quantity {order.Quantity} is outside the service's range {order.Min} to {order.Max}.");
+        }
+
+        if (LinkProblem(order.Link, options.HandleTypes.Contains(order.ServiceType, StringComparer.OrdinalIgnoreCase)) is { } linkProblem)
+        {
+            return new DispatchDecision.Fail("Not sent: " + linkProblem);
+        }
+
+        JsonElement parameters;
+        try
+        {
+            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(order.ParamsJson) ? "{}" : order.ParamsJson);
+            parameters = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return new DispatchDecision.Fail("Not sent: the order's params are not valid JSON.");
+        }
+
+        if (parameters.ValueKind != JsonValueKind.Object)
+        {
+            return new DispatchDecision.Fail("Not sent: the order's params must be a JSON object.");
+        }
+
+        if (RequiredFields.TryGetValue(order.ServiceType, out var required))
+        {
+            var missing = required.Where(f => !HasValue(parameters, f)).ToList();
+            if (missing.Count > 0)
+            {
+                return new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order needs {string.Join(" and ", missing)} in its params.");
+            }
+        }
+
+        var runs = IntParam(parameters, "runs");
+        var interval = IntParam(parameters, "interval");
+        if (runs.Present || interval.Present)
+        {
+            if (!order.Dripfeed)
+            {
+                return new DispatchDecision.Fail($"Not sent: drip-feed (runs, interval) was asked for, but service {order.ServiceId} does not offer it.");
+            }
+
+            if (runs.Value is not > 1 || interval.Value is not > 0)
+            {
+                return new DispatchDecision.Fail("Not sent: drip-feed needs runs (2 or more) and interval (minutes, 1 or more) as whole numbers.");
+            }
+        }
+
+        var request = AddOrderRequest.ForType(order.ServiceType, order.ProviderServiceId!, order.Link,
+            isPackage ? null : order.Quantity, parameters, runs.Value, interval.Value);
+        return new DispatchDecision.Send(endpoint, request);
+    }
+
+    /// <summary>Why a link cannot be sent, or null when it is a web address (or a handle where the type allows one).</summary>
+    public static string? LinkProblem(string link, bool handleAllowed)
+    {
+        if (string.IsNullOrWhiteSpace(link))
+        {
+            return "the order has no link.";
+        }
+
+        if (link.Length > 2048)
+        {
+            return $"the link is {link.Length} characters long; the limit is 2048.";
+        }
+
+        if (handleAllowed && HandlePattern().IsMatch(link))
+        {
+            return null;
+        }
+
+        var candidate = link.Contains("://", StringComparison.Ordinal) ? link : "https://" + link;
+        if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || !uri.Host.Contains('.', StringComparison.Ordinal)
+            || link.Any(char.IsWhiteSpace))
+        {
+            return handleAllowed
+                ? $"the link '{Shorten(link)}' is neither a web address (https://...) nor a handle (@name)."
+                : $"the link '{Shorten(link)}' is not a web address (https://...).";
+        }
+
+        return null;
+    }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
+
+    private static bool HasValue(JsonElement parameters, string name) =>
+        parameters.TryGetProperty(name, out var value) && value.ValueKind switch
+        {
+            JsonValueKind.String => !string.IsNullOrWhiteSpace(value.GetString()),
+            JsonValueKind.Number => true,
+            JsonValueKind.Array => value.GetArrayLength() > 0,
+            _ => false,
+        };
+
+    private static (bool Present, int? Value) IntParam(JsonElement parameters, string name)
+    {
+        if (!parameters.TryGetProperty(name, out var value) || value.ValueKind is JsonValueKind.Null)
+        {
+            return (false, null);
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))
+        {
+            return (true, number);
+        }
+
+        return value.ValueKind == JsonValueKind.String && int.TryParse(value.GetString(), out var parsed) ? (true, parsed) : (true, null);
+    }
+
+    [GeneratedRegex("^@?[A-Za-z0-9_.]{1,64}$")]
+    private static partial Regex HandlePattern();
+}

@@ -1,0 +1,175 @@
+using Fulfillment.Engine.Heartbeat;
+using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Tracking;
+using Fulfillment.Providers.Resilience;
+using Fulfillment.Providers.Smm;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Fulfillment.Engine.Dispatch;
+
+/// <summary>
+/// One dispatch pass: claim a batch (checks included), mark it sending, send the adds, record
+/// every outcome. Shared by the DispatchOrders job and the NOTIFY listener; one pass at a time
+/// per instance, and SKIP LOCKED keeps instances from claiming the same order.
+/// </summary>
+public sealed class OrderDispatcher(
+    DispatchStore store,
+    ISmmClient client,
+    InstanceIdentity identity,
+    IOptions<DispatchOptions> options,
+    IOptions<TrackingOptions> tracking,
+    IOptionsMonitor<ProviderResilienceOptions> providerOptions,
+    TimeProvider clock,
+    ILogger<OrderDispatcher> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _singlePass = new(1, 1);
+
+    public void Dispose() => _singlePass.Dispose();
+
+    /// <summary>Runs passes until the queue has no due order left (or the token stops it). Returns orders claimed.</summary>
+    public async Task<int> DrainAsync(CancellationToken ct)
+    {
+        await _singlePass.WaitAsync(ct);
+        try
+        {
+            var total = 0;
+            while (!ct.IsCancellationRequested)
+            {
+                var claimed = await PassAsync(ct);
+                total += claimed;
+                if (claimed < options.Value.BatchSize)
+                {
+                    break;
+                }
+            }
+
+            return total;
+        }
+        finally
+        {
+            _singlePass.Release();
+        }
+    }
+
+    private async Task<int> PassAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        var claim = await store.ClaimAsync(identity.Id, o.BatchSize, clock.GetUtcNow(),
+            order => OrderChecks.Decide(order, o, clock.GetUtcNow()), ct);
+        if (claim.Claimed == 0)
+        {
+            return 0;
+        }
+
+        if (claim.FinishedByChecks > 0)
+        {
+            logger.LogInformation("{Count} order(s) failed the checks before sending and were refunded", claim.FinishedByChecks);
+        }
+
+        if (claim.ToSend.Count == 0)
+        {
+            return claim.Claimed;
+        }
+
+        // From here on the requests may leave: a crash now sends these orders to review, never twice.
+        await store.MarkSendingAsync(identity.Id, claim.ToSend.Select(x => x.Order.Id).ToArray(), clock.GetUtcNow(), CancellationToken.None);
+
+        var results = new System.Collections.Concurrent.ConcurrentBag<DispatchResult>();
+        // Sends are not cancelled by shutdown once started: an add cut off mid-flight would be an unknown outcome.
+        await Parallel.ForEachAsync(claim.ToSend, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelSends }, async (item, _) =>
+        {
+            AddOutcome outcome;
+            try
+            {
+                outcome = await client.AddAsync(item.Send.Provider, item.Send.Request, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // The client reports provider failures as outcomes; anything else is a bug, and the request may have left.
+                logger.LogError(ex, "Order {OrderId}: sending to provider {Provider} failed unexpectedly", item.Order.Id, item.Send.Provider.Name);
+                outcome = new AddOutcome.Unknown("the engine failed while sending: " + ex.GetType().Name);
+            }
+
+            results.Add(Interpret(item.Order, item.Send.Provider.Name, outcome));
+        });
+
+        await RecordWithRetriesAsync([.. results]);
+        logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
+            claim.ToSend.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
+            results.Count(r => r is DispatchResult.Retry), results.Count(r => r is DispatchResult.Review));
+        return claim.Claimed;
+    }
+
+    /// <summary>
+    /// The answers are in hand: losing them now would send these orders to review, so a brief
+    /// database outage is waited out. Should it last, recovery finds them (AbandonedAfter).
+    /// </summary>
+    private async Task RecordWithRetriesAsync(DispatchResult[] results)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.RecordAsync(results, clock.GetUtcNow(), CancellationToken.None);
+                return;
+            }
+            catch (NpgsqlException ex) when (attempt < 5 && ex.IsTransient)
+            {
+                logger.LogWarning(ex, "Recording {Count} dispatch outcome(s) failed (attempt {Attempt}); retrying", results.Length, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), clock);
+            }
+        }
+    }
+
+    private DispatchResult Interpret(ClaimedOrder order, string providerName, AddOutcome outcome)
+    {
+        var now = clock.GetUtcNow();
+        var o = options.Value;
+        switch (outcome)
+        {
+            case AddOutcome.Accepted accepted:
+                return new DispatchResult.Accepted(order.Id, accepted.ProviderOrderId, now + tracking.Value.FirstCheckAfter);
+
+            case AddOutcome.Refused { Kind: RefusalKind.Permanent } refused:
+                return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
+                    $"Refused by provider {providerName}: {refused.Message}", new { stage = "add", reason = refused.Reason.ToString() }));
+
+            case AddOutcome.Refused refused:
+                if (now - order.CreatedAt >= o.GiveUpAfter)
+                {
+                    return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
+                        $"Provider {providerName} kept refusing the order for {o.GiveUpAfter.TotalHours:0.#} hours (last: {refused.Message}); refunded.",
+                        new { stage = "add", reason = refused.Reason.ToString() }));
+                }
+
+                return new DispatchResult.Retry(order.Id, now + Backoff(order.Attempts + 1),
+                    $"Waiting to retry: provider {providerName} refused for now ({refused.Message}).");
+
+            case AddOutcome.Unknown unknown:
+                if (providerOptions.Get(providerName).AllowResendOnUnknown)
+                {
+                    logger.LogWarning("Order {OrderId}: the answer of provider {Provider} was lost ({Reason}); resending as configured",
+                        order.Id, providerName, unknown.Reason);
+                    return new DispatchResult.Retry(order.Id, now + Backoff(order.Attempts + 1),
+                        $"Answer lost ({unknown.Reason}); resending, as configured for provider {providerName}.");
+                }
+
+                return new DispatchResult.Review(order.Id,
+                    $"The answer of provider {providerName} was lost ({unknown.Reason}); it may have accepted the order. " +
+                    "Check the provider for an order on this link, then call release_order(id, 'retry') if it is not there, or release_order(id, 'refund').");
+
+            default:
+                throw new InvalidOperationException($"Unexpected add outcome {outcome.GetType().Name}.");
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var o = options.Value;
+        var exponent = Math.Min(attempt - 1, 20);
+        var delay = TimeSpan.FromTicks(o.RetryBackoffMin.Ticks * (1L << exponent));
+        return delay > o.RetryBackoffMax || delay < TimeSpan.Zero ? o.RetryBackoffMax : delay;
+    }
+}

@@ -1,0 +1,42 @@
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Jobs;
+using Fulfillment.Providers;
+using Fulfillment.Providers.Smm;
+using Microsoft.Extensions.Logging;
+
+namespace Fulfillment.Engine.Providers;
+
+/// <summary>
+/// CheckProviderBalances: stores each provider's balance; dispatch to a provider below its
+/// min_balance pauses (its orders wait, they do not fail) and resumes when the balance is back.
+/// </summary>
+public sealed class CheckProviderBalancesJob(
+    ProviderStore store, ISmmClient client, TimeProvider clock, ILogger<CheckProviderBalancesJob> logger) : IEngineJob
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        foreach (var provider in await store.EnabledAsync(ProviderKind.SmmV2, cancellationToken))
+        {
+            if (provider.Endpoint is not { } endpoint)
+            {
+                await store.RecordErrorAsync(provider.Id, "api_url is not an absolute http(s) URL.", cancellationToken);
+                continue;
+            }
+
+            try
+            {
+                var balance = await client.GetBalanceAsync(endpoint, cancellationToken);
+                var paused = await store.RecordBalanceAsync(provider.Id, balance.Balance, balance.Currency, clock.GetUtcNow(), cancellationToken);
+                if (paused is not null)
+                {
+                    logger.LogWarning("Provider {Provider}: {Reason}", provider.Name, paused);
+                }
+            }
+            catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
+            {
+                logger.LogWarning("Provider {Provider}: balance check failed: {Error}", provider.Name, ex.Message);
+                await store.RecordErrorAsync(provider.Id, "Balance check failed: " + ex.Message, cancellationToken);
+            }
+        }
+    }
+}

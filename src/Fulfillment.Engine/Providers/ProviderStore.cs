@@ -1,0 +1,131 @@
+using Fulfillment.Providers.Smm;
+using Npgsql;
+
+namespace Fulfillment.Engine.Providers;
+
+/// <summary>The SQL of provider health: balances, pauses and service lists.</summary>
+public sealed class ProviderStore(NpgsqlDataSource db)
+{
+    public async Task<IReadOnlyList<ProviderRow>> EnabledAsync(string kind, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT id, name, kind, api_url, api_key, enabled, balance, min_balance FROM providers WHERE enabled AND kind = $1 ORDER BY id");
+        command.Parameters.Add(new() { Value = kind });
+        var rows = new List<ProviderRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new ProviderRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetDecimal(6), reader.GetDecimal(7)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Stores a balance and pauses (or resumes) dispatch against min_balance, in one statement.</summary>
+    public async Task<string?> RecordBalanceAsync(long providerId, decimal balance, string? currency, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE providers SET balance = $2, currency = coalesce($3, currency), balance_checked_at = $4, last_error = NULL,
+                paused_reason = CASE WHEN $2 < min_balance
+                    THEN 'Dispatch paused: balance ' || $2 || ' is below min_balance ' || min_balance || '.' END
+            WHERE id = $1
+            RETURNING paused_reason
+            """);
+        command.Parameters.Add(new() { Value = providerId });
+        command.Parameters.Add(new() { Value = balance });
+        command.Parameters.Add(new() { Value = (object?)currency ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = now });
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
+    public async Task RecordErrorAsync(long providerId, string error, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("UPDATE providers SET last_error = $2 WHERE id = $1");
+        command.Parameters.Add(new() { Value = providerId });
+        command.Parameters.Add(new() { Value = error });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Replaces the provider's stored service list, then disables the panel services whose upstream
+    /// service vanished and flags those whose upstream rate now exceeds the sale rate.
+    /// Returns (disabled, flagged).
+    /// </summary>
+    public async Task<(int Disabled, int Flagged)> RecordServicesAsync(
+        long providerId, string providerName, IReadOnlyList<ProviderServiceInfo> services, bool disableVanished, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var upsert = new NpgsqlBatchCommand("""
+            INSERT INTO provider_services (provider_id, service, name, type, category, rate, min, max, refill, cancel, dripfeed, seen_at)
+            SELECT $1, s.service, s.name, s.type, s.category, s.rate, s.min, s.max, s.refill, s.cancel, s.dripfeed, $12
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::int[], $8::int[], $9::bool[], $10::bool[], $11::bool[])
+                AS s(service, name, type, category, rate, min, max, refill, cancel, dripfeed)
+            ON CONFLICT (provider_id, service) DO UPDATE SET name = excluded.name, type = excluded.type, category = excluded.category,
+                rate = excluded.rate, min = excluded.min, max = excluded.max, refill = excluded.refill, cancel = excluded.cancel,
+                dripfeed = excluded.dripfeed, seen_at = excluded.seen_at
+            """);
+        upsert.Parameters.Add(new() { Value = providerId });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.ServiceId).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Name).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Type).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Category).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Rate).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => ClampToInt(s.Min)).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => ClampToInt(s.Max)).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Refill).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Cancel).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Dripfeed).ToArray() });
+        upsert.Parameters.Add(new() { Value = now });
+        batch.BatchCommands.Add(upsert);
+
+        var prune = new NpgsqlBatchCommand("DELETE FROM provider_services WHERE provider_id = $1 AND seen_at < $2");
+        prune.Parameters.Add(new() { Value = providerId });
+        prune.Parameters.Add(new() { Value = now });
+        batch.BatchCommands.Add(prune);
+
+        var disable = new NpgsqlBatchCommand("""
+            UPDATE services s SET enabled = false,
+                disabled_reason = 'Disabled by the engine: provider ' || $2 || ' no longer lists service ' || s.provider_service_id || ' (checked ' || $3 || ').'
+            WHERE s.provider_id = $1 AND s.enabled AND $4
+              AND NOT EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = $1 AND ps.service = s.provider_service_id)
+            """);
+        disable.Parameters.Add(new() { Value = providerId });
+        disable.Parameters.Add(new() { Value = providerName });
+        disable.Parameters.Add(new() { Value = now.ToString("u", System.Globalization.CultureInfo.InvariantCulture) });
+        disable.Parameters.Add(new() { Value = disableVanished });
+        batch.BatchCommands.Add(disable);
+
+        var flag = new NpgsqlBatchCommand("""
+            UPDATE services s SET upstream_rate = ps.rate,
+                flag = CASE
+                    WHEN ps.rate IS NOT NULL AND s.rate IS NOT NULL AND ps.rate > s.rate
+                    THEN 'Upstream rate ' || ps.rate || ' exceeds the sale rate ' || s.rate || '.'
+                END
+            FROM provider_services ps
+            WHERE s.provider_id = $1 AND ps.provider_id = $1 AND ps.service = s.provider_service_id
+            RETURNING s.flag IS NOT NULL
+            """);
+        flag.Parameters.Add(new() { Value = providerId });
+        batch.BatchCommands.Add(flag);
+
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var flagged = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            if (reader.GetBoolean(0))
+            {
+                flagged++;
+            }
+        }
+
+        await reader.CloseAsync();
+        var disabled = batch.BatchCommands[2].RecordsAffected;
+        await transaction.CommitAsync(ct);
+        return (disabled, flagged);
+    }
+
+    private static int? ClampToInt(long? value) => value is null ? null : (int)Math.Clamp(value.Value, int.MinValue, int.MaxValue);
+}

@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Orders;
+using Fulfillment.Providers;
+using Fulfillment.Providers.Smm;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fulfillment.Engine.Requests;
+
+/// <summary>
+/// Serves cancel and refill requests: a cancel of an order not yet sent is done here with a full
+/// refund; others go to the provider when the service allows them, and their results (and the
+/// refill's status) flow back into order_requests.
+/// </summary>
+public sealed class RequestProcessor(
+    RequestStore store,
+    ISmmClient client,
+    IOptions<RequestOptions> options,
+    TimeProvider clock,
+    ILogger<RequestProcessor> logger)
+{
+    /// <summary>A request whose provider answer was lost is tried again, this many times in all.</summary>
+    public const int MaxAttempts = 5;
+
+    public async Task<int> DrainAsync(CancellationToken ct)
+    {
+        var total = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var o = options.Value;
+            var claimed = await store.ClaimDueAsync(clock.GetUtcNow(), o.BatchSize, o.Lease, ct);
+            if (claimed.Count == 0)
+            {
+                break;
+            }
+
+            await ProcessAsync(claimed, ct);
+            total += claimed.Count;
+            if (claimed.Count < o.BatchSize)
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
+    private async Task ProcessAsync(IReadOnlyList<ClaimedRequest> claimed, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var updates = new ConcurrentBag<RequestUpdate>();
+        var finishes = new List<Finish>();
+        var toCancel = new List<ClaimedRequest>();
+        var toRefill = new List<ClaimedRequest>();
+        var refillChecks = new List<ClaimedRequest>();
+        foreach (var r in claimed)
+        {
+            switch (r.Kind, r.Status)
+            {
+                case (OrderRequestKind.Cancel, OrderRequestStatus.Pending):
+                    DecideCancel(r, now, updates, finishes, toCancel);
+                    break;
+                case (OrderRequestKind.Cancel, _):
+                    FollowUpCancel(r, now, updates);
+                    break;
+                case (OrderRequestKind.Refill, OrderRequestStatus.Pending):
+                    DecideRefill(r, updates, toRefill);
+                    break;
+                default:
+                    refillChecks.Add(r);
+                    break;
+            }
+        }
+
+        await Task.WhenAll(
+            SendCancelsAsync(toCancel, updates, ct),
+            SendRefillsAsync(toRefill, updates, ct),
+            CheckRefillsAsync(refillChecks, updates, ct));
+        await store.RecordAsync(updates, finishes, clock.GetUtcNow(), CancellationToken.None);
+    }
+
+    private static void DecideCancel(ClaimedRequest r, DateTimeOffset now, ConcurrentBag<RequestUpdate> updates, List<Finish> finishes, List<ClaimedRequest> toCancel)
+    {
+        switch (r.OrderStatus)
+        {
+            case OrderStatus.Pending or OrderStatus.Held:
+                finishes.Add(new Finish(r.OrderId, OrderStatus.Canceled, null, "Canceled at the user's request before it was sent; refunded in full.",
+                    new { request_id = r.Id }));
+                updates.Add(new(r.Id, OrderRequestStatus.Done, null, "Canceled before dispatch; refunded in full.", null));
+                break;
+            case OrderStatus.Dispatching:
+                updates.Add(new(r.Id, OrderRequestStatus.Pending, null, "Waiting: the order is being sent to the provider.", now + TimeSpan.FromSeconds(5)));
+                break;
+            case OrderStatus.InProgress when !r.ServiceCancel:
+                updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, "The order has started and its service does not allow cancel.", null));
+                break;
+            case OrderStatus.InProgress when r.Provider?.Endpoint is null || string.IsNullOrEmpty(r.ProviderOrderId):
+                updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to cancel (missing provider or provider order id).", null));
+                break;
+            case OrderStatus.InProgress:
+                toCancel.Add(r);
+                break;
+            case OrderStatus.Canceled:
+                updates.Add(new(r.Id, OrderRequestStatus.Done, null, "The order was already canceled.", null));
+                break;
+            default:
+                updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The order is {r.OrderStatus}; it can no longer be canceled.", null));
+                break;
+        }
+    }
+
+    private void FollowUpCancel(ClaimedRequest r, DateTimeOffset now, ConcurrentBag<RequestUpdate> updates)
+    {
+        var next = now + options.Value.RefillCheckInterval;
+        updates.Add(r.OrderStatus switch
+        {
+            OrderStatus.Canceled or OrderStatus.Failed => new(r.Id, OrderRequestStatus.Done, null, "Canceled by the provider and refunded.", null),
+            OrderStatus.Completed or OrderStatus.Partial => new(r.Id, OrderRequestStatus.Rejected, null,
+                $"The provider finished the order ({r.OrderStatus}) before canceling it.", null),
+            _ => new(r.Id, OrderRequestStatus.Sent, null, null, next),
+        });
+    }
+
+    private static void DecideRefill(ClaimedRequest r, ConcurrentBag<RequestUpdate> updates, List<ClaimedRequest> toRefill)
+    {
+        if (!r.ServiceRefill)
+        {
+            updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, "The service does not offer refill.", null));
+        }
+        else if (r.OrderStatus is not (OrderStatus.Completed or OrderStatus.Partial))
+        {
+            updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The order is {r.OrderStatus}; only completed or partial orders can be refilled.", null));
+        }
+        else if (r.Provider?.Endpoint is null || string.IsNullOrEmpty(r.ProviderOrderId))
+        {
+            updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to refill (missing provider or provider order id).", null));
+        }
+        else
+        {
+            toRefill.Add(r);
+        }
+    }
+
+    private async Task SendCancelsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, CancellationToken ct)
+    {
+        foreach (var group in requests.GroupBy(r => r.Provider!.Id))
+        {
+            foreach (var chunk in group.Chunk(100))
+            {
+                var endpoint = chunk[0].Provider!.Endpoint!;
+                IReadOnlyDictionary<string, CancelOutcome> outcomes;
+                try
+                {
+                    outcomes = await client.CancelAsync(endpoint, chunk.Select(r => r.ProviderOrderId!).Distinct().ToArray(), ct);
+                }
+                catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
+                {
+                    outcomes = chunk.ToDictionary(r => r.ProviderOrderId!, _ => (CancelOutcome)new CancelOutcome.Unknown(ex.Message));
+                }
+
+                foreach (var r in chunk)
+                {
+                    updates.Add(outcomes.GetValueOrDefault(r.ProviderOrderId!) switch
+                    {
+                        CancelOutcome.Accepted => new(r.Id, OrderRequestStatus.Sent, null,
+                            "The provider accepted the cancel; the refund follows when it reports the order canceled.",
+                            clock.GetUtcNow() + options.Value.RefillCheckInterval),
+                        CancelOutcome.Refused refused => new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the cancel: {refused.Message}", null),
+                        var other => Retry(r, $"The provider's answer was lost ({(other as CancelOutcome.Unknown)?.Reason ?? "no answer for this order"})"),
+                    });
+                }
+            }
+        }
+    }
+
+    private async Task SendRefillsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, CancellationToken ct)
+    {
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (r, token) =>
+        {
+            RefillOutcome outcome;
+            try
+            {
+                outcome = await client.RefillAsync(r.Provider!.Endpoint!, r.ProviderOrderId!, token);
+            }
+            catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
+            {
+                outcome = new RefillOutcome.Unknown(ex.Message);
+            }
+
+            updates.Add(outcome switch
+            {
+                RefillOutcome.Accepted accepted => new(r.Id, OrderRequestStatus.Sent, accepted.RefillId, "The provider accepted the refill.",
+                    clock.GetUtcNow() + options.Value.RefillCheckInterval),
+                RefillOutcome.Refused refused => new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the refill: {refused.Message}", null),
+                RefillOutcome.Unknown unknown => Retry(r, $"The provider's answer was lost ({unknown.Reason})"),
+                _ => throw new InvalidOperationException(),
+            });
+        });
+    }
+
+    private async Task CheckRefillsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, CancellationToken ct)
+    {
+        var next = clock.GetUtcNow() + options.Value.RefillCheckInterval;
+        foreach (var r in requests.Where(r => r.Provider?.Endpoint is null || string.IsNullOrEmpty(r.ProviderRef)))
+        {
+            updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "The refill has no provider reference to follow.", null));
+        }
+
+        foreach (var group in requests.Where(r => r.Provider?.Endpoint is not null && !string.IsNullOrEmpty(r.ProviderRef)).GroupBy(r => r.Provider!.Id))
+        {
+            foreach (var chunk in group.Chunk(100))
+            {
+                IReadOnlyDictionary<string, RefillStatusResult> statuses;
+                try
+                {
+                    statuses = await client.GetRefillStatusesAsync(chunk[0].Provider!.Endpoint!, chunk.Select(r => r.ProviderRef!).Distinct().ToArray(), ct);
+                }
+                catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
+                {
+                    logger.LogWarning("Refill status check at provider {Provider} failed: {Error}", chunk[0].Provider!.Name, ex.Message);
+                    foreach (var r in chunk)
+                    {
+                        updates.Add(new(r.Id, OrderRequestStatus.Sent, null, null, next));
+                    }
+
+                    continue;
+                }
+
+                foreach (var r in chunk)
+                {
+                    var status = statuses.GetValueOrDefault(r.ProviderRef!);
+                    updates.Add(status?.State switch
+                    {
+                        ProviderOrderState.Completed => new(r.Id, OrderRequestStatus.Done, null, $"Refill completed ({status.RawStatus}).", null),
+                        ProviderOrderState.Canceled or ProviderOrderState.Failed or ProviderOrderState.Refunded =>
+                            new(r.Id, OrderRequestStatus.Rejected, null, $"The provider did not refill ({status.RawStatus ?? status.Error}).", null),
+                        _ => new(r.Id, OrderRequestStatus.Sent, null, status?.RawStatus is { } raw ? $"Refill status: {raw}." : null, next),
+                    });
+                }
+            }
+        }
+    }
+
+    private RequestUpdate Retry(ClaimedRequest r, string reason)
+    {
+        // Sending a cancel or refill again is harmless (the provider refuses a duplicate); attempts counts claims.
+        return r.Attempts < MaxAttempts
+            ? new(r.Id, OrderRequestStatus.Pending, null, reason + "; trying again.", clock.GetUtcNow() + options.Value.Lease)
+            : new(r.Id, OrderRequestStatus.Failed, null, reason + "; gave up after " + MaxAttempts + " attempts, a person must check the provider.", null);
+    }
+}

@@ -1,0 +1,94 @@
+using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Providers;
+using Npgsql;
+
+namespace Fulfillment.Engine.Requests;
+
+/// <summary>A cancel or refill request with what deciding on it needs.</summary>
+public sealed record ClaimedRequest(
+    long Id, string Kind, string Status, string? ProviderRef, int Attempts, long OrderId, string OrderStatus, string? ProviderOrderId,
+    bool ServiceCancel, bool ServiceRefill, ProviderRow? Provider);
+
+/// <summary>How a request ended up, or moved on.</summary>
+public sealed record RequestUpdate(long Id, string Status, string? ProviderRef, string? Message, DateTimeOffset? NextAttemptAt);
+
+/// <summary>The SQL of order_requests: claim with a lease, record results.</summary>
+public sealed class RequestStore(NpgsqlDataSource db)
+{
+    /// <summary>
+    /// Claims open requests that are due: pending ones, and sent ones to follow up. The lease
+    /// (next_attempt_at) keeps other instances off them while their provider call is in flight.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedRequest>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            WITH due AS MATERIALIZED (
+                SELECT id FROM order_requests
+                WHERE status IN ('pending', 'sent') AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                ORDER BY id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED),
+            leased AS (
+                UPDATE order_requests r SET next_attempt_at = $3, attempts = attempts + 1 FROM due WHERE r.id = due.id
+                RETURNING r.id, r.kind, r.status, r.provider_ref, r.attempts, r.order_id)
+            SELECT l.id, l.kind, l.status, l.provider_ref, l.attempts, o.id, o.status, o.provider_order_id,
+                   coalesce(s.cancel, false), coalesce(s.refill, false),
+                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance
+            FROM leased l
+            JOIN orders o ON o.id = l.order_id
+            LEFT JOIN services s ON s.id = o.service_id
+            LEFT JOIN providers p ON p.id = coalesce(o.provider_id, s.provider_id)
+            ORDER BY l.id
+            """);
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = limit });
+        command.Parameters.Add(new() { Value = now + lease });
+        var requests = new List<ClaimedRequest>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var provider = reader.IsDBNull(10) ? null : new ProviderRow(reader.GetInt64(10), reader.GetString(11), reader.GetString(12),
+                reader.GetString(13), reader.GetString(14), reader.GetBoolean(15), reader.IsDBNull(16) ? null : reader.GetDecimal(16), reader.GetDecimal(17));
+            requests.Add(new ClaimedRequest(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(4), reader.GetInt64(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
+                reader.GetBoolean(9), provider));
+        }
+
+        return requests;
+    }
+
+    public async Task RecordAsync(IReadOnlyCollection<RequestUpdate> updates, IReadOnlyCollection<Finish> finishes, DateTimeOffset now, CancellationToken ct)
+    {
+        if (updates.Count + finishes.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var finish in finishes)
+        {
+            OrderFinisher.AddTo(batch, finish, now);
+        }
+
+        foreach (var update in updates)
+        {
+            var command = new NpgsqlBatchCommand("""
+                UPDATE order_requests SET status = $2, provider_ref = coalesce($3, provider_ref), message = coalesce($4, message),
+                    next_attempt_at = $5, updated_at = $6
+                WHERE id = $1
+                """);
+            command.Parameters.Add(new() { Value = update.Id });
+            command.Parameters.Add(new() { Value = update.Status });
+            command.Parameters.Add(new() { Value = (object?)update.ProviderRef ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = (object?)update.Message ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = (object?)update.NextAttemptAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new() { Value = now });
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,27 @@
+using Fulfillment.Data.Entities;
+
+namespace Fulfillment.Engine.Retention;
+
+/// <summary>SQL fragments more than one retention step must spell the same way.</summary>
+internal static class RetentionSql
+{
+    /// <summary>Only finished orders are touched: an active order's link and parameters are still being delivered.</summary>
+    public static readonly string Terminal = $"({string.Join(", ", OrderStatus.Terminal.Select(s => $"'{s}'"))})";
+
+    /// <summary>
+    /// A blocked account is evidence in its dispute (chargeback, fraud) until the hold ends. A panel that
+    /// blocks by hand may leave <c>blocked_at</c> empty; the account's creation then stands in for it.
+    /// </summary>
+    public const string NotHeld = "NOT (t.status = 'blocked' AND coalesce(t.blocked_at, t.created_at) > @hold_cutoff)";
+
+    /// <summary>
+    /// What anonymising an order clears (alias <c>o</c>): the link and its normalised key, the type's
+    /// fields (comments, usernames, …), the result (an activation's phone and codes) and anything after
+    /// the first colon of the provider's last word (<c>STATUS_OK:CODE</c>, <c>ACCESS_NUMBER:ID:PHONE</c>).
+    /// Quantity, charge, refund, status and timestamps stay: they are the transaction record.
+    /// </summary>
+    public const string AnonymizeOrder = """
+        link = '', link_key = NULL, params = '{}'::jsonb, result = NULL,
+        provider_status = split_part(o.provider_status, ':', 1), anonymized_at = @now, updated_at = @now
+        """;
+}

@@ -1,0 +1,27 @@
+namespace Fulfillment.Engine.Tracking;
+
+/// <summary><c>Fulfillment:Tracking</c>: how in-progress orders are polled.</summary>
+public sealed class TrackingOptions
+{
+    public const string Section = "Fulfillment:Tracking";
+
+    /// <summary>Orders claimed per pass; they are asked about in calls of at most 100 ids.</summary>
+    public int BatchSize { get; set; } = 2000;
+
+    /// <summary>Status calls in flight at once from this instance.</summary>
+    public int MaxParallelCalls { get; set; } = 8;
+
+    /// <summary>The first check after dispatch.</summary>
+    public TimeSpan FirstCheckAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Checks are spaced by a tenth of the order's age, within these bounds.</summary>
+    public TimeSpan MinInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan MaxInterval { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A claimed order is not claimed again for this long, should the engine stop mid-pass.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>An order still in progress this long after dispatch goes to review.</summary>
+    public TimeSpan ReviewAfter { get; set; } = TimeSpan.FromDays(30);
+}

@@ -1,0 +1,97 @@
+using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Providers;
+using Npgsql;
+
+namespace Fulfillment.Engine.Tracking;
+
+/// <summary>An in-progress order due for a status check.</summary>
+public sealed record TrackedOrder(long Id, ProviderRow? Provider, string? ProviderOrderId, int Quantity, DateTimeOffset DispatchedAt);
+
+/// <summary>What a check found out about one order (the provider's words, verbatim).</summary>
+public sealed record Progress(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error);
+
+/// <summary>The SQL of status tracking: claim due orders with a lease, record progress and finishes.</summary>
+public sealed class TrackingStore(NpgsqlDataSource db)
+{
+    /// <summary>Claims due orders by moving their next check a lease ahead, so nobody else polls them meanwhile.</summary>
+    public async Task<IReadOnlyList<TrackedOrder>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            WITH due AS MATERIALIZED (
+                SELECT id FROM orders
+                WHERE status = 'in_progress' AND next_check_at <= $1
+                ORDER BY next_check_at
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED),
+            leased AS (
+                UPDATE orders o SET next_check_at = $3 FROM due WHERE o.id = due.id
+                RETURNING o.id, o.provider_id, o.provider_order_id, o.quantity, coalesce(o.dispatched_at, o.created_at) AS dispatched_at)
+            SELECT l.id, l.provider_order_id, l.quantity, l.dispatched_at,
+                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance
+            FROM leased l LEFT JOIN providers p ON p.id = l.provider_id
+            """);
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = limit });
+        command.Parameters.Add(new() { Value = now + lease });
+        var orders = new List<TrackedOrder>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var provider = reader.IsDBNull(4) ? null : new ProviderRow(reader.GetInt64(4), reader.GetString(5), reader.GetString(6),
+                reader.GetString(7), reader.GetString(8), reader.GetBoolean(9), reader.IsDBNull(10) ? null : reader.GetDecimal(10), reader.GetDecimal(11));
+            orders.Add(new TrackedOrder(reader.GetInt64(0), provider, reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return orders;
+    }
+
+    public async Task RecordAsync(IReadOnlyCollection<Progress> progress, IReadOnlyCollection<Finish> finishes,
+        IReadOnlyCollection<(long OrderId, string Reason)> reviews, DateTimeOffset now, CancellationToken ct)
+    {
+        if (progress.Count + finishes.Count + reviews.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (progress.Count > 0)
+        {
+            var command = new NpgsqlBatchCommand("""
+                UPDATE orders o SET provider_status = coalesce(p.status, o.provider_status), start_count = coalesce(p.start_count, o.start_count),
+                    remains = coalesce(p.remains, o.remains), next_check_at = p.next_check_at, error = p.error, updated_at = $7
+                FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::text[])
+                    AS p(id, status, start_count, remains, next_check_at, error)
+                WHERE o.id = p.id AND o.status = 'in_progress'
+                """);
+            command.Parameters.Add(new() { Value = progress.Select(p => p.OrderId).ToArray() });
+            command.Parameters.Add(new() { Value = progress.Select(p => p.ProviderStatus).ToArray() });
+            command.Parameters.Add(new() { Value = progress.Select(p => p.StartCount).ToArray() });
+            command.Parameters.Add(new() { Value = progress.Select(p => p.Remains).ToArray() });
+            command.Parameters.Add(new() { Value = progress.Select(p => p.NextCheckAt).ToArray() });
+            command.Parameters.Add(new() { Value = progress.Select(p => p.Error).ToArray() });
+            command.Parameters.Add(new() { Value = now });
+            batch.BatchCommands.Add(command);
+        }
+
+        foreach (var finish in finishes)
+        {
+            OrderFinisher.AddTo(batch, finish, now);
+        }
+
+        foreach (var (orderId, reason) in reviews)
+        {
+            var command = new NpgsqlBatchCommand("UPDATE orders SET status = 'review', error = $2, updated_at = $3 WHERE id = $1 AND status = 'in_progress'");
+            command.Parameters.Add(new() { Value = orderId });
+            command.Parameters.Add(new() { Value = reason });
+            command.Parameters.Add(new() { Value = now });
+            batch.BatchCommands.Add(command);
+            OrderEvents.AddTo(batch, orderId, "review", now, new { reason });
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,51 @@
+using Fulfillment.Providers.Transport;
+
+namespace Fulfillment.Providers.Smm.Answers;
+
+/// <summary>Turns an add exchange into an <see cref="AddOutcome"/>. Every path that cannot prove a refusal is Unknown.</summary>
+internal static class AddAnswer
+{
+    public static AddOutcome Read(ExchangeResult result) => result switch
+    {
+        ExchangeResult.NotSent n => new AddOutcome.Refused(
+            RefusalKind.Temporary,
+            n.Cause == NotSentCause.LocallyThrottled ? RefusalReason.RateLimited : RefusalReason.Unreachable,
+            $"not sent: {n.Reason}"),
+        ExchangeResult.Lost l => new AddOutcome.Unknown(l.Reason),
+        ExchangeResult.Answered a => Read(a),
+        _ => new AddOutcome.Unknown("unexpected exchange result"),
+    };
+
+    private static AddOutcome Read(ExchangeResult.Answered answer)
+    {
+        // A 5xx may come from a gateway after the provider's code ran; 408 means the server gave up mid-way.
+        if (answer.StatusCode >= 500 || answer.StatusCode == 408)
+            return new AddOutcome.Unknown($"HTTP {answer.StatusCode}: {AnswerText.Snippet(answer.Body)}");
+
+        // 429 is an explicit "not processed, slow down".
+        if (answer.StatusCode == 429)
+            return new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.RateLimited, "HTTP 429 Too Many Requests");
+
+        if (SmmJson.TryParse(answer.Body, out var document))
+        {
+            using (document)
+            {
+                var root = document!.RootElement;
+                if (SmmJson.Error(root) is { } error)
+                {
+                    var (kind, reason) = SmmErrorClassifier.Classify(error);
+                    return new AddOutcome.Refused(kind, reason, error);
+                }
+
+                if (SmmJson.Id(root, "order") is { } id)
+                    return new AddOutcome.Accepted(id);
+            }
+        }
+
+        // Any other 4xx: the server says it did not process the request (wrong URL, blocked by a firewall).
+        if (answer.StatusCode >= 400)
+            return new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Misconfigured, $"HTTP {answer.StatusCode}: {AnswerText.Snippet(answer.Body)}");
+
+        return new AddOutcome.Unknown(AnswerText.Describe(answer));
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Fulfillment.Providers.Smm.Answers;
+
+internal static class StatusAnswer
+{
+    /// <summary>
+    /// A single status object. An error object is a per-order error ("Incorrect order ID"), unless it is
+    /// about the account (invalid key, throttling): that is thrown, since it says nothing about the order.
+    /// </summary>
+    public static StatusResult ReadOne(JsonElement root, ProviderEndpoint provider)
+    {
+        if (SmmJson.Error(root) is { } error)
+        {
+            if (SmmErrorClassifier.IsProviderWide(error))
+                throw new ProviderCallException(ProviderCallFailure.ProviderError, provider.Name, SmmActions.Status, error);
+            return StatusResult.ForError(error);
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+            throw SafeAnswer.Unexpected(root, provider, SmmActions.Status);
+        return ReadItem(root);
+    }
+
+    /// <summary>
+    /// A multi-status answer: an object keyed by id (or, from some providers, an array of objects with
+    /// an <c>order</c> field). Every requested id gets an entry; one missing from the answer gets an error.
+    /// </summary>
+    public static IReadOnlyDictionary<string, StatusResult> ReadMany(JsonElement root, IReadOnlyCollection<string> ids, ProviderEndpoint provider)
+    {
+        SafeAnswer.ThrowIfError(root, provider, SmmActions.Status);
+        var found = new Dictionary<string, StatusResult>(StringComparer.Ordinal);
+        switch (root.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in root.EnumerateObject())
+                    found[property.Name.Trim()] = ReadEntry(property.Value);
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in root.EnumerateArray())
+                {
+                    if ((SmmJson.Id(item, "order") ?? SmmJson.Id(item, "id")) is { } id)
+                        found[id] = ReadEntry(item);
+                }
+
+                break;
+            default:
+                throw SafeAnswer.Unexpected(root, provider, SmmActions.Status);
+        }
+
+        var results = new Dictionary<string, StatusResult>(ids.Count, StringComparer.Ordinal);
+        foreach (var id in ids)
+            results[id] = found.TryGetValue(id.Trim(), out var result) ? result : StatusResult.ForError("Not in the provider's answer");
+        return results;
+    }
+
+    private static StatusResult ReadEntry(JsonElement entry) =>
+        entry.ValueKind != JsonValueKind.Object ? StatusResult.ForError($"Unreadable entry: {AnswerText.Snippet(entry.GetRawText())}")
+        : SmmJson.Error(entry) is { } error ? StatusResult.ForError(error)
+        : ReadItem(entry);
+
+    private static StatusResult ReadItem(JsonElement item)
+    {
+        var raw = SmmJson.Text(item, "status");
+        return new StatusResult(
+            ProviderStatusMap.Map(raw),
+            raw,
+            SmmJson.Long(item, "start_count"),
+            SmmJson.Long(item, "remains"),
+            SmmJson.Decimal(item, "charge"),
+            NullIfEmpty(SmmJson.Text(item, "currency")));
+    }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}

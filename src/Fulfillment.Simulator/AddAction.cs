@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace Fulfillment.Simulator;
+
+/// <summary><c>add</c>: validates like a real provider, charges the balance, and draws the order's future.</summary>
+internal static class AddAction
+{
+    public static (Answer Answer, bool Accepted) Run(SimulatorState state, Dictionary<string, string> fields, bool strings, DateTimeOffset now)
+    {
+        var settings = state.Settings;
+        if (state.FindService(fields.GetValueOrDefault("service")) is not { } service)
+            return Refuse("Incorrect service ID");
+
+        var link = fields.GetValueOrDefault("link")?.Trim() ?? "";
+        var isSubscription = service.Type.Equals("Subscriptions", StringComparison.OrdinalIgnoreCase);
+        if (link.Length == 0 && !isSubscription)
+            return Refuse("Incorrect link");
+
+        if (Quantity(service, fields) is not { } quantity)
+            return Refuse($"Incorrect {QuantityField(service)}");
+        if (quantity < service.Min)
+            return Refuse($"Quantity less than minimal {service.Min}");
+        if (quantity > service.Max)
+            return Refuse($"Quantity more than maximal {service.Max}");
+
+        var runs = 1;
+        if (fields.TryGetValue("runs", out var runsText) && runsText.Length > 0)
+        {
+            if (!service.Dripfeed)
+                return Refuse("Drip-feed is disabled for this service");
+            if (!int.TryParse(runsText, out runs) || runs < 1 || !int.TryParse(fields.GetValueOrDefault("interval"), out var interval) || interval < 1)
+                return Refuse("Incorrect runs or interval");
+        }
+
+        var isPackage = service.Type.Equals("Package", StringComparison.OrdinalIgnoreCase);
+        var charge = isPackage ? service.Rate : decimal.Round(service.Rate * quantity * runs / 1000m, 5);
+        if (!state.Orders.TryCharge(settings, charge))
+            return Refuse("Not enough funds on balance");
+
+        var order = Draw(state, service, link.Length > 0 ? link : fields.GetValueOrDefault("username") ?? "", quantity * runs, charge, now);
+        if (!state.Orders.TryAdd(order, now, settings.DuplicateLinkRefusal))
+        {
+            state.Orders.Refund(settings, charge);
+            return Refuse("You have active order with this link. Please wait until order being completed.");
+        }
+
+        var answer = Answer.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumberOrString("order", order.Id, strings);
+            w.WriteEndObject();
+        });
+        return (answer, true);
+    }
+
+    private static (Answer, bool) Refuse(string message) => (Answer.Error(message), false);
+
+    /// <summary>The amount to deliver: the quantity field, or what the type's own fields imply.</summary>
+    private static int? Quantity(SimulatedService service, Dictionary<string, string> fields)
+    {
+        switch (service.Type.ToUpperInvariant())
+        {
+            case "PACKAGE":
+                return 1;
+            case "CUSTOM COMMENTS":
+            case "CUSTOM COMMENTS PACKAGE":
+                return Lines(fields.GetValueOrDefault("comments"));
+            case "MENTIONS CUSTOM LIST":
+                return Lines(fields.GetValueOrDefault("usernames"));
+            case "SUBSCRIPTIONS":
+                return fields.ContainsKey("username") && int.TryParse(fields.GetValueOrDefault("max"), out var max) ? max : null;
+            case "POLL":
+                if (!fields.ContainsKey("answer_number"))
+                    return null;
+                goto default;
+            default:
+                return int.TryParse(fields.GetValueOrDefault("quantity"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var q) ? q : null;
+        }
+    }
+
+    private static string QuantityField(SimulatedService service) => service.Type.ToUpperInvariant() switch
+    {
+        "CUSTOM COMMENTS" or "CUSTOM COMMENTS PACKAGE" => "comments",
+        "MENTIONS CUSTOM LIST" => "usernames",
+        "SUBSCRIPTIONS" => "username or max",
+        "POLL" => "answer number or quantity",
+        _ => "quantity",
+    };
+
+    private static int? Lines(string? text)
+    {
+        var count = text?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length ?? 0;
+        return count > 0 ? count : null;
+    }
+
+    private static SimulatedOrder Draw(SimulatorState state, SimulatedService service, string link, int quantity, decimal charge, DateTimeOffset now)
+    {
+        var s = state.Settings;
+        var speed = s.SpeedFactor > 0 ? s.SpeedFactor : 1;
+        var startsAt = now + s.PendingDuration / speed;
+        var processingAt = startsAt + s.InProgressDuration / speed;
+        var endsAt = processingAt + s.ProcessingDuration / speed;
+
+        var draw = state.Random.NextDouble();
+        var (final, delivered) =
+            draw < s.CanceledProbability ? (SimulatedOrderState.Canceled, 0L)
+            : draw < s.CanceledProbability + s.PartialProbability ? (SimulatedOrderState.Partial, (long)(quantity * (0.1 + (0.8 * state.Random.NextDouble()))))
+            : state.Random.Chance(s.OverDeliveryProbability) ? (SimulatedOrderState.Completed, quantity + 1 + (long)(quantity * 0.1 * state.Random.NextDouble()))
+            : (SimulatedOrderState.Completed, (long)quantity);
+
+        return new SimulatedOrder
+        {
+            Id = state.Orders.NextOrderId(),
+            Service = service,
+            Link = link,
+            Quantity = quantity,
+            Charge = charge,
+            StartCount = state.Random.Next(0, 10_000),
+            CreatedAt = now,
+            StartsAt = startsAt,
+            ProcessingAt = processingAt,
+            EndsAt = endsAt,
+            Final = final,
+            DeliveredAtEnd = delivered,
+        };
+    }
+}

@@ -1,0 +1,139 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Fulfillment.Simulator;
+
+/// <summary>
+/// <c>/api/v2</c>: records the request, applies latency and faults, then answers as a provider would.
+/// Errors are HTTP 200 with <c>{"error": ...}</c>, like real panels.
+/// </summary>
+internal sealed class ApiV2Endpoint(SimulatorState state)
+{
+    private const string HtmlPage =
+        "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><h1>Checking your browser</h1>" +
+        "<p>Cloudflare Ray ID: 7d1c2f3e4a5b6c7d</p></body></html>";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var (action, key, fields) = await ReadAsync(context.Request);
+        var settings = state.Settings;
+        var keyValid = key is not null && string.Equals(key, settings.ApiKey, StringComparison.Ordinal);
+        state.Record.Add(action, keyValid, fields, state.Time.GetUtcNow(), settings);
+
+        await DelayAsync(settings, context.RequestAborted);
+
+        if (!keyValid)
+        {
+            await WriteAsync(context, Answer.Error("Invalid API key"));
+            return;
+        }
+
+        var fault = FaultPicker.Pick(settings, state.Random);
+        if (FaultPicker.HappensBeforeProcessing(fault))
+        {
+            await WriteAsync(context, FaultAnswer(fault));
+            return;
+        }
+
+        var strings = state.Random.Chance(settings.StringNumbersRate);
+        var now = state.Time.GetUtcNow();
+        if (action == "add")
+        {
+            await AddAsync(context, fields, fault, strings, now);
+            return;
+        }
+
+        var answer = action switch
+        {
+            "services" => AccountActions.Services(settings, strings),
+            "balance" => AccountActions.Balance(settings, strings),
+            "status" => OrderActions.Status(state, fields, strings, now),
+            "refill" => OrderActions.Refill(state, fields, strings, now),
+            "refill_status" => OrderActions.RefillStatus(state, fields, now),
+            "cancel" => OrderActions.Cancel(state, fields, now),
+            _ => Answer.Error("Incorrect request"),
+        };
+        await WriteAsync(context, Corrupt(answer, fault));
+    }
+
+    private async Task AddAsync(HttpContext context, Dictionary<string, string> fields, Fault fault, bool strings, DateTimeOffset now)
+    {
+        var (answer, accepted) = AddAction.Run(state, fields, strings, now);
+        if (accepted)
+        {
+            var settings = state.Settings;
+            if (state.Random.Chance(settings.AddAbortAfterAcceptRate))
+            {
+                context.Abort();
+                return;
+            }
+
+            if (state.Random.Chance(settings.AddTimeoutAfterAcceptRate))
+            {
+                // Real time, not the injected clock: this must outlast the client's (real) timeout.
+                try
+                {
+                    await Task.Delay(settings.AcceptedResponseDelay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        await WriteAsync(context, Corrupt(answer, fault));
+    }
+
+    private static Answer Corrupt(Answer answer, Fault fault) => fault switch
+    {
+        Fault.EmptyBody => answer.Emptied(),
+        Fault.MalformedJson => answer.Truncated(),
+        _ => answer,
+    };
+
+    private Answer FaultAnswer(Fault fault) => fault switch
+    {
+        Fault.ServerError => Answer.Text(
+            state.Random.Next(0, 3) switch { 0 => 500, 1 => 502, _ => 503 },
+            "<html><body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>",
+            "text/html"),
+        Fault.TooManyRequests => Answer.Text(429, "Too Many Requests", "text/plain"),
+        _ => Answer.Text(200, HtmlPage, "text/html; charset=utf-8"),
+    };
+
+    private async Task DelayAsync(SimulatorSettings settings, CancellationToken cancellationToken)
+    {
+        var delay = settings.LatencyMin;
+        if (settings.LatencyMax > settings.LatencyMin)
+            delay += (settings.LatencyMax - settings.LatencyMin) * state.Random.NextDouble();
+        if (state.Random.Chance(settings.SlowRate))
+            delay += settings.SlowLatency;
+        if (delay > TimeSpan.Zero)
+            await Task.Delay(delay, cancellationToken);
+    }
+
+    private static async Task<(string Action, string? Key, Dictionary<string, string> Fields)> ReadAsync(HttpRequest request)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in request.Query)
+            fields[name] = value.ToString();
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            foreach (var (name, value) in form)
+                fields[name] = value.ToString();
+        }
+
+        fields.Remove("key", out var key);
+        fields.Remove("action", out var action);
+        return (action ?? "", key, fields);
+    }
+
+    private static async Task WriteAsync(HttpContext context, Answer answer)
+    {
+        context.Response.StatusCode = answer.Status;
+        context.Response.ContentType = answer.ContentType;
+        context.Response.ContentLength = answer.Body.Length;
+        await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
+    }
+}

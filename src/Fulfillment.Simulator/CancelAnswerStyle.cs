@@ -1,0 +1,8 @@
+namespace Fulfillment.Simulator;
+
+public enum CancelAnswerStyle
+{
+    One,
+    True,
+    Success,
+}

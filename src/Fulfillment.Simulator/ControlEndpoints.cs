@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+
+namespace Fulfillment.Simulator;
+
+/// <summary>
+/// <c>/_sim/...</c>: lets another process (a crash test, an operator) read the record and tune the
+/// simulator while it runs. Unauthenticated: the simulator is meant for loopback and test networks.
+/// </summary>
+internal static class ControlEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        WriteIndented = true,
+    };
+
+    public static void MapControlEndpoints(this IEndpointRouteBuilder app, SimulatorState state)
+    {
+        var sim = app.MapGroup("/_sim");
+
+        sim.MapGet("/record/adds", (string? link) => link is null
+            ? Results.Json(state.Record.AddsByLink(), Json)
+            : Results.Json(new { link, count = state.Record.AddCount(link) }, Json));
+
+        sim.MapGet("/record/counts", () => Results.Json(new { total = state.Record.Total, actions = state.Record.CountsByAction() }, Json));
+
+        sim.MapGet("/record", (string? action, int? limit) =>
+            Results.Json(state.Record.Requests(action).TakeLast(limit ?? 1000), Json));
+
+        sim.MapDelete("/record", () =>
+        {
+            state.Record.Clear();
+            return Results.NoContent();
+        });
+
+        sim.MapGet("/orders/{id:long}", (long id) => state.Orders.Find(id) is { } order
+            ? Results.Json(Snapshot(order, state.Time.GetUtcNow()), Json)
+            : Results.NotFound());
+
+        sim.MapGet("/settings", () => Results.Json(state.Settings, Json));
+
+        sim.MapPost("/settings", async (HttpRequest request) =>
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            Apply(state.Settings, document.RootElement);
+            return Results.Json(state.Settings, Json);
+        });
+    }
+
+    /// <summary>
+    /// Applies a partial JSON object through the configuration binder, so the names and formats are the same
+    /// as on the command line (<c>"FaultRate": 0.1</c>, <c>"LatencyMax": "00:00:00.050"</c>).
+    /// </summary>
+    internal static void Apply(SimulatorSettings settings, JsonElement changes)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        Flatten(changes, "", values);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+        var services = configuration.GetSection(nameof(SimulatorSettings.Services));
+        if (services.Exists())
+        {
+            var replacement = new List<SimulatedService>();
+            services.Bind(replacement);
+            settings.Services = replacement;
+        }
+
+        foreach (var child in configuration.GetChildren().Where(c => !c.Key.Equals(nameof(SimulatorSettings.Services), StringComparison.OrdinalIgnoreCase)))
+        {
+            new ConfigurationBuilder()
+                .AddInMemoryCollection(values.Where(v => v.Key.Equals(child.Key, StringComparison.OrdinalIgnoreCase)))
+                .Build()
+                .Bind(settings);
+        }
+    }
+
+    private static void Flatten(JsonElement element, string prefix, Dictionary<string, string?> values)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                    Flatten(property.Value, prefix.Length == 0 ? property.Name : $"{prefix}:{property.Name}", values);
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                    Flatten(item, $"{prefix}:{index++}", values);
+                break;
+            case JsonValueKind.String:
+                values[prefix] = element.GetString();
+                break;
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                break;
+            default:
+                values[prefix] = element.GetRawText();
+                break;
+        }
+    }
+
+    private static object Snapshot(SimulatedOrder order, DateTimeOffset now) => new
+    {
+        order.Id,
+        Service = order.Service.Service,
+        order.Link,
+        order.Quantity,
+        order.Charge,
+        State = order.StateAt(now),
+        Remains = order.RemainsAt(now),
+        order.CreatedAt,
+        order.EndsAt,
+        order.CanceledAt,
+    };
+}

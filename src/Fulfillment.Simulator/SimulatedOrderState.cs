@@ -1,0 +1,11 @@
+namespace Fulfillment.Simulator;
+
+public enum SimulatedOrderState
+{
+    Pending,
+    InProgress,
+    Processing,
+    Completed,
+    Partial,
+    Canceled,
+}

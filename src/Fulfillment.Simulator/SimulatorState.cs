@@ -1,0 +1,28 @@
+namespace Fulfillment.Simulator;
+
+/// <summary>What the endpoints share: settings, record, orders, the clock and the dice.</summary>
+internal sealed class SimulatorState(SimulatorSettings settings, TimeProvider timeProvider)
+{
+    public SimulatorSettings Settings { get; } = settings;
+
+    public TimeProvider Time { get; } = timeProvider;
+
+    public RequestRecord Record { get; } = new();
+
+    public OrderBook Orders { get; } = new();
+
+    public SimRandom Random { get; } = new(settings.Seed);
+
+    public SimulatedService? FindService(string? id)
+    {
+        if (!int.TryParse(id, out var number))
+            return null;
+        foreach (var service in Settings.Services)
+        {
+            if (service.Service == number)
+                return service;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,29 @@
+namespace Fulfillment.Simulator;
+
+/// <summary>The usual spelling of each state, and the other spellings real providers use.</summary>
+internal static class StatusSpelling
+{
+    public static string Usual(SimulatedOrderState state) => state switch
+    {
+        SimulatedOrderState.Pending => "Pending",
+        SimulatedOrderState.InProgress => "In progress",
+        SimulatedOrderState.Processing => "Processing",
+        SimulatedOrderState.Completed => "Completed",
+        SimulatedOrderState.Partial => "Partial",
+        _ => "Canceled",
+    };
+
+    public static string Other(SimulatedOrderState state, SimRandom random)
+    {
+        string[] choices = state switch
+        {
+            SimulatedOrderState.Pending => ["pending", "PENDING", "tasks.status.pending"],
+            SimulatedOrderState.InProgress => ["inprogress", "In Progress", "in_progress"],
+            SimulatedOrderState.Processing => ["processing", "PROCESSING"],
+            SimulatedOrderState.Completed => ["completed", "tasks.status.completed", "COMPLETED"],
+            SimulatedOrderState.Partial => ["partial", "tasks.status.partial"],
+            _ => ["Cancelled", "canceled", "tasks.status.canceled"],
+        };
+        return choices[random.Next(0, choices.Length)];
+    }
+}

@@ -1,0 +1,79 @@
+using Fulfillment.Engine.Heartbeat;
+using Fulfillment.Engine.Jobs;
+using Fulfillment.Simulator;
+using Fulfillment.Worker.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Fulfillment.Tests.Infrastructure;
+
+/// <summary>
+/// The engine's services built as the host builds them (Tool mode: no scheduler), on a test
+/// database, with a fake clock shared with a real simulator over loopback. Jobs run on demand.
+/// </summary>
+public sealed class EngineHarness : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EngineHarness(IHost host, ProviderSimulator simulator, FakeTimeProvider clock, Panel panel)
+    {
+        _host = host;
+        Simulator = simulator;
+        Clock = clock;
+        Panel = panel;
+    }
+
+    public ProviderSimulator Simulator { get; }
+    public FakeTimeProvider Clock { get; }
+    public Panel Panel { get; }
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<EngineHarness> StartAsync(
+        DatabaseFixture database, Action<SimulatorSettings>? simulator = null, params string[] settings)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var simulatorSettings = new SimulatorSettings { ApiKey = "test-key", Seed = 42 };
+        simulator?.Invoke(simulatorSettings);
+        var sim = await ProviderSimulator.StartAsync(simulatorSettings, clock);
+        var builder = EngineHost.CreateBuilder(EngineMode.Tool,
+        [
+            $"--ConnectionStrings:Panel={database.ConnectionString}",
+            "--Serilog:MinimumLevel:Default=Warning",
+            "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
+            "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.01",
+            .. settings,
+        ]);
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        var host = builder.Build();
+        var harness = new EngineHarness(host, sim, clock, new Panel(database.DataSource));
+        // Register this "instance" so its dispatch claims count as alive.
+        await host.Services.GetRequiredService<HeartbeatStore>().UpsertAsync(
+            host.Services.GetRequiredService<InstanceIdentity>(), clock.GetUtcNow(), new { }, CancellationToken.None);
+        return harness;
+    }
+
+    public async Task RunAsync(string job)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await Services.GetRequiredService<JobCatalog>().Resolve(scope.ServiceProvider, job).RunAsync(CancellationToken.None);
+    }
+
+    /// <summary>A provider row pointing at the simulator, and a panel service mapped to one of its services.</summary>
+    public async Task<(long Provider, long Service)> CreateProviderAndServiceAsync(
+        int upstreamService = 1, decimal rate = 2m, int min = 10, int max = 10_000, string type = "Default",
+        bool cancel = false, bool refill = false, string? providerName = null)
+    {
+        var provider = await Panel.CreateProviderAsync(providerName, Simulator.ApiUrl.ToString(), "test-key");
+        var service = await Panel.CreateServiceAsync(provider, rate, min, max, type, cancel, refill, upstreamService.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return (provider, service);
+    }
+
+    public Task<string> StatusAsync(long order) => Panel.ScalarAsync<string>("SELECT status FROM orders WHERE id = $1", order);
+
+    public async ValueTask DisposeAsync()
+    {
+        _host.Dispose();
+        await Simulator.DisposeAsync();
+    }
+}
