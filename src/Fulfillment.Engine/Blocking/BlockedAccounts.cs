@@ -18,16 +18,15 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Command("""
+        var canceled = (long)(await Scalar(connection, transaction, """
             SELECT count(*) FILTER (WHERE done)
             FROM (SELECT fulfillment_finish_order(o.id, 'canceled', NULL, 'Canceled: the account was blocked.', $1,
                                                   jsonb_build_object('reason', 'account blocked')) AS done
                   FROM (SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id
                         WHERE u.status = 'blocked' AND o.status IN ('pending', 'held')
                         ORDER BY o.id FOR UPDATE OF o SKIP LOCKED) o) finished
-            """, now));
-        batch.BatchCommands.Add(Command("""
+            """, ct, now))!;
+        await Scalar(connection, transaction, """
             WITH started AS (
                 SELECT o.id FROM orders o
                 JOIN users u ON u.id = o.user_id
@@ -40,29 +39,17 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
                 RETURNING order_id, id)
             INSERT INTO order_events (order_id, at, kind, detail)
             SELECT order_id, $1, 'cancel_requested', jsonb_build_object('request_id', id, 'reason', 'account blocked') FROM requested
-            """, now));
-        if (options.Value.ForfeitBlockedBalance)
-        {
-            batch.BatchCommands.Add(Command("""
-                SELECT count(fulfillment_post_ledger(id, NULL, 'forfeit', -balance, 'account blocked: ' || coalesce(blocked_reason, '')))
-                FROM (SELECT id, balance, blocked_reason FROM users WHERE status = 'blocked' AND balance > 0 ORDER BY id FOR UPDATE SKIP LOCKED) u
-                """));
-        }
-
-        batch.BatchCommands.Add(Command("UPDATE users SET block_handled_at = $1 WHERE status = 'blocked' AND block_handled_at IS NULL", now));
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var canceled = reader.GetInt64(0);
+            """, ct, now);
         var forfeited = 0L;
         if (options.Value.ForfeitBlockedBalance)
         {
-            await reader.NextResultAsync(ct);
-            await reader.NextResultAsync(ct);
-            await reader.ReadAsync(ct);
-            forfeited = reader.GetInt64(0);
+            forfeited = (long)(await Scalar(connection, transaction, """
+                SELECT count(fulfillment_post_ledger(id, NULL, 'forfeit', -balance, 'account blocked: ' || coalesce(blocked_reason, '')))
+                FROM (SELECT id, balance, blocked_reason FROM users WHERE status = 'blocked' AND balance > 0 ORDER BY id FOR UPDATE SKIP LOCKED) u
+                """, ct))!;
         }
 
-        await reader.CloseAsync();
+        await Scalar(connection, transaction, "UPDATE users SET block_handled_at = $1 WHERE status = 'blocked' AND block_handled_at IS NULL", ct, now);
         await transaction.CommitAsync(ct);
         if (canceled + forfeited > 0)
         {
@@ -70,14 +57,14 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
         }
     }
 
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    private static async Task<object?> Scalar(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct, params object[] values)
     {
-        var command = new NpgsqlBatchCommand(sql);
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var value in values)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
         }
 
-        return command;
+        return await command.ExecuteScalarAsync(ct);
     }
 }
