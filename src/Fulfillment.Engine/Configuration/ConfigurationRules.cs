@@ -11,6 +11,7 @@ public static class ConfigurationRules
     public static IReadOnlyList<Func<IConfiguration, IEnumerable<ConfigProblem>>> All { get; } =
     [
         Orders.LifecycleConfiguration.Check,
+        Providers.ProviderConfiguration.Check,
         Retention.RetentionRules.Check,
     ];
 }
