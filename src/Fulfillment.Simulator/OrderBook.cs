@@ -8,11 +8,17 @@ public sealed class OrderBook
     private readonly ConcurrentDictionary<long, SimulatedOrder> orders = new();
     private readonly ConcurrentDictionary<long, SimulatedRefill> refills = new();
     private readonly ConcurrentDictionary<string, SimulatedOrder> latestByLink = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> createdByLink = new(StringComparer.Ordinal);
     private readonly Lock balanceGate = new();
     private long nextOrderId = 10_000;
     private long nextRefillId = 500;
 
     public int Count => orders.Count;
+
+    /// <summary>How many orders the provider created (accepted) per link: the duplicates that cost money.</summary>
+    public IReadOnlyDictionary<string, int> CreatedByLink() => new Dictionary<string, int>(createdByLink, StringComparer.Ordinal);
+
+    public int CreatedCount(string link) => createdByLink.GetValueOrDefault(link);
 
     public long NextOrderId() => Interlocked.Increment(ref nextOrderId);
 
@@ -71,6 +77,7 @@ public sealed class OrderBook
         }
 
         orders[order.Id] = order;
+        createdByLink.AddOrUpdate(order.Link, 1, static (_, n) => n + 1);
         return true;
     }
 }

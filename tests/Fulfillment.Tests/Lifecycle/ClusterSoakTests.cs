@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using Fulfillment.Simulator;
+using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Worker.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Fulfillment.Tests.Lifecycle;
+
+/// <summary>
+/// Several engine instances in one process on one database, against a faulty simulator. The
+/// invariants are checked against the simulator's own record and the ledger.
+/// </summary>
+public sealed class ClusterSoakTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    private readonly Panel _panel = new(fixture.DataSource);
+
+    private string[] Settings(string name) =>
+    [
+        $"--ConnectionStrings:Panel={fixture.ConnectionString}",
+        $"--Fulfillment:Engine:InstanceName={name}",
+        "--Serilog:MinimumLevel:Default=Error",
+        "--Fulfillment:Engine:HeartbeatInterval=00:00:00.5",
+        "--Fulfillment:Scheduler:CheckinInterval=00:00:01",
+        "--Fulfillment:Jobs:DispatchOrders:Interval=00:00:01",
+        "--Fulfillment:Jobs:SyncOrderStatus:Interval=00:00:00.3",
+        "--Fulfillment:Jobs:ProcessOrderRequests:Interval=00:00:05",
+        "--Fulfillment:Jobs:CheckProviderBalances:Enabled=false",
+        "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
+        "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false",
+        "--Fulfillment:Tracking:FirstCheckAfter=00:00:00.5",
+        "--Fulfillment:Tracking:MinInterval=00:00:00.3",
+        "--Fulfillment:Tracking:MaxInterval=00:00:01",
+        "--Fulfillment:Dispatch:RetryBackoffMin=00:00:00.2",
+        "--Fulfillment:Dispatch:RetryBackoffMax=00:00:01",
+        "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
+        "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
+        "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
+    ];
+
+    [Fact]
+    public async Task Four_instances_and_five_thousand_orders_through_a_faulty_provider_keep_every_invariant()
+    {
+        const int orders = 5000;
+        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
+        {
+            ApiKey = "soak-key",
+            Seed = 7,
+            FaultRate = 0.10,
+            SpeedFactor = 200,
+            PartialProbability = 0.2,
+            CanceledProbability = 0.1,
+            AltStatusSpellingRate = 0.3,
+            StringNumbersRate = 0.5,
+        });
+        var provider = await _panel.CreateProviderAsync("soak", simulator.ApiUrl.ToString(), "soak-key");
+        var service = await _panel.CreateServiceAsync(provider, rate: 0.9m, min: 50, max: 10_000, providerServiceId: "1");
+        var users = new List<long>();
+        for (var i = 0; i < 50; i++)
+        {
+            users.Add(await _panel.CreateUserAsync(deposit: 1000m));
+        }
+
+        var hosts = Enumerable.Range(0, 4).Select(i => EngineHost.CreateBuilder(EngineMode.Service, Settings($"soak-{i}")).Build()).ToList();
+        await Task.WhenAll(hosts.Select(h => h.StartAsync()));
+        try
+        {
+            var random = new Random(3);
+            var quantities = Enumerable.Range(0, orders).Select(_ => random.Next(50, 1001)).ToArray();
+            await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+                await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/soak{i}", quantities[i]));
+
+            var settled = Stopwatch.StartNew();
+            while (await _panel.ScalarAsync<long>(
+                "SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')") > 0)
+            {
+                Assert.True(settled.Elapsed < TimeSpan.FromMinutes(4), "orders did not settle: " + await _panel.ScalarAsync<string>(
+                    "SELECT string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status) s") + "; unsettled: " +
+                    await _panel.ScalarAsync<string>("""
+                        SELECT string_agg(concat_ws(' ', id, status, provider_order_id, provider_status, remains, error, next_check_at, next_attempt_at), ' | ')
+                        FROM (SELECT * FROM orders WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review') LIMIT 5) o
+                        """));
+                await Task.Delay(500);
+            }
+
+            Console.WriteLine($"soak: {orders} orders settled in {settled.Elapsed}");
+        }
+        finally
+        {
+            await Task.WhenAll(hosts.Select(h => h.StopAsync()));
+            hosts.ForEach(h => h.Dispose());
+        }
+
+        // No order was taken by the provider twice. (An add refused before processing, such as a 429,
+        // may be sent again: the record then shows two requests for one created order.)
+        var created = simulator.Orders.CreatedByLink();
+        Assert.All(created, kv => Assert.True(kv.Value <= 1, $"{kv.Key} was accepted {kv.Value} times"));
+        var resent = simulator.Record.AddsByLink().Count(kv => kv.Value > 1);
+        Console.WriteLine($"soak: {created.Count} orders created at the provider; {resent} links were sent again after a refusal");
+        Assert.Equal(orders, await _panel.ScalarAsync<long>("SELECT count(*) FROM orders"));
+
+        // Every order is terminal, or in review with a reason.
+        Assert.Equal(0L, await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE status = 'review' AND coalesce(error, '') = ''"));
+
+        // Balances equal ledger sums.
+        Assert.Equal(0L, await _panel.ScalarAsync<long>("""
+            SELECT count(*) FROM users u
+            WHERE u.balance <> (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.user_id = u.id)
+            """));
+
+        // Refunds are exactly as the formula says, once.
+        await using var command = fixture.DataSource.CreateCommand("""
+            SELECT o.id, o.status, o.charge, o.quantity, o.remains, o.refunded,
+                   (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.order_id = o.id AND l.kind = 'refund'),
+                   (SELECT count(*) FROM ledger l WHERE l.order_id = o.id AND l.kind = 'refund')
+            FROM orders o
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var statuses = new Dictionary<string, int>();
+        while (await reader.ReadAsync())
+        {
+            var (id, status, charge, quantity) = (reader.GetInt64(0), reader.GetString(1), reader.GetDecimal(2), reader.GetInt32(3));
+            var remains = reader.IsDBNull(4) ? 0L : reader.GetInt64(4);
+            var expected = status switch
+            {
+                "completed" or "review" => 0m,
+                "partial" => Math.Floor(charge * Math.Clamp(remains, 0, quantity) / quantity * 1_000_000m) / 1_000_000m,
+                _ => charge,
+            };
+            Assert.True(expected == reader.GetDecimal(5), $"order {id} ({status}) refunded {reader.GetDecimal(5)}, expected {expected}");
+            Assert.Equal(reader.GetDecimal(5), reader.GetDecimal(6));
+            Assert.True(reader.GetInt64(7) <= 1);
+            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+        }
+
+        // The faults really happened, and most orders still went through.
+        Assert.True(statuses.GetValueOrDefault("completed") > orders / 2, string.Join(", ", statuses));
+        Assert.True(statuses.GetValueOrDefault("partial") > 0 && statuses.GetValueOrDefault("review") > 0, string.Join(", ", statuses));
+    }
+
+    [Fact]
+    public async Task A_new_order_reaches_the_provider_within_moments_of_place_order()
+    {
+        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "k" });
+        var provider = await _panel.CreateProviderAsync(url: simulator.ApiUrl.ToString(), key: "k");
+        var service = await _panel.CreateServiceAsync(provider, rate: 1m, providerServiceId: "1");
+        var user = await _panel.CreateUserAsync(deposit: 100m);
+        using var host = EngineHost.CreateBuilder(EngineMode.Service,
+        [
+            .. Settings("notify"),
+            "--Fulfillment:Jobs:DispatchOrders:Interval=01:00:00", // only the listener can dispatch in time
+        ]).Build();
+        await host.StartAsync();
+        try
+        {
+            await Task.Delay(1000); // the listener is up
+            var link = $"https://instagram.com/p/{Guid.NewGuid():N}";
+            var placed = Stopwatch.StartNew();
+            await _panel.PlaceOrderAsync(user, service, link, 100);
+            while (simulator.Record.AddCount(link) == 0 && placed.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(5);
+            }
+
+            Assert.True(placed.Elapsed < TimeSpan.FromSeconds(2), $"the add arrived after {placed.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}
