@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
 using Npgsql;
@@ -28,12 +29,13 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         """;
 
     /// <summary>
-    /// Claims up to <paramref name="limit"/> due pending orders and applies the pre-send checks in the
-    /// same transaction: failures and cancels are finished (refunded), waits pushed back, and the
-    /// rest marked <c>dispatching</c> by this instance. Returns the orders to send.
+    /// Claims up to <paramref name="limit"/> due pending orders and, in the same transaction, applies
+    /// the pre-send checks and the same-link rule: failures and cancels are finished (refunded),
+    /// waits pushed back, orders behind an active order on the same target held (or failed, per
+    /// policy), and the rest marked <c>dispatching</c> by this instance. Returns the orders to send.
     /// </summary>
     public async Task<ClaimResult> ClaimAsync(
-        Guid instance, int limit, DateTimeOffset now, Func<ClaimedOrder, DispatchDecision> decide, CancellationToken ct)
+        Guid instance, int limit, DateTimeOffset now, Func<ClaimedOrder, DispatchDecision> decide, ConflictOptions conflicts, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -49,14 +51,33 @@ public sealed class DispatchStore(NpgsqlDataSource db)
             }
         }
 
+        var decided = claimed.Select(order => (Order: order, Decision: decide(order))).ToList();
+        var sends = decided
+            .Where(x => x.Decision is DispatchDecision.Send)
+            .Select(x => (x.Order, Send: (DispatchDecision.Send)x.Decision, Key: ConflictKeys.LinkKey(x.Order.Link)))
+            .ToList();
+        var blockers = await FindBlockersAsync(connection, transaction, sends.Where(x => x.Key is not null).Select(x => (x.Order, x.Key!)).ToList(), conflicts, ct);
+
         var toSend = new List<(ClaimedOrder Order, DispatchDecision.Send Send)>();
         var failed = 0;
         var waiting = 0;
+        var held = 0;
         await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var order in claimed)
+        foreach (var (order, decision) in decided)
         {
-            switch (decide(order))
+            switch (decision)
             {
+                case DispatchDecision.Send send when blockers.TryGetValue(order.Id, out var blocker) && conflicts.Policy == ConflictPolicy.Fail:
+                    OrderFinisher.AddTo(batch, new Finish(order.Id, "failed", null,
+                        $"Not sent: order {blocker} for the same link is still active; refunded in full.", new { stage = "conflict", blocker }), now);
+                    failed++;
+                    break;
+                case DispatchDecision.Send when blockers.TryGetValue(order.Id, out var blocker):
+                    Add(batch, "UPDATE orders SET status = 'held', held_by = $2, error = $3, updated_at = $4 WHERE id = $1",
+                        order.Id, blocker, $"Waiting for order {blocker} on the same link to finish.", now);
+                    OrderEvents.AddTo(batch, order.Id, "held", now, new { held_by = blocker });
+                    held++;
+                    break;
                 case DispatchDecision.Send send:
                     toSend.Add((order, send));
                     break;
@@ -80,7 +101,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         {
             Add(batch, """
                 UPDATE orders SET status = 'dispatching', claimed_by = $2, sending_at = NULL, attempts = attempts + 1,
-                    provider_id = s.provider_id, updated_at = $3
+                    provider_id = s.provider_id, error = NULL, updated_at = $3
                 FROM services s
                 WHERE orders.id = ANY($1) AND s.id = orders.service_id
                 """, toSend.Select(x => x.Order.Id).ToArray(), instance, now);
@@ -96,7 +117,54 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         }
 
         await transaction.CommitAsync(ct);
-        return new ClaimResult(claimed.Count, toSend, failed, waiting);
+        return new ClaimResult(claimed.Count, toSend, failed, waiting, held);
+    }
+
+    /// <summary>
+    /// Stores the orders' link keys and finds, for each, the earliest active order ahead of it on the
+    /// same target within the scope: pending or held and placed before it, or already sent. The
+    /// scope's advisory locks are taken first (sorted, so instances never deadlock) and held to
+    /// commit, so a racing instance sees this transaction's outcome before it decides.
+    /// </summary>
+    private static async Task<Dictionary<long, long>> FindBlockersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        List<(ClaimedOrder Order, string Key)> keyed, ConflictOptions conflicts, CancellationToken ct)
+    {
+        var blockers = new Dictionary<long, long>();
+        if (keyed.Count == 0)
+        {
+            return blockers;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        Add(batch, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1::bigint[]) AS k) keys ORDER BY k) locks",
+            keyed.Select(x => ConflictKeys.LockId(conflicts.Scope, x.Order, x.Key)).ToArray());
+        Add(batch, "UPDATE orders SET link_key = u.key FROM unnest($1::bigint[], $2::text[]) AS u(id, key) WHERE orders.id = u.id",
+            keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray());
+        Add(batch, $"""
+            SELECT DISTINCT ON (c.id) c.id, o.id
+            FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS c(id, key, service_id, provider_id, provider_service_id)
+            JOIN orders o ON o.link_key = c.key AND o.id <> c.id
+            JOIN services os ON os.id = o.service_id
+            WHERE (o.status IN ('dispatching', 'in_progress') OR (o.status IN ('pending', 'held') AND o.id < c.id))
+              AND {ConflictKeys.ScopeCondition(conflicts.Scope)}
+            ORDER BY c.id, o.id
+            """,
+            keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray(), keyed.Select(x => x.Order.ServiceId).ToArray(),
+            keyed.Select(x => x.Order.Provider?.Id).ToArray(), keyed.Select(x => x.Order.ProviderServiceId).ToArray());
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        do
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                if (reader.FieldCount == 2)
+                {
+                    blockers[reader.GetInt64(0)] = reader.GetInt64(1);
+                }
+            }
+        }
+        while (await reader.NextResultAsync(ct));
+
+        return blockers;
     }
 
     /// <summary>
@@ -153,6 +221,13 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                         WHERE id = $1 AND status = 'dispatching'
                         """, retry.OrderId, retry.NextAttemptAt, retry.Reason, now);
                     OrderEvents.AddTo(batch, retry.OrderId, "dispatch_deferred", now, new { reason = retry.Reason, next_attempt_at = retry.NextAttemptAt });
+                    break;
+                case DispatchResult.Hold hold:
+                    Add(batch, """
+                        UPDATE orders SET status = 'held', held_by = NULL, next_attempt_at = $2, error = $3, claimed_by = NULL, sending_at = NULL, updated_at = $4
+                        WHERE id = $1 AND status = 'dispatching'
+                        """, hold.OrderId, hold.NextAttemptAt, hold.Reason, now);
+                    OrderEvents.AddTo(batch, hold.OrderId, "held", now, new { reason = hold.Reason, next_attempt_at = hold.NextAttemptAt });
                     break;
                 case DispatchResult.Review review:
                     Add(batch, """
@@ -245,7 +320,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
     }
 }
 
-public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision.Send Send)> ToSend, int FinishedByChecks, int Waiting);
+public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision.Send Send)> ToSend, int FinishedByChecks, int Waiting, int Held);
 
 /// <summary>How an add ended, to be recorded.</summary>
 public abstract record DispatchResult(long OrderId)
@@ -257,4 +332,7 @@ public abstract record DispatchResult(long OrderId)
     public sealed record Retry(long OrderId, DateTimeOffset NextAttemptAt, string Reason) : DispatchResult(OrderId);
 
     public sealed record Review(long OrderId, string Reason) : DispatchResult(OrderId);
+
+    /// <summary>The provider's own same-link refusal: held, and released by ResolveConflicts after the wait.</summary>
+    public sealed record Hold(long OrderId, DateTimeOffset NextAttemptAt, string Reason) : DispatchResult(OrderId);
 }

@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Tracking;
@@ -20,6 +21,7 @@ public sealed class OrderDispatcher(
     InstanceIdentity identity,
     IOptions<DispatchOptions> options,
     IOptions<TrackingOptions> tracking,
+    IOptions<ConflictOptions> conflicts,
     IOptionsMonitor<ProviderResilienceOptions> providerOptions,
     TimeProvider clock,
     ILogger<OrderDispatcher> logger) : IDisposable
@@ -57,7 +59,7 @@ public sealed class OrderDispatcher(
     {
         var o = options.Value;
         var claim = await store.ClaimAsync(identity.Id, o.BatchSize, clock.GetUtcNow(),
-            order => OrderChecks.Decide(order, o, clock.GetUtcNow()), ct);
+            order => OrderChecks.Decide(order, o, clock.GetUtcNow()), conflicts.Value, ct);
         if (claim.Claimed == 0)
         {
             return 0;
@@ -137,6 +139,13 @@ public sealed class OrderDispatcher(
                     $"Refused by provider {providerName}: {refused.Message}", new { stage = "add", reason = refused.Reason.ToString() }));
 
             case AddOutcome.Refused refused:
+                if (now - order.CreatedAt < o.GiveUpAfter && refused.Reason == RefusalReason.DuplicateLink)
+                {
+                    // Held, not failed: the provider runs an order for this target that we may not know about.
+                    return new DispatchResult.Hold(order.Id, now + Backoff(order.Attempts + 1),
+                        $"Held: provider {providerName} reports an active order for this link ({refused.Message}).");
+                }
+
                 if (now - order.CreatedAt >= o.GiveUpAfter)
                 {
                     return new DispatchResult.Finished(new Finish(order.Id, "failed", null,

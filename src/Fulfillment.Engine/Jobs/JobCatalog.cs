@@ -26,6 +26,7 @@ public sealed class JobCatalog
         .Add<Requests.ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
         .Add<Providers.CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
         .Add<Providers.SyncProviderServicesJob>(JobNames.SyncProviderServices)
+        .Add<Conflicts.ResolveConflictsJob>(JobNames.ResolveConflicts)
         .Add<Retention.PurgeExpiredDataJob>(JobNames.PurgeExpiredData);
 
     public void Register(IServiceCollection services)

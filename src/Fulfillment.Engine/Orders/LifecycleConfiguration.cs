@@ -46,6 +46,7 @@ public static class LifecycleConfiguration
         }
 
         SectionBinder.Bind<ProviderSyncOptions>(configuration, ProviderSyncOptions.Section, problems);
+        SectionBinder.Bind<Conflicts.ConflictOptions>(configuration, Conflicts.ConflictOptions.Section, problems);
         return problems;
     }
 

@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Blocking;
+using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Requests;
@@ -19,6 +20,7 @@ public static class LifecycleServiceCollectionExtensions
         services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section);
         services.AddOptions<RequestOptions>().BindConfiguration(RequestOptions.Section);
         services.AddOptions<ProviderSyncOptions>().BindConfiguration(ProviderSyncOptions.Section);
+        services.AddOptions<ConflictOptions>().BindConfiguration(ConflictOptions.Section);
         services.AddProviderClients(configuration);
 
         services.AddSingleton<DispatchStore>();
