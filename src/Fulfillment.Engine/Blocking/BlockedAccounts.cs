@@ -22,9 +22,10 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
             SELECT count(*) FILTER (WHERE done)
             FROM (SELECT fulfillment_finish_order(o.id, 'canceled', NULL, 'Canceled: the account was blocked.', $1,
                                                   jsonb_build_object('reason', 'account blocked')) AS done
-                  FROM (SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id
+                  FROM (SELECT o.id, o.user_id FROM orders o JOIN users u ON u.id = o.user_id
                         WHERE u.status = 'blocked' AND o.status IN ('pending', 'held')
-                        ORDER BY o.id FOR UPDATE OF o SKIP LOCKED) o) finished
+                        FOR UPDATE OF o SKIP LOCKED) o
+                  ORDER BY o.user_id, o.id) finished
             """, ct, now))!;
         await Scalar(connection, transaction, """
             WITH started AS (

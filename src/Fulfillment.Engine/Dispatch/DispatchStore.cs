@@ -62,14 +62,15 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         var failed = 0;
         var waiting = 0;
         var held = 0;
+        var finishes = new List<Finish>();
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var (order, decision) in decided)
         {
             switch (decision)
             {
                 case DispatchDecision.Send send when blockers.TryGetValue(order.Id, out var blocker) && conflicts.Policy == ConflictPolicy.Fail:
-                    OrderFinisher.AddTo(batch, new Finish(order.Id, "failed", null,
-                        $"Not sent: order {blocker} for the same link is still active; refunded in full.", new { stage = "conflict", blocker }), now);
+                    finishes.Add(new Finish(order.Id, "failed", null,
+                        $"Not sent: order {blocker} for the same link is still active; refunded in full.", new { stage = "conflict", blocker }));
                     failed++;
                     break;
                 case DispatchDecision.Send when blockers.TryGetValue(order.Id, out var blocker):
@@ -82,11 +83,11 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                     toSend.Add((order, send));
                     break;
                 case DispatchDecision.Fail fail:
-                    OrderFinisher.AddTo(batch, new Finish(order.Id, "failed", null, fail.Error, new { stage = "checks" }), now);
+                    finishes.Add(new Finish(order.Id, "failed", null, fail.Error, new { stage = "checks" }));
                     failed++;
                     break;
                 case DispatchDecision.Cancel cancel:
-                    OrderFinisher.AddTo(batch, new Finish(order.Id, "canceled", null, cancel.Error, new { stage = "checks" }), now);
+                    finishes.Add(new Finish(order.Id, "canceled", null, cancel.Error, new { stage = "checks" }));
                     failed++;
                     break;
                 case DispatchDecision.Wait wait:
@@ -97,6 +98,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
             }
         }
 
+        OrderFinisher.AddTo(batch, finishes, now);
         if (toSend.Count > 0)
         {
             Add(batch, """
@@ -208,13 +210,11 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                 """, accepted.Select(a => a.OrderId).ToArray(), accepted.Select(a => a.ProviderOrderId).ToArray(), now);
         }
 
+        OrderFinisher.AddTo(batch, results.OfType<DispatchResult.Finished>().Select(f => f.Finish).ToList(), now);
         foreach (var result in results)
         {
             switch (result)
             {
-                case DispatchResult.Finished finished:
-                    OrderFinisher.AddTo(batch, finished.Finish, now);
-                    break;
                 case DispatchResult.Retry retry:
                     Add(batch, """
                         UPDATE orders SET status = 'pending', next_attempt_at = $2, error = $3, claimed_by = NULL, sending_at = NULL, updated_at = $4

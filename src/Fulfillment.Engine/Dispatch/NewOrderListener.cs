@@ -83,6 +83,11 @@ public sealed class NewOrderListener(
             {
                 return;
             }
+            catch (NpgsqlException ex) when (ex.IsTransient)
+            {
+                // A deadlock victim or a dropped connection: nothing was sent, the claim rolled back.
+                logger.LogWarning("Dispatch after a new-order notification rolled back ({Error}); retrying on the next notification or schedule", ex.Message);
+            }
             catch (Exception ex)
             {
                 logger.LogError(ex, "Dispatch after a new-order notification failed; the DispatchOrders schedule will retry");

@@ -6,7 +6,6 @@ using Fulfillment.Providers.Resilience;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Fulfillment.Engine.Dispatch;
 
@@ -97,32 +96,13 @@ public sealed class OrderDispatcher(
             results.Add(Interpret(item.Order, item.Send.Provider.Name, outcome));
         });
 
-        await RecordWithRetriesAsync([.. results]);
+        // The answers are in hand: losing them would send these orders to review. Should the database
+        // stay away, recovery finds them after AbandonedAfter.
+        await Transient.RetryAsync(() => store.RecordAsync([.. results], clock.GetUtcNow(), CancellationToken.None), logger, "Recording add outcomes");
         logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
             claim.ToSend.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
             results.Count(r => r is DispatchResult.Retry), results.Count(r => r is DispatchResult.Review));
         return claim.Claimed;
-    }
-
-    /// <summary>
-    /// The answers are in hand: losing them now would send these orders to review, so a brief
-    /// database outage is waited out. Should it last, recovery finds them (AbandonedAfter).
-    /// </summary>
-    private async Task RecordWithRetriesAsync(DispatchResult[] results)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await store.RecordAsync(results, clock.GetUtcNow(), CancellationToken.None);
-                return;
-            }
-            catch (NpgsqlException ex) when (attempt < 5 && ex.IsTransient)
-            {
-                logger.LogWarning(ex, "Recording {Count} dispatch outcome(s) failed (attempt {Attempt}); retrying", results.Length, attempt);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), clock);
-            }
-        }
     }
 
     private DispatchResult Interpret(ClaimedOrder order, string providerName, AddOutcome outcome)

@@ -14,34 +14,34 @@ public sealed record Finish(long OrderId, string Status, long? Remains, string? 
 /// </summary>
 public static class OrderFinisher
 {
-    public static void AddTo(NpgsqlBatch batch, Finish finish, DateTimeOffset now)
-    {
-        var command = new NpgsqlBatchCommand("SELECT fulfillment_finish_order($1, $2, $3, $4, $5, $6)");
-        command.Parameters.Add(new() { Value = finish.OrderId });
-        command.Parameters.Add(new() { Value = finish.Status });
-        command.Parameters.Add(new() { Value = (object?)finish.Remains ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new() { Value = (object?)finish.Error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = now });
-        command.Parameters.Add(new() { Value = JsonSerializer.Serialize(finish.Detail ?? new { }), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        batch.BatchCommands.Add(command);
-    }
-
-    public static async Task FinishAsync(NpgsqlDataSource db, IReadOnlyCollection<Finish> finishes, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Adds one statement finishing all <paramref name="finishes"/>, in (user, order) order: every
+    /// transaction that finishes orders locks the users' balance rows in the same order, so two of
+    /// them can never deadlock on each other.
+    /// </summary>
+    public static void AddTo(NpgsqlBatch batch, IReadOnlyCollection<Finish> finishes, DateTimeOffset now)
     {
         if (finishes.Count == 0)
         {
             return;
         }
 
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var finish in finishes)
+        var command = new NpgsqlBatchCommand("""
+            SELECT fulfillment_finish_order(f.id, f.status, f.remains, f.error, $6, f.detail)
+            FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::jsonb[]) AS f(id, status, remains, error, detail)
+            JOIN orders o ON o.id = f.id
+            ORDER BY o.user_id, o.id
+            """);
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.OrderId).ToArray() });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.Status).ToArray() });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.Remains).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.Error).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new()
         {
-            AddTo(batch, finish, now);
-        }
-
-        await batch.ExecuteNonQueryAsync(ct);
-        await transaction.CommitAsync(ct);
+            Value = finishes.Select(f => JsonSerializer.Serialize(f.Detail ?? new { })).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+        });
+        command.Parameters.Add(new() { Value = now });
+        batch.BatchCommands.Add(command);
     }
 }

@@ -77,7 +77,8 @@ public sealed class RequestProcessor(
             SendCancelsAsync(toCancel, updates, ct),
             SendRefillsAsync(toRefill, updates, ct),
             CheckRefillsAsync(refillChecks, updates, ct));
-        await store.RecordAsync(updates, finishes, clock.GetUtcNow(), CancellationToken.None);
+        await Transient.RetryAsync(() => store.RecordAsync(updates, finishes, clock.GetUtcNow(), CancellationToken.None),
+            logger, "Recording request outcomes");
     }
 
     private static void DecideCancel(ClaimedRequest r, DateTimeOffset now, ConcurrentBag<RequestUpdate> updates, List<Finish> finishes, List<ClaimedRequest> toCancel)

@@ -67,10 +67,7 @@ public sealed class RequestStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var finish in finishes)
-        {
-            OrderFinisher.AddTo(batch, finish, now);
-        }
+        OrderFinisher.AddTo(batch, finishes, now);
 
         foreach (var update in updates)
         {

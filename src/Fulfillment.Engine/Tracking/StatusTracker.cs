@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;
@@ -48,12 +47,11 @@ public sealed class StatusTracker(
             return 0;
         }
 
-        var progress = new ConcurrentBag<Progress>();
-        var finishes = new ConcurrentBag<Finish>();
-        var reviews = new ConcurrentBag<(long, string)>();
-        foreach (var order in due.Where(d => d.Provider?.Endpoint is null || string.IsNullOrEmpty(d.ProviderOrderId)))
+        var unusable = due.Where(d => d.Provider?.Endpoint is null || string.IsNullOrEmpty(d.ProviderOrderId)).ToList();
+        if (unusable.Count > 0)
         {
-            reviews.Add((order.Id, "In progress without a provider order id or a usable provider row; a person must check it."));
+            await store.RecordAsync([], [], unusable.Select(o => (o.Id,
+                "In progress without a provider order id or a usable provider row; a person must check it.")).ToList(), now, CancellationToken.None);
         }
 
         var calls = due
@@ -62,37 +60,43 @@ public sealed class StatusTracker(
             .SelectMany(g => g.Chunk(MaxIdsPerCall).Select(chunk => (Endpoint: g.First().Provider!.Endpoint!, Orders: chunk)))
             .ToList();
 
-        await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = ct }, async (call, token) =>
-        {
-            IReadOnlyDictionary<string, StatusResult> answers;
-            try
-            {
-                answers = await client.GetStatusesAsync(call.Endpoint, call.Orders.Select(x => x.ProviderOrderId!).Distinct().ToArray(), token);
-            }
-            catch (Exception ex) when (ex is ProviderCallException or HttpRequestException or TimeoutException)
-            {
-                // The lease already moved their next check; they are asked again then.
-                logger.LogWarning("Status check of {Count} order(s) at provider {Provider} failed: {Error}", call.Orders.Length, call.Endpoint.Name, ex.Message);
-                return;
-            }
-
-            foreach (var order in call.Orders)
-            {
-                Apply(order, answers.GetValueOrDefault(order.ProviderOrderId!), progress, finishes, reviews);
-            }
-        });
-
-        await store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None);
-        if (!finishes.IsEmpty || !reviews.IsEmpty)
-        {
-            logger.LogInformation("Checked {Count} order(s): {Finished} finished, {Review} to review", due.Count, finishes.Count, reviews.Count);
-        }
-
+        // Each call's answers are recorded as soon as they arrive: a slow or failing provider holds
+        // back nobody else's orders.
+        await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = ct },
+            async (call, token) => await CheckAsync(call.Endpoint, call.Orders, token));
         return due.Count;
     }
 
-    private void Apply(TrackedOrder order, StatusResult? answer, ConcurrentBag<Progress> progress, ConcurrentBag<Finish> finishes,
-        ConcurrentBag<(long, string)> reviews)
+    private async Task CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, CancellationToken ct)
+    {
+        var progress = new List<Progress>();
+        var finishes = new List<Finish>();
+        var reviews = new List<(long, string)>();
+        try
+        {
+            var answers = await client.GetStatusesAsync(endpoint, orders.Select(x => x.ProviderOrderId!).Distinct().ToArray(), ct);
+            foreach (var order in orders)
+            {
+                Apply(order, answers.GetValueOrDefault(order.ProviderOrderId!), progress, finishes, reviews);
+            }
+        }
+        catch (Exception ex) when (ex is ProviderCallException or HttpRequestException or TimeoutException)
+        {
+            logger.LogWarning("Status check of {Count} order(s) at provider {Provider} failed: {Error}", orders.Length, endpoint.Name, ex.Message);
+            var retryAt = clock.GetUtcNow() + options.Value.MinInterval;
+            progress.AddRange(orders.Select(order => new Progress(order.Id, null, null, null, retryAt, "Status check failed: " + ex.Message)));
+        }
+
+        await Transient.RetryAsync(() => store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None),
+            logger, "Recording status answers");
+        if (finishes.Count > 0 || reviews.Count > 0)
+        {
+            logger.LogInformation("Checked {Count} order(s) at provider {Provider}: {Finished} finished, {Review} to review",
+                orders.Length, endpoint.Name, finishes.Count, reviews.Count);
+        }
+    }
+
+    private void Apply(TrackedOrder order, StatusResult? answer, List<Progress> progress, List<Finish> finishes, List<(long, string)> reviews)
     {
         var now = clock.GetUtcNow();
         var o = options.Value;

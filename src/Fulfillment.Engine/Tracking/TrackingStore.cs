@@ -76,10 +76,7 @@ public sealed class TrackingStore(NpgsqlDataSource db)
             batch.BatchCommands.Add(command);
         }
 
-        foreach (var finish in finishes)
-        {
-            OrderFinisher.AddTo(batch, finish, now);
-        }
+        OrderFinisher.AddTo(batch, finishes, now);
 
         foreach (var (orderId, reason) in reviews)
         {

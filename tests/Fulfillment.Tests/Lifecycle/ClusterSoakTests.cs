@@ -66,9 +66,11 @@ public sealed class ClusterSoakTests(DatabaseFixture fixture) : IClassFixture<Da
         {
             var random = new Random(3);
             var quantities = Enumerable.Range(0, orders).Select(_ => random.Next(50, 1001)).ToArray();
+            var placing = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
                 await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/soak{i}", quantities[i]));
 
+            Console.WriteLine($"soak: placed {orders} orders in {placing.Elapsed}");
             var settled = Stopwatch.StartNew();
             while (await _panel.ScalarAsync<long>(
                 "SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')") > 0)
@@ -80,6 +82,11 @@ public sealed class ClusterSoakTests(DatabaseFixture fixture) : IClassFixture<Da
                         FROM (SELECT * FROM orders WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review') LIMIT 5) o
                         """));
                 await Task.Delay(500);
+                if (settled.Elapsed.Seconds % 10 == 0 && settled.Elapsed.Milliseconds < 500)
+                {
+                    Console.WriteLine($"soak {settled.Elapsed:mm\\:ss}: " + await _panel.ScalarAsync<string>(
+                        "SELECT string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status) s"));
+                }
             }
 
             Console.WriteLine($"soak: {orders} orders settled in {settled.Elapsed}");
