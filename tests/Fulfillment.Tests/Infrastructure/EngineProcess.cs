@@ -63,6 +63,13 @@ public sealed class EngineProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGKILL: no shutdown, no cleanup, as a crash or the OOM killer would.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

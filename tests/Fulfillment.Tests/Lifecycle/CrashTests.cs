@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Fulfillment.Simulator;
+using Fulfillment.Tests.Infrastructure;
+
+namespace Fulfillment.Tests.Lifecycle;
+
+/// <summary>The engine process killed (SIGKILL) while its adds are in flight, then restarted.</summary>
+public sealed class CrashTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    private readonly Panel _panel = new(fixture.DataSource);
+
+    private string[] Settings(string name) =>
+    [
+        "run",
+        $"--ConnectionStrings:Panel={fixture.ConnectionString}",
+        $"--Fulfillment:Engine:InstanceName={name}",
+        "--Fulfillment:Engine:HeartbeatInterval=00:00:00.5",
+        "--Fulfillment:Engine:StaleInstanceAfter=00:00:02",
+        "--Fulfillment:Scheduler:CheckinInterval=00:00:01",
+        "--Fulfillment:Jobs:DispatchOrders:Interval=00:00:01",
+        "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false",
+        "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
+        "--Fulfillment:Providers:Defaults:Timeout=00:00:30",
+    ];
+
+    [Fact]
+    public async Task Killed_after_sending_and_before_recording_the_orders_go_to_review_and_are_never_sent_again()
+    {
+        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
+        {
+            ApiKey = "crash-key",
+            LatencyMin = TimeSpan.FromSeconds(4),
+            LatencyMax = TimeSpan.FromSeconds(4),
+        });
+        var provider = await _panel.CreateProviderAsync(url: simulator.ApiUrl.ToString(), key: "crash-key");
+        var service = await _panel.CreateServiceAsync(provider, rate: 1m, providerServiceId: "1");
+        var user = await _panel.CreateUserAsync(deposit: 100m);
+        var links = Enumerable.Range(0, 5).Select(i => $"https://instagram.com/p/crash{i}{Guid.NewGuid():N}").ToArray();
+
+        using (var engine = EngineProcess.Start(Settings("crash-1")))
+        {
+            foreach (var link in links)
+            {
+                await _panel.PlaceOrderAsync(user, service, link, 100);
+            }
+
+            var waiting = Stopwatch.StartNew();
+            while (links.Any(l => simulator.Record.AddCount(l) == 0))
+            {
+                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(60), "the adds never arrived:\n" + engine.Output);
+                await Task.Delay(50);
+            }
+
+            engine.Kill(); // SIGKILL: the answers are still 4 s away
+        }
+
+        Assert.Equal(5L, await _panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE user_id = $1 AND status = 'dispatching' AND sending_at IS NOT NULL", user));
+
+        using (var restarted = EngineProcess.Start(Settings("crash-2")))
+        {
+            var waiting = Stopwatch.StartNew();
+            while (await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE user_id = $1 AND status = 'dispatching'", user) > 0)
+            {
+                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(60), "the abandoned orders were not recovered:\n" + restarted.Output);
+                await Task.Delay(200);
+            }
+
+            restarted.SendSigterm();
+            await restarted.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(5L, await _panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE user_id = $1 AND status = 'review' AND error LIKE '%release_order%'", user));
+        Assert.All(links, link => Assert.Equal(1, simulator.Record.AddCount(link)));
+        Assert.Equal(await _panel.BalanceAsync(user), await _panel.LedgerSumAsync(user));
+        Assert.Equal(0L, await _panel.ScalarAsync<long>("SELECT count(*) FROM ledger WHERE user_id = $1 AND kind = 'refund'", user));
+    }
+}
