@@ -299,13 +299,10 @@ public sealed class DispatchStore(NpgsqlDataSource db)
 
     private static ClaimedOrder Read(NpgsqlDataReader r)
     {
-        ProviderRow? provider = r.IsDBNull(16) ? null : new ProviderRow(
-            r.GetInt64(16), r.GetString(17), r.GetString(18), r.GetString(19), r.GetString(20), r.GetBoolean(21),
-            r.IsDBNull(22) ? null : r.GetDecimal(22), r.GetDecimal(23));
         return new ClaimedOrder(
             r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5),
             r.GetFieldValue<DateTimeOffset>(6), r.GetInt32(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.GetBoolean(11),
-            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), provider);
+            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16));
     }
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values)

@@ -1,4 +1,5 @@
 using Fulfillment.Providers;
+using Npgsql;
 
 namespace Fulfillment.Engine.Providers;
 
@@ -13,6 +14,14 @@ public sealed record ProviderRow(long Id, string Name, string Kind, string ApiUr
 
     /// <summary>Dispatch pauses while the provider's known balance is below its minimum.</summary>
     public bool IsPaused => Balance is { } balance && balance < MinBalance;
+
+    /// <summary>
+    /// Reads the columns <c>id, name, kind, api_url, api_key, enabled, balance, min_balance</c> starting
+    /// at <paramref name="first"/>; null when the id is NULL (a LEFT JOIN found no provider).
+    /// </summary>
+    public static ProviderRow? Read(NpgsqlDataReader r, int first) => r.IsDBNull(first) ? null : new ProviderRow(
+        r.GetInt64(first), r.GetString(first + 1), r.GetString(first + 2), r.GetString(first + 3), r.GetString(first + 4),
+        r.GetBoolean(first + 5), r.IsDBNull(first + 6) ? null : r.GetDecimal(first + 6), r.GetDecimal(first + 7));
 
     // The key must never be printed, whatever logs this record.
     public override string ToString() => $"provider {Id} ({Name})";

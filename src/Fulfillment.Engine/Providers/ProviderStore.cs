@@ -15,8 +15,7 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new ProviderRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetDecimal(6), reader.GetDecimal(7)));
+            rows.Add(ProviderRow.Read(reader, 0)!);
         }
 
         return rows;

@@ -47,11 +47,9 @@ public sealed class RequestStore(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var provider = reader.IsDBNull(10) ? null : new ProviderRow(reader.GetInt64(10), reader.GetString(11), reader.GetString(12),
-                reader.GetString(13), reader.GetString(14), reader.GetBoolean(15), reader.IsDBNull(16) ? null : reader.GetDecimal(16), reader.GetDecimal(17));
             requests.Add(new ClaimedRequest(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.GetInt32(4), reader.GetInt64(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
-                reader.GetBoolean(9), provider));
+                reader.GetBoolean(9), ProviderRow.Read(reader, 10)));
         }
 
         return requests;

@@ -37,9 +37,7 @@ public sealed class TrackingStore(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var provider = reader.IsDBNull(4) ? null : new ProviderRow(reader.GetInt64(4), reader.GetString(5), reader.GetString(6),
-                reader.GetString(7), reader.GetString(8), reader.GetBoolean(9), reader.IsDBNull(10) ? null : reader.GetDecimal(10), reader.GetDecimal(11));
-            orders.Add(new TrackedOrder(reader.GetInt64(0), provider, reader.IsDBNull(1) ? null : reader.GetString(1),
+            orders.Add(new TrackedOrder(reader.GetInt64(0), ProviderRow.Read(reader, 4), reader.IsDBNull(1) ? null : reader.GetString(1),
                 reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3)));
         }
 

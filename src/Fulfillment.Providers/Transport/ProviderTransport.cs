@@ -8,9 +8,10 @@ using Polly.Timeout;
 namespace Fulfillment.Providers.Transport;
 
 /// <summary>
-/// Sends one form POST to a provider through its pipelines and says what happened, without reading the
-/// protocol. Protocol-neutral: the SMM client puts <c>key</c> and <c>action</c> in the form itself.
-/// Logs provider, action, elapsed time and outcome — never the form, which carries the key.
+/// Sends one request to a provider through its pipelines and says what happened, without reading the
+/// protocol: a form POST (SMM v2: <c>key</c> and <c>action</c> in the form) or a GET with a query string
+/// (SMS activations: <c>api_key</c> and <c>action</c> in the query). Logs provider, action, elapsed time and
+/// outcome — never the form, the URL or its query, which carry the key.
 /// </summary>
 public sealed class ProviderTransport(
     IHttpClientFactory httpClients,
@@ -29,10 +30,35 @@ public sealed class ProviderTransport(
     /// cancelled after its body went out returns <see cref="ExchangeResult.Lost"/> instead, because the
     /// provider may have acted on it and the caller must know.
     /// </exception>
-    public async Task<ExchangeResult> PostFormAsync(
+    public Task<ExchangeResult> PostFormAsync(
         ProviderEndpoint provider,
         string action,
         IReadOnlyList<KeyValuePair<string, string>> form,
+        bool repeatable,
+        CancellationToken cancellationToken) =>
+        ExchangeAsync(provider, action, HttpMethod.Post, provider.ApiUrl, () => FormBody.Create(form), repeatable, cancellationToken);
+
+    /// <summary>
+    /// A GET to the provider's URL with <paramref name="query"/> appended to whatever query it already has.
+    /// Same guarantees as <see cref="PostFormAsync"/>: see <see cref="FormBody.EmptyTracked"/> for how
+    /// "never sent" is proven without a body.
+    /// </summary>
+    /// <inheritdoc cref="PostFormAsync" path="/param[@name='repeatable']"/>
+    /// <inheritdoc cref="PostFormAsync" path="/exception"/>
+    public Task<ExchangeResult> GetAsync(
+        ProviderEndpoint provider,
+        string action,
+        IReadOnlyList<KeyValuePair<string, string>> query,
+        bool repeatable,
+        CancellationToken cancellationToken) =>
+        ExchangeAsync(provider, action, HttpMethod.Get, FormBody.AppendQuery(provider.ApiUrl, query), FormBody.EmptyTracked, repeatable, cancellationToken);
+
+    private async Task<ExchangeResult> ExchangeAsync(
+        ProviderEndpoint provider,
+        string action,
+        HttpMethod method,
+        Uri url,
+        Func<SendTrackingContent> body,
         bool repeatable,
         CancellationToken cancellationToken)
     {
@@ -44,9 +70,9 @@ public sealed class ProviderTransport(
         {
             var answer = repeatable
                 ? await pipelines.Retry.ExecuteAsync(
-                    async ct => await pipelines.Guarded.ExecuteAsync(c => SendAsync(provider, form, sent, c), ct),
+                    async ct => await pipelines.Guarded.ExecuteAsync(c => SendAsync(method, url, body, sent, c), ct),
                     cancellationToken)
-                : await pipelines.Guarded.ExecuteAsync(ct => SendAsync(provider, form, sent, ct), cancellationToken);
+                : await pipelines.Guarded.ExecuteAsync(ct => SendAsync(method, url, body, sent, ct), cancellationToken);
             result = new ExchangeResult.Answered(answer.StatusCode, answer.Body, Elapsed(started));
         }
         catch (BrokenCircuitException)
@@ -65,7 +91,8 @@ public sealed class ProviderTransport(
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException)
         {
-            var reason = Describe(ex);
+            // Handler messages name host and port, not the query; redacting the key anyway costs nothing.
+            var reason = Redact(Describe(ex), provider);
             result = sent.Value
                 ? new ExchangeResult.Lost(reason, Elapsed(started))
                 : new ExchangeResult.NotSent(NotSentCause.Unreachable, reason, Elapsed(started));
@@ -76,12 +103,12 @@ public sealed class ProviderTransport(
     }
 
     private async ValueTask<RawAnswer> SendAsync(
-        ProviderEndpoint provider, IReadOnlyList<KeyValuePair<string, string>> form, SentFlag sent, CancellationToken ct)
+        HttpMethod method, Uri url, Func<SendTrackingContent> body, SentFlag sent, CancellationToken ct)
     {
-        using var content = FormBody.Create(form);
+        using var content = body();
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, provider.ApiUrl) { Content = content };
+            using var request = new HttpRequestMessage(method, url) { Content = content };
             using var client = httpClients.CreateClient(HttpClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
@@ -100,6 +127,15 @@ public sealed class ProviderTransport(
         HttpRequestException h => $"{h.HttpRequestError}: {h.Message}",
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
+
+    private static string Redact(string text, ProviderEndpoint provider)
+    {
+        if (provider.ApiKey.Length == 0)
+            return text;
+        return text
+            .Replace(provider.ApiKey, "***", StringComparison.Ordinal)
+            .Replace(Uri.EscapeDataString(provider.ApiKey), "***", StringComparison.Ordinal);
+    }
 
     private TimeSpan Elapsed(long started) => clock.Time.GetElapsedTime(started);
 

@@ -5,7 +5,8 @@ namespace Fulfillment.Providers.Transport;
 /// <summary>
 /// A form body that remembers whether the handler ever started writing it. Every SMM v2 field —
 /// key and action included — is in the body, so a provider cannot act on a request whose body never
-/// started to go out. That is the proof behind <see cref="ExchangeResult.NotSent"/>.
+/// started to go out. That is the proof behind <see cref="ExchangeResult.NotSent"/>. A GET carries an empty
+/// one (<see cref="FormBody.EmptyTracked"/>): its headers only leave once the handler starts on the body.
 /// </summary>
 /// <remarks>
 /// SocketsHttpHandler (since .NET 6) retries a request on a fresh connection only when it failed before the

@@ -1,0 +1,25 @@
+using Fulfillment.Providers.Smm;
+
+namespace Fulfillment.Providers.SmsActivate;
+
+/// <summary>
+/// What a <c>getNumber</c> produced. Exactly one of three: only <see cref="Rented"/> means a number is held
+/// (and paid for), only <see cref="Refused"/> means provably none is, and <see cref="Unknown"/> means one may
+/// be — the protocol has no way to look it up, so the engine must not rent again for the same order on its own.
+/// </summary>
+public abstract record NumberOutcome
+{
+    private NumberOutcome() { }
+
+    /// <summary><c>ACCESS_NUMBER:ID:PHONE</c>.</summary>
+    public sealed record Rented(string ActivationId, string Phone) : NumberOutcome;
+
+    /// <summary>
+    /// The provider said no, or the request never left this process. <see cref="RefusalKind.Permanent"/> only for
+    /// <see cref="SmsRefusal.BadService"/>: asking again cannot succeed.
+    /// </summary>
+    public sealed record Refused(RefusalKind Kind, SmsRefusal Reason, string Message) : NumberOutcome;
+
+    /// <summary>The request may have reached the provider and the answer was lost, unreadable, a 5xx or <c>ERROR_SQL</c>.</summary>
+    public sealed record Unknown(string Reason) : NumberOutcome;
+}
