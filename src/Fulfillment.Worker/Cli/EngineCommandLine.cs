@@ -24,6 +24,7 @@ public static class EngineCommandLine
           migrate --script F  write the idempotent SQL script of the schema to file F and exit
           run-once JOB        run one scheduled job once, now, and exit
           check-config        validate the configuration, print every problem with its key
+          demo                a throwaway database and a simulated provider, demo orders driven to completion, a summary
         """;
 
     public static async Task<int> RunAsync(string[] args, JobCatalog? catalog = null)
@@ -49,6 +50,8 @@ public static class EngineCommandLine
                     return await RunOnceCommand.RunAsync(rest[0], rest[1..], catalog);
                 case "check-config":
                     return CheckConfig(rest, catalog);
+                case "demo":
+                    return await Demo.DemoCommand.RunAsync(rest);
                 case "help" or "--help" or "-h":
                     await Console.Out.WriteLineAsync(UsageText);
                     return Ok;

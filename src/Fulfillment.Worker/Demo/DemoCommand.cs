@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Fulfillment.Data;
+using Fulfillment.LocalPostgres;
+using Fulfillment.Simulator;
+using Fulfillment.Worker.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Fulfillment.Worker.Demo;
+
+/// <summary>
+/// <c>demo</c>: the newcomer's first command. A throwaway PostgreSQL (found like the tests find
+/// one), the simulator, demo users, providers and services, a few hundred mixed orders driven to
+/// completion by the real engine, a summary, and everything removed afterwards.
+/// </summary>
+public static class DemoCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Console.WriteLine("Fulfillment demo: finding or starting a throwaway PostgreSQL...");
+        await using var server = await PostgresServer.StartAsync(message => Console.WriteLine("  " + message));
+        var database = $"fulfillment_demo_{Guid.NewGuid():N}"[..32];
+        var connectionString = await server.CreateDatabaseAsync(database);
+        try
+        {
+            return await RunOnAsync(connectionString, args);
+        }
+        finally
+        {
+            await server.DropDatabaseAsync(database);
+            Console.WriteLine("Demo database removed.");
+        }
+    }
+
+    private static async Task<int> RunOnAsync(string connectionString, string[] args)
+    {
+        await using (var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>()
+            .UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString).Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
+        {
+            ApiKey = "demo-key",
+            Seed = 2026,
+            SpeedFactor = 15,
+            PartialProbability = 0.1,
+            CanceledProbability = 0.05,
+            FaultRate = 0.02,
+            LatencyMax = TimeSpan.FromMilliseconds(30),
+            RefillDuration = TimeSpan.FromSeconds(1),
+        });
+        Console.WriteLine($"Simulated provider at {simulator.ApiUrl}");
+        await using var data = NpgsqlDataSource.Create(connectionString);
+        var seed = await DemoData.SeedAsync(data, simulator.ApiUrl);
+
+        using var host = EngineHost.CreateBuilder(EngineMode.Service,
+        [
+            $"--ConnectionStrings:Panel={connectionString}",
+            // Warnings (injected provider faults) would scramble the progress line; errors still show.
+            "--Serilog:MinimumLevel:Default=Error",
+            "--Fulfillment:Engine:InstanceName=demo",
+            "--Fulfillment:Engine:HeartbeatInterval=00:00:01",
+            "--Fulfillment:Scheduler:CheckinInterval=00:00:02",
+            "--Fulfillment:Jobs:DispatchOrders:Interval=00:00:01",
+            "--Fulfillment:Jobs:SyncOrderStatus:Interval=00:00:00.5",
+            "--Fulfillment:Jobs:ProcessOrderRequests:Interval=00:00:01",
+            "--Fulfillment:Jobs:ResolveConflicts:Interval=00:00:01",
+            "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false",
+            "--Fulfillment:Tracking:FirstCheckAfter=00:00:01",
+            "--Fulfillment:Tracking:MinInterval=00:00:00.5",
+            "--Fulfillment:Tracking:MaxInterval=00:00:02",
+            "--Fulfillment:Requests:RefillCheckInterval=00:00:01",
+            "--Fulfillment:Dispatch:RetryBackoffMin=00:00:01",
+            "--Fulfillment:Dispatch:RetryBackoffMax=00:00:05",
+            .. args,
+        ]).Build();
+        await host.StartAsync();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var placed = await DemoData.PlaceOrdersAsync(data, seed);
+            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, a cancel, a refill on the way).");
+            var settled = await DemoData.WaitUntilSettledAsync(data, seed, TimeSpan.FromSeconds(100));
+            Console.WriteLine();
+            await DemoData.PrintSummaryAsync(data, simulator, clock.Elapsed, settled);
+            return settled ? 0 : 1;
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using Fulfillment.Simulator;
+using Npgsql;
+
+namespace Fulfillment.Worker.Demo;
+
+/// <summary>The demo's panel: what a panel's web front end would write, and the summary it would show.</summary>
+internal static class DemoData
+{
+    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments);
+
+    public static async Task<Seed> SeedAsync(NpgsqlDataSource db, Uri apiUrl)
+    {
+        var provider = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('demo-provider', $1, 'demo-key') RETURNING id",
+            apiUrl.ToString());
+        async Task<long> Service(string name, string type, string upstream, decimal rate, int min, int max, bool cancel, bool refill) =>
+            await ScalarAsync<long>(db, """
+                INSERT INTO services (name, type, provider_id, provider_service_id, rate, min, max, cancel, refill)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                """, name, type, provider, upstream, rate, min, max, cancel, refill);
+        var followers = await Service("Instagram Followers", "Default", "1", 1.20m, 50, 10_000, true, true);
+        var likes = await Service("Instagram Likes", "Default", "2", 0.40m, 10, 50_000, true, false);
+        var package = await Service("Profile Starter Package", "Package", "4", 6.00m, 1, 1, false, false);
+        var comments = await Service("Custom Comments", "Custom Comments", "5", 15.00m, 5, 1_000, false, false);
+        var users = new long[20];
+        for (var i = 0; i < users.Length; i++)
+        {
+            users[i] = await ScalarAsync<long>(db, "INSERT INTO users (username, email) VALUES ($1, $2) RETURNING id", $"demo{i}", $"demo{i}@example.com");
+            await ScalarAsync<long>(db, "SELECT deposit($1, 100, $2)", users[i], $"demo-topup-{i}");
+        }
+
+        return new Seed(users, followers, likes, package, comments);
+    }
+
+    public static async Task<int> PlaceOrdersAsync(NpgsqlDataSource db, Seed seed)
+    {
+        var random = new Random(7);
+        var placed = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            var user = seed.Users[i % seed.Users.Length];
+            // Every tenth order repeats an earlier link in another spelling: a same-link conflict.
+            var post = i % 10 == 9 ? $"demo{i - 1}" : $"demo{i}";
+            var link = i % 10 == 9 ? $"https://www.instagram.com/p/{post}/?igsh=share" : $"https://instagram.com/p/{post}";
+            var (service, quantity, parameters) = (i % 30) switch
+            {
+                0 => (seed.Package, 1, "{}"),
+                1 => (seed.Comments, 5, """{"comments":"Nice!\nGreat\nWow\nLove it\nCool"}"""),
+                _ when i % 3 == 0 => (seed.Likes, random.Next(10, 2_000), "{}"),
+                _ => (seed.Followers, random.Next(50, 2_000), "{}"),
+            };
+            await ScalarAsync<long>(db, "SELECT place_order($1, $2, $3, $4, $5::jsonb)", user, service, link, quantity, parameters);
+            placed++;
+        }
+
+        // A user changes their mind about the last order.
+        var last = await ScalarAsync<long>(db, "SELECT max(id) FROM orders");
+        await ScalarAsync<long>(db, "SELECT request_cancel($1)", last);
+        return placed;
+    }
+
+    public static async Task<bool> WaitUntilSettledAsync(NpgsqlDataSource db, Seed seed, TimeSpan limit)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var refillAsked = false;
+        while (DateTimeOffset.UtcNow - started < limit)
+        {
+            var line = await ScalarAsync<string>(db,
+                "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders GROUP BY status) s");
+            Console.Write($"\r  {(DateTimeOffset.UtcNow - started).TotalSeconds,5:0.0}s  {line}".PadRight(110));
+            if (!refillAsked)
+            {
+                // Once a followers order completes, its buyer asks for a refill.
+                var completed = await ScalarAsync<long?>(db, "SELECT min(id) FROM orders WHERE status = 'completed' AND service_id = $1", seed.Followers);
+                if (completed is { } id)
+                {
+                    await ScalarAsync<long>(db, "SELECT request_refill($1)", id);
+                    refillAsked = true;
+                }
+            }
+
+            var open = await ScalarAsync<long>(db, """
+                SELECT (SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review'))
+                     + (SELECT count(*) FROM order_requests WHERE status IN ('pending', 'sent'))
+                """);
+            if (open == 0 && refillAsked)
+            {
+                return true;
+            }
+
+            await Task.Delay(500);
+        }
+
+        return false;
+    }
+
+    public static async Task PrintSummaryAsync(NpgsqlDataSource db, ProviderSimulator simulator, TimeSpan elapsed, bool settled)
+    {
+        Console.WriteLine(settled ? $"All orders settled in {elapsed.TotalSeconds:0.0} s." : "Not every order settled in time; the summary shows where they are.");
+        Console.WriteLine();
+        Console.WriteLine("Orders by status");
+        await PrintRowsAsync(db, "SELECT status, count(*)::text FROM orders GROUP BY status ORDER BY count(*) DESC");
+        Console.WriteLine();
+        Console.WriteLine("Money");
+        await PrintRowsAsync(db, """
+            SELECT 'charged', to_char(-coalesce(sum(amount) FILTER (WHERE kind = 'charge'), 0), 'FM999990.000000') FROM ledger
+            UNION ALL SELECT 'refunded', to_char(coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0), 'FM999990.000000') FROM ledger
+            UNION ALL SELECT 'users whose balance <> ledger sum', count(*)::text FROM users u
+                WHERE u.balance <> (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.user_id = u.id)
+            """);
+        Console.WriteLine();
+        Console.WriteLine("Conflicts and requests");
+        await PrintRowsAsync(db, """
+            SELECT 'orders held behind a same-link order', count(DISTINCT order_id)::text FROM order_events WHERE kind = 'held'
+            UNION ALL SELECT 'held orders released', count(DISTINCT order_id)::text FROM order_events WHERE kind = 'released'
+            UNION ALL SELECT kind || ' request ' || status, count(*)::text FROM order_requests GROUP BY kind, status
+            """);
+        Console.WriteLine();
+        Console.WriteLine("Placement to dispatch (accepted by the provider; held orders wait for the order ahead of them)");
+        await PrintRowsAsync(db, """
+            SELECT 'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - created_at)) * 1000)::numeric, 1) || ' ms'
+            FROM orders WHERE dispatched_at IS NOT NULL
+            UNION ALL
+            SELECT 'p99', round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - created_at)) * 1000)::numeric, 1) || ' ms'
+            FROM orders WHERE dispatched_at IS NOT NULL
+            """);
+        Console.WriteLine();
+        Console.WriteLine($"The simulated provider received {simulator.Record.Total} requests: " +
+            string.Join(", ", simulator.Record.CountsByAction().OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")) + ".");
+    }
+
+    private static async Task PrintRowsAsync(NpgsqlDataSource db, string sql)
+    {
+        await using var command = db.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            Console.WriteLine($"  {reader.GetString(0),-40} {(reader.IsDBNull(1) ? "-" : reader.GetValue(1).ToString()),12}");
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object[] args)
+    {
+        await using var command = db.CreateCommand(sql);
+        foreach (var a in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = a });
+        }
+
+        var result = await command.ExecuteScalarAsync();
+        return result is null or DBNull ? default! : (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
+    }
+}
