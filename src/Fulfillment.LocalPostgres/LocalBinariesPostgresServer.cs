@@ -31,6 +31,7 @@ internal sealed class LocalBinariesPostgresServer : PostgresServer
             Username = "postgres",
             Database = "postgres",
             MaxPoolSize = 200,
+            IncludeErrorDetail = true, // a throwaway server: its error details help more than they expose
         }.ConnectionString;
     }
 

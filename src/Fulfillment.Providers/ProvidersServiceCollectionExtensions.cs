@@ -1,4 +1,5 @@
 using Fulfillment.Providers.Resilience;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
 using Fulfillment.Providers.Transport;
 using Microsoft.Extensions.Configuration;
@@ -13,7 +14,7 @@ public static class ProvidersServiceCollectionExtensions
     /// <summary>
     /// Adds the provider clients: options from <c>Fulfillment:Providers</c> (defaults and per-provider
     /// overrides, validated at start-up), one pooled HTTP handler, the per-provider pipeline registry,
-    /// and <see cref="ISmmClient"/>.
+    /// <see cref="ISmmClient"/> and <see cref="ISmsActivateClient"/> (both over the same pipelines and connections).
     /// </summary>
     public static IServiceCollection AddProviderClients(this IServiceCollection services, IConfiguration configuration)
     {
@@ -48,6 +49,7 @@ public static class ProvidersServiceCollectionExtensions
         services.TryAddSingleton<ProviderPipelineRegistry>();
         services.TryAddSingleton<ProviderTransport>();
         services.TryAddSingleton<ISmmClient, SmmClient>();
+        services.TryAddSingleton<ISmsActivateClient, SmsActivateClient>();
         return services;
     }
 }

@@ -8,10 +8,6 @@ namespace Fulfillment.Simulator;
 /// </summary>
 internal sealed class ApiV2Endpoint(SimulatorState state)
 {
-    private const string HtmlPage =
-        "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><h1>Checking your browser</h1>" +
-        "<p>Cloudflare Ray ID: 7d1c2f3e4a5b6c7d</p></body></html>";
-
     public async Task HandleAsync(HttpContext context)
     {
         var (action, key, fields) = await ReadAsync(context.Request);
@@ -19,7 +15,7 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         var keyValid = key is not null && string.Equals(key, settings.ApiKey, StringComparison.Ordinal);
         state.Record.Add(action, keyValid, fields, state.Time.GetUtcNow(), settings);
 
-        await DelayAsync(settings, context.RequestAborted);
+        await ProviderBehaviour.DelayAsync(state, context.RequestAborted);
 
         if (!keyValid)
         {
@@ -30,7 +26,7 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         var fault = FaultPicker.Pick(settings, state.Random);
         if (FaultPicker.HappensBeforeProcessing(fault))
         {
-            await WriteAsync(context, FaultAnswer(fault));
+            await WriteAsync(context, ProviderBehaviour.FaultAnswer(state, fault));
             return;
         }
 
@@ -91,27 +87,6 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         _ => answer,
     };
 
-    private Answer FaultAnswer(Fault fault) => fault switch
-    {
-        Fault.ServerError => Answer.Text(
-            state.Random.Next(0, 3) switch { 0 => 500, 1 => 502, _ => 503 },
-            "<html><body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>",
-            "text/html"),
-        Fault.TooManyRequests => Answer.Text(429, "Too Many Requests", "text/plain"),
-        _ => Answer.Text(200, HtmlPage, "text/html; charset=utf-8"),
-    };
-
-    private async Task DelayAsync(SimulatorSettings settings, CancellationToken cancellationToken)
-    {
-        var delay = settings.LatencyMin;
-        if (settings.LatencyMax > settings.LatencyMin)
-            delay += (settings.LatencyMax - settings.LatencyMin) * state.Random.NextDouble();
-        if (state.Random.Chance(settings.SlowRate))
-            delay += settings.SlowLatency;
-        if (delay > TimeSpan.Zero)
-            await Task.Delay(delay, cancellationToken);
-    }
-
     private static async Task<(string Action, string? Key, Dictionary<string, string> Fields)> ReadAsync(HttpRequest request)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -129,11 +104,5 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         return (action ?? "", key, fields);
     }
 
-    private static async Task WriteAsync(HttpContext context, Answer answer)
-    {
-        context.Response.StatusCode = answer.Status;
-        context.Response.ContentType = answer.ContentType;
-        context.Response.ContentLength = answer.Body.Length;
-        await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
-    }
+    private static Task WriteAsync(HttpContext context, Answer answer) => ProviderBehaviour.WriteAsync(context, answer);
 }

@@ -42,6 +42,12 @@ internal static class ControlEndpoints
             ? Results.Json(Snapshot(order, state.Time.GetUtcNow()), Json)
             : Results.NotFound());
 
+        sim.MapGet("/activations/{id:long}", (long id) => state.Activations.Find(id) is { } activation
+            ? Results.Json(Snapshot(activation, state.Time.GetUtcNow()), Json)
+            : Results.NotFound());
+
+        sim.MapGet("/activations", () => Results.Json(new { count = state.Activations.Count }, Json));
+
         sim.MapGet("/settings", () => Results.Json(state.Settings, Json));
 
         sim.MapPost("/settings", async (HttpRequest request) =>
@@ -102,6 +108,19 @@ internal static class ControlEndpoints
                 break;
         }
     }
+
+    private static object Snapshot(SimulatedActivation activation, DateTimeOffset now) => new
+    {
+        activation.Id,
+        activation.Service,
+        activation.Country,
+        activation.Phone,
+        activation.Price,
+        State = activation.StateAt(now),
+        Code = activation.CodeAt(now),
+        activation.CreatedAt,
+        activation.ExpiresAt,
+    };
 
     private static object Snapshot(SimulatedOrder order, DateTimeOffset now) => new
     {

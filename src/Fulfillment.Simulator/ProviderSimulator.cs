@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Fulfillment.Simulator;
 
 /// <summary>
-/// A simulated SMM v2 provider on Kestrel. In-process: <c>await using var sim = await ProviderSimulator.StartAsync(...)</c>
+/// A simulated provider on Kestrel: SMM v2 at <c>/api/v2</c>, SMS activations at <c>/stubs/handler_api.php</c>. In-process: <c>await using var sim = await ProviderSimulator.StartAsync(...)</c>
 /// binds 127.0.0.1 on a free port. Standalone: <c>dotnet run --project src/Fulfillment.Simulator -- --urls ... --key ...</c>.
 /// </summary>
 public sealed class ProviderSimulator : IAsyncDisposable
@@ -24,13 +24,17 @@ public sealed class ProviderSimulator : IAsyncDisposable
         this.state = state;
         BaseUrl = baseUrl;
         ApiUrl = new Uri(baseUrl, "api/v2");
+        SmsApiUrl = new Uri(baseUrl, "stubs/handler_api.php");
     }
 
     /// <summary>The server root; control endpoints live under <c>/_sim</c>.</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>The protocol endpoint, <c>/api/v2</c>.</summary>
+    /// <summary>The SMM v2 endpoint, <c>/api/v2</c>.</summary>
     public Uri ApiUrl { get; }
+
+    /// <summary>The SMS activation endpoint, <c>/stubs/handler_api.php</c> (same key, balance, faults and record).</summary>
+    public Uri SmsApiUrl { get; }
 
     /// <summary>Live settings: changes apply to the next request.</summary>
     public SimulatorSettings Settings => state.Settings;
@@ -39,7 +43,9 @@ public sealed class ProviderSimulator : IAsyncDisposable
 
     public OrderBook Orders => state.Orders;
 
-    /// <param name="timeProvider">Drives order progress only; latency and delayed answers use real time.</param>
+    public ActivationBook Activations => state.Activations;
+
+    /// <param name="timeProvider">Drives order and activation progress only; latency and delayed answers use real time.</param>
     public static async Task<ProviderSimulator> StartAsync(
         SimulatorSettings? settings = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
@@ -84,6 +90,9 @@ public sealed class ProviderSimulator : IAsyncDisposable
         var api = new ApiV2Endpoint(state);
         app.MapPost("/api/v2", api.HandleAsync);
         app.MapGet("/api/v2", api.HandleAsync);
+        var sms = new SmsActivateEndpoint(state);
+        app.MapGet("/stubs/handler_api.php", sms.HandleAsync);
+        app.MapPost("/stubs/handler_api.php", sms.HandleAsync);
         app.MapControlEndpoints(state);
         return app;
     }

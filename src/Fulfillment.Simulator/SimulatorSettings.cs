@@ -41,10 +41,13 @@ public sealed class SimulatorSettings
 
     public double HtmlPageRate { get; set; }
 
-    /// <summary>On add the order is accepted first and then the body is lost.</summary>
+    /// <summary>On add (and getNumber) the order is accepted (the number rented) first and then the body is lost.</summary>
     public double EmptyBodyRate { get; set; }
 
-    /// <summary>Truncated JSON; on add the order is accepted first.</summary>
+    /// <summary>
+    /// Truncated JSON; on add the order is accepted first. On the SMS protocol, whose answers are too short to
+    /// truncate into something unreadable, the answer is cut mid-body instead (the connection drops), after processing.
+    /// </summary>
     public double MalformedJsonRate { get; set; }
 
     // Faults on add only, both after the order was accepted.
@@ -91,6 +94,36 @@ public sealed class SimulatorSettings
     public TimeSpan RefillDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     public double RefillRejectProbability { get; set; } = 0.1;
+
+    // SMS activations at /stubs/handler_api.php. They share Balance, Seed, latency and faults with /api/v2.
+    // Their durations are divided by SpeedFactor too.
+
+    /// <summary>Charged from <see cref="Balance"/> for each rented number (<c>NO_BALANCE</c> when short); refunded on cancel.</summary>
+    public decimal SmsPrice { get; set; } = 0.25m;
+
+    /// <summary>Comma-separated service codes the provider knows; any other is <c>BAD_SERVICE</c>.</summary>
+    public string SmsServices { get; set; } = "tg,wa,vk,ig,fb,go,ds,ot";
+
+    /// <summary>Share of getNumber calls answered <c>NO_NUMBERS</c>.</summary>
+    public double SmsNoNumbersRate { get; set; }
+
+    /// <summary>How long after renting (or after setStatus 3) the code arrives.</summary>
+    public TimeSpan SmsCodeAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Share of activations whose code never arrives.</summary>
+    public double SmsNoCodeProbability { get; set; }
+
+    /// <summary>Digits in a code; codes are drawn from the seeded dice (<see cref="Seed"/>).</summary>
+    public int SmsCodeLength { get; set; } = 5;
+
+    /// <summary>setStatus 8 answers <c>EARLY_CANCEL_DENIED</c> while the activation is younger than this.</summary>
+    public TimeSpan SmsEarlyCancelWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>When the provider ends an activation itself: canceled and refunded without a code, completed with one.</summary>
+    public TimeSpan SmsActivationLifetime { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>On getNumber, rent the number, then reset the connection without answering.</summary>
+    public double SmsAbortAfterRentRate { get; set; }
 
     /// <summary>Keep every request in the record (counts per link are always kept).</summary>
     public bool RecordRequests { get; set; } = true;

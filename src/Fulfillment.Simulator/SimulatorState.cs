@@ -1,6 +1,6 @@
 namespace Fulfillment.Simulator;
 
-/// <summary>What the endpoints share: settings, record, orders, the clock and the dice.</summary>
+/// <summary>What the endpoints share: settings, record, orders, activations, the clock and the dice.</summary>
 internal sealed class SimulatorState(SimulatorSettings settings, TimeProvider timeProvider)
 {
     public SimulatorSettings Settings { get; } = settings;
@@ -10,6 +10,8 @@ internal sealed class SimulatorState(SimulatorSettings settings, TimeProvider ti
     public RequestRecord Record { get; } = new();
 
     public OrderBook Orders { get; } = new();
+
+    public ActivationBook Activations { get; } = new();
 
     public SimRandom Random { get; } = new(settings.Seed);
 

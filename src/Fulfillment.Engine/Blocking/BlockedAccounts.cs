@@ -24,7 +24,7 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
                                                   jsonb_build_object('reason', 'account blocked')) AS done
                   FROM (SELECT o.id, o.user_id FROM orders o JOIN users u ON u.id = o.user_id
                         WHERE u.status = 'blocked' AND o.status IN ('pending', 'held')
-                        FOR UPDATE OF o SKIP LOCKED) o
+                        FOR NO KEY UPDATE OF o SKIP LOCKED) o
                   ORDER BY o.user_id, o.id) finished
             """, ct, now))!;
         await Scalar(connection, transaction, """

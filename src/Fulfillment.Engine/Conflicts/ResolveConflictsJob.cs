@@ -23,7 +23,7 @@ public sealed class ResolveConflictsJob(NpgsqlDataSource db, TimeProvider clock,
                   AND (h.next_attempt_at IS NULL OR h.next_attempt_at <= $1)
                 ORDER BY h.id
                 LIMIT 1000
-                FOR UPDATE OF h SKIP LOCKED),
+                FOR NO KEY UPDATE OF h SKIP LOCKED),
             released AS (
                 UPDATE orders o SET status = 'pending', held_by = NULL, next_attempt_at = NULL, updated_at = $1
                 FROM releasable r WHERE o.id = r.id

@@ -9,14 +9,16 @@ namespace Fulfillment.Engine.Dispatch;
 /// <summary>The SQL of dispatch: claim, mark sending, record outcomes, recover after a crash.</summary>
 public sealed class DispatchStore(NpgsqlDataSource db)
 {
-    // MATERIALIZED keeps the planner from locking more rows than the limit (STYLE.md, 6).
+    // MATERIALIZED keeps the planner from locking more rows than the limit (STYLE.md, 6). NO KEY UPDATE,
+    // not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
+    // KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
     private const string ClaimSql = """
         WITH batch AS MATERIALIZED (
             SELECT id FROM orders
             WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
             ORDER BY id
             LIMIT $2
-            FOR UPDATE SKIP LOCKED)
+            FOR NO KEY UPDATE SKIP LOCKED)
         SELECT o.id, o.user_id, u.status, o.link, o.quantity, coalesce(o.params::text, '{}'), o.created_at, o.attempts,
                s.id, s.name, s.type, s.enabled, s.provider_service_id, s.min, s.max, s.dripfeed,
                p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance
@@ -261,7 +263,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                 WHERE o.status = 'dispatching'
                   AND ((o.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.id = o.claimed_by AND i.heartbeat_at >= $1))
                        OR o.updated_at < $3)
-                FOR UPDATE OF o SKIP LOCKED),
+                FOR NO KEY UPDATE OF o SKIP LOCKED),
             updated AS (
                 UPDATE orders o SET
                     status = CASE WHEN a.never_sent THEN 'pending' ELSE 'review' END,

@@ -27,7 +27,7 @@ public sealed class RequestStore(NpgsqlDataSource db)
                 WHERE status IN ('pending', 'sent') AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
                 ORDER BY id
                 LIMIT $2
-                FOR UPDATE SKIP LOCKED),
+                FOR NO KEY UPDATE SKIP LOCKED),
             leased AS (
                 UPDATE order_requests r SET next_attempt_at = $3, attempts = attempts + 1 FROM due WHERE r.id = due.id
                 RETURNING r.id, r.kind, r.status, r.provider_ref, r.attempts, r.order_id)

@@ -22,7 +22,7 @@ public sealed class TrackingStore(NpgsqlDataSource db)
                 WHERE status = 'in_progress' AND next_check_at <= $1
                 ORDER BY next_check_at
                 LIMIT $2
-                FOR UPDATE SKIP LOCKED),
+                FOR NO KEY UPDATE SKIP LOCKED),
             leased AS (
                 UPDATE orders o SET next_check_at = $3 FROM due WHERE o.id = due.id
                 RETURNING o.id, o.provider_id, o.provider_order_id, o.quantity, coalesce(o.dispatched_at, o.created_at) AS dispatched_at)

@@ -103,9 +103,9 @@ public sealed class ProviderTransport(
     }
 
     private async ValueTask<RawAnswer> SendAsync(
-        HttpMethod method, Uri url, Func<SendTrackingContent> body, SentFlag sent, CancellationToken ct)
+        HttpMethod method, Uri url, Func<SendTrackingContent> createBody, SentFlag sent, CancellationToken ct)
     {
-        using var content = body();
+        using var content = createBody();
         try
         {
             using var request = new HttpRequestMessage(method, url) { Content = content };

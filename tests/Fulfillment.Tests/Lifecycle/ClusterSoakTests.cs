@@ -37,7 +37,7 @@ public sealed class ClusterSoakTests(DatabaseFixture fixture) : IClassFixture<Da
         // The breaker is kept out of this test: it checks the invariants under faults, and an open
         // circuit only delays orders. (Seen once on a loaded machine: a circuit that stayed open for
         // minutes for one provider in one instance; noted for investigation.)
-        "--Fulfillment:Providers:Defaults:CircuitBreakerMinimumThroughput=1000000",
+        "--Fulfillment:Providers:Defaults:CircuitBreakerMinimumThroughput=100000",
     ];
 
     [Fact]
