@@ -8,8 +8,8 @@
 --        [-v lock_public=on] [-v quartz_prefix=qrtz_] \
 --        -f deploy/engine-role.sql
 --
--- Run it as a superuser (or a role that has CREATEROLE and is a member of owner_role), connected
--- to the panel database :db, and run it twice: once before the first `fulfillment migrate` (it
+-- Run it as a superuser (e.g. postgres; on a managed service, its admin role, which then also needs
+-- to own :db and be a member of owner_role), connected to the panel database :db, and run it twice: once before the first `fulfillment migrate` (it
 -- creates the roles and lets the owner create the schema) and again after every `migrate` and
 -- after the Quartz tables exist (it grants on the tables that exist when it runs). Every run
 -- revokes and re-grants the runtime roles' table privileges in one transaction, so the result is

@@ -20,4 +20,5 @@ public sealed record ClaimedOrder(
     int Min,
     int Max,
     bool Dripfeed,
-    ProviderRow? Provider);
+    ProviderRow? Provider,
+    bool CancelRequested = false);

@@ -10,6 +10,9 @@ public abstract record DispatchDecision
 
     public sealed record Send(ProviderEndpoint Provider, AddOrderRequest Request) : DispatchDecision;
 
+    /// <summary>An SMS activation: rent a number for <paramref name="ServiceCode"/> in <paramref name="Country"/>.</summary>
+    public sealed record Rent(ProviderEndpoint Provider, string ServiceCode, string Country) : DispatchDecision;
+
     /// <summary>The order cannot be sent as it is: failed, refunded, with a sentence a person can act on.</summary>
     public sealed record Fail(string Error) : DispatchDecision;
 

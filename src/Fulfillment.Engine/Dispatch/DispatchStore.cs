@@ -21,7 +21,8 @@ public sealed class DispatchStore(NpgsqlDataSource db)
             FOR NO KEY UPDATE SKIP LOCKED)
         SELECT o.id, o.user_id, u.status, o.link, o.quantity, coalesce(o.params::text, '{}'), o.created_at, o.attempts,
                s.id, s.name, s.type, s.enabled, s.provider_service_id, s.min, s.max, s.dripfeed,
-               p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance
+               p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
+               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel' AND r.status = 'pending')
         FROM batch b
         JOIN orders o ON o.id = b.id
         JOIN users u ON u.id = o.user_id
@@ -56,11 +57,11 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         var decided = claimed.Select(order => (Order: order, Decision: decide(order))).ToList();
         var sends = decided
             .Where(x => x.Decision is DispatchDecision.Send)
-            .Select(x => (x.Order, Send: (DispatchDecision.Send)x.Decision, Key: ConflictKeys.LinkKey(x.Order.Link)))
+            .Select(x => (x.Order, Key: ConflictKeys.LinkKey(x.Order.Link)))
             .ToList();
         var blockers = await FindBlockersAsync(connection, transaction, sends.Where(x => x.Key is not null).Select(x => (x.Order, x.Key!)).ToList(), conflicts, ct);
 
-        var toSend = new List<(ClaimedOrder Order, DispatchDecision.Send Send)>();
+        var toSend = new List<(ClaimedOrder Order, DispatchDecision Send)>();
         var failed = 0;
         var waiting = 0;
         var held = 0;
@@ -81,8 +82,8 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                     OrderEvents.AddTo(batch, order.Id, "held", now, new { held_by = blocker });
                     held++;
                     break;
-                case DispatchDecision.Send send:
-                    toSend.Add((order, send));
+                case DispatchDecision.Send or DispatchDecision.Rent:
+                    toSend.Add((order, decision));
                     break;
                 case DispatchDecision.Fail fail:
                     finishes.Add(new Finish(order.Id, "failed", null, fail.Error, new { stage = "checks" }));
@@ -201,11 +202,15 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         {
             Add(batch, """
                 UPDATE orders o SET status = 'in_progress', provider_order_id = a.provider_order_id, dispatched_at = $3,
-                    next_check_at = a.next_check_at, claimed_by = NULL, error = NULL, updated_at = $3
-                FROM unnest($1::bigint[], $2::text[], $4::timestamptz[]) AS a(id, provider_order_id, next_check_at)
+                    next_check_at = a.next_check_at, claimed_by = NULL, error = NULL, updated_at = $3, result = coalesce(a.result, o.result)
+                FROM unnest($1::bigint[], $2::text[], $4::timestamptz[], $5::jsonb[]) AS a(id, provider_order_id, next_check_at, result)
                 WHERE o.id = a.id AND o.status = 'dispatching'
                 """, accepted.Select(a => a.OrderId).ToArray(), accepted.Select(a => a.ProviderOrderId).ToArray(), now,
-                accepted.Select(a => a.NextCheckAt).ToArray());
+                accepted.Select(a => a.NextCheckAt).ToArray(), new NpgsqlParameter
+                {
+                    Value = accepted.Select(a => a.ResultJson).ToArray(),
+                    NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+                });
             Add(batch, """
                 INSERT INTO order_events (order_id, at, kind, detail)
                 SELECT id, $3, 'accepted', jsonb_build_object('provider_order_id', poid) FROM unnest($1::bigint[], $2::text[]) AS a(id, poid)
@@ -304,7 +309,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         return new ClaimedOrder(
             r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5),
             r.GetFieldValue<DateTimeOffset>(6), r.GetInt32(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.GetBoolean(11),
-            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16));
+            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16), r.GetBoolean(24));
     }
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
@@ -312,19 +317,20 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         var command = new NpgsqlBatchCommand(sql);
         foreach (var value in values)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
 
         batch.BatchCommands.Add(command);
     }
 }
 
-public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision.Send Send)> ToSend, int FinishedByChecks, int Waiting, int Held);
+public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> ToSend, int FinishedByChecks, int Waiting, int Held);
 
 /// <summary>How an add ended, to be recorded.</summary>
 public abstract record DispatchResult(long OrderId)
 {
-    public sealed record Accepted(long OrderId, string ProviderOrderId, DateTimeOffset NextCheckAt) : DispatchResult(OrderId);
+    /// <param name="ResultJson">What orders.result starts as (an activation's rented phone), or null.</param>
+    public sealed record Accepted(long OrderId, string ProviderOrderId, DateTimeOffset NextCheckAt, string? ResultJson = null) : DispatchResult(OrderId);
 
     public sealed record Finished(Finish Finish) : DispatchResult(Finish.OrderId);
 

@@ -31,6 +31,12 @@ public static partial class OrderChecks
 
     public static DispatchDecision Decide(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
     {
+        if (order.CancelRequested)
+        {
+            // The user asked to cancel before the engine got to it: never send it.
+            return new DispatchDecision.Cancel("Canceled at the user's request before it was sent; refunded in full.");
+        }
+
         if (order.UserStatus == UserStatus.Blocked)
         {
             return new DispatchDecision.Cancel("Canceled before sending: the account is blocked.");
@@ -61,9 +67,12 @@ public static partial class OrderChecks
             return new DispatchDecision.Fail($"Not sent: provider {provider.Name} is disabled.");
         }
 
-        if (provider.Kind != ProviderKind.SmmV2)
+        var isActivation = order.ServiceType == ServiceType.Activation;
+        if (isActivation != (provider.Kind == ProviderKind.SmsActivate))
         {
-            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} is of kind {provider.Kind}, which this engine cannot send {order.ServiceType} orders to.");
+            return new DispatchDecision.Fail(isActivation
+                ? $"Not sent: service {order.ServiceId} is an Activation but provider {provider.Name} is of kind {provider.Kind}, not sms_activate."
+                : $"Not sent: provider {provider.Name} is an SMS activation provider; only Activation services can use it.");
         }
 
         if (provider.Endpoint is not { } endpoint)
@@ -75,6 +84,11 @@ public static partial class OrderChecks
         {
             return new DispatchDecision.Wait(now + options.PausedRecheck,
                 $"Waiting: provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
+        }
+
+        if (isActivation)
+        {
+            return DecideActivation(order, endpoint);
         }
 
         var isPackage = order.ServiceType is ServiceType.Package;
@@ -131,6 +145,30 @@ public static partial class OrderChecks
         var request = AddOrderRequest.ForType(order.ServiceType, order.ProviderServiceId!, order.Link,
             isPackage ? null : order.Quantity, parameters, runs.Value, interval.Value);
         return new DispatchDecision.Send(endpoint, request);
+    }
+
+    /// <summary>An activation needs a service code (its params, else the service's provider_service_id) and a country.</summary>
+    private static DispatchDecision DecideActivation(ClaimedOrder order, Fulfillment.Providers.ProviderEndpoint endpoint)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(order.ParamsJson) ? "{}" : order.ParamsJson);
+            var root = document.RootElement;
+            var code = Text(root, "service_code") ?? order.ProviderServiceId!;
+            var country = Text(root, "country") ?? "0";
+            return code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') && country.All(char.IsAsciiDigit)
+                ? new DispatchDecision.Rent(endpoint, code, country)
+                : new DispatchDecision.Fail("Not sent: the activation's service_code must be letters and digits and its country a number.");
+        }
+        catch (JsonException)
+        {
+            return new DispatchDecision.Fail("Not sent: the order's params are not valid JSON.");
+        }
+
+        static string? Text(JsonElement root, string name) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v)
+                ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null }
+                : null;
     }
 
     /// <summary>Why a link cannot be sent, or null when it is a web address (or a handle where the type allows one).</summary>

@@ -3,7 +3,9 @@ using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers.Resilience;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Engine.Activations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +19,8 @@ namespace Fulfillment.Engine.Dispatch;
 public sealed class OrderDispatcher(
     DispatchStore store,
     ISmmClient client,
+    ISmsActivateClient sms,
+    ActivationDispatch activations,
     InstanceIdentity identity,
     IOptions<DispatchOptions> options,
     IOptions<TrackingOptions> tracking,
@@ -81,19 +85,24 @@ public sealed class OrderDispatcher(
         // Sends are not cancelled by shutdown once started: an add cut off mid-flight would be an unknown outcome.
         await Parallel.ForEachAsync(claim.ToSend, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelSends }, async (item, _) =>
         {
-            AddOutcome outcome;
             try
             {
-                outcome = await client.AddAsync(item.Send.Provider, item.Send.Request, CancellationToken.None);
+                results.Add(item.Send switch
+                {
+                    DispatchDecision.Send send => Interpret(item.Order, send.Provider.Name,
+                        await client.AddAsync(send.Provider, send.Request, CancellationToken.None)),
+                    DispatchDecision.Rent rent => activations.Interpret(item.Order, rent.Provider.Name,
+                        await sms.GetNumberAsync(rent.Provider, rent.ServiceCode, rent.Country, CancellationToken.None)),
+                    _ => throw new InvalidOperationException($"Unexpected decision {item.Send.GetType().Name}."),
+                });
             }
             catch (Exception ex)
             {
-                // The client reports provider failures as outcomes; anything else is a bug, and the request may have left.
-                logger.LogError(ex, "Order {OrderId}: sending to provider {Provider} failed unexpectedly", item.Order.Id, item.Send.Provider.Name);
-                outcome = new AddOutcome.Unknown("the engine failed while sending: " + ex.GetType().Name);
+                // The clients report provider failures as outcomes; anything else is a bug, and the request may have left.
+                logger.LogError(ex, "Order {OrderId}: sending failed unexpectedly", item.Order.Id);
+                results.Add(new DispatchResult.Review(item.Order.Id, "The engine failed while sending (" + ex.GetType().Name +
+                    "); the provider may have received the order. Check it, then call release_order(id, 'retry') or release_order(id, 'refund')."));
             }
-
-            results.Add(Interpret(item.Order, item.Send.Provider.Name, outcome));
         });
 
         // The answers are in hand: losing them would send these orders to review. Should the database

@@ -47,6 +47,12 @@ public static class LifecycleConfiguration
 
         SectionBinder.Bind<ProviderSyncOptions>(configuration, ProviderSyncOptions.Section, problems);
         SectionBinder.Bind<Conflicts.ConflictOptions>(configuration, Conflicts.ConflictOptions.Section, problems);
+        if (SectionBinder.Bind<Activations.ActivationOptions>(configuration, Activations.ActivationOptions.Section, problems) is { } a)
+        {
+            Positive(problems, Activations.ActivationOptions.Section, nameof(a.Window), a.Window);
+            Positive(problems, Activations.ActivationOptions.Section, nameof(a.CheckInterval), a.CheckInterval);
+            Positive(problems, Activations.ActivationOptions.Section, nameof(a.CancelRetryAfter), a.CancelRetryAfter);
+        }
         return problems;
     }
 

@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Activations;
 using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Dispatch;
@@ -21,12 +22,15 @@ public static class LifecycleServiceCollectionExtensions
         services.AddOptions<RequestOptions>().BindConfiguration(RequestOptions.Section);
         services.AddOptions<ProviderSyncOptions>().BindConfiguration(ProviderSyncOptions.Section);
         services.AddOptions<ConflictOptions>().BindConfiguration(ConflictOptions.Section);
+        services.AddOptions<ActivationOptions>().BindConfiguration(ActivationOptions.Section);
         services.AddProviderClients(configuration);
 
         services.AddSingleton<DispatchStore>();
         services.AddSingleton<OrderDispatcher>();
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<StatusTracker>();
+        services.AddSingleton<ActivationDispatch>();
+        services.AddSingleton<ActivationTracker>();
         services.AddSingleton<RequestStore>();
         services.AddSingleton<RequestProcessor>();
         services.AddSingleton<BlockedAccounts>();

@@ -1,6 +1,7 @@
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Providers;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 
@@ -11,11 +12,13 @@ namespace Fulfillment.Engine.Providers;
 /// min_balance pauses (its orders wait, they do not fail) and resumes when the balance is back.
 /// </summary>
 public sealed class CheckProviderBalancesJob(
-    ProviderStore store, ISmmClient client, TimeProvider clock, ILogger<CheckProviderBalancesJob> logger) : IEngineJob
+    ProviderStore store, ISmmClient client, ISmsActivateClient sms, TimeProvider clock, ILogger<CheckProviderBalancesJob> logger) : IEngineJob
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        foreach (var provider in await store.EnabledAsync(ProviderKind.SmmV2, cancellationToken))
+        var providers = (await store.EnabledAsync(ProviderKind.SmmV2, cancellationToken))
+            .Concat(await store.EnabledAsync(ProviderKind.SmsActivate, cancellationToken));
+        foreach (var provider in providers)
         {
             if (provider.Endpoint is not { } endpoint)
             {
@@ -25,7 +28,9 @@ public sealed class CheckProviderBalancesJob(
 
             try
             {
-                var balance = await client.GetBalanceAsync(endpoint, cancellationToken);
+                var balance = provider.Kind == ProviderKind.SmsActivate
+                    ? await sms.GetBalanceAsync(endpoint, cancellationToken)
+                    : await client.GetBalanceAsync(endpoint, cancellationToken);
                 var paused = await store.RecordBalanceAsync(provider.Id, balance.Balance, balance.Currency, clock.GetUtcNow(), cancellationToken);
                 if (paused is not null)
                 {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Providers;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,8 @@ namespace Fulfillment.Engine.Requests;
 public sealed class RequestProcessor(
     RequestStore store,
     ISmmClient client,
+    ISmsActivateClient sms,
+    IOptions<Activations.ActivationOptions> activationOptions,
     IOptions<RequestOptions> options,
     TimeProvider clock,
     ILogger<RequestProcessor> logger)
@@ -73,8 +76,10 @@ public sealed class RequestProcessor(
             }
         }
 
+        var activations = toCancel.Where(r => r.Provider!.Kind == ProviderKind.SmsActivate).ToList();
+        await CancelActivationsAsync(activations, updates, finishes, ct);
         await Task.WhenAll(
-            SendCancelsAsync(toCancel, updates, ct),
+            SendCancelsAsync(toCancel.Except(activations).ToList(), updates, ct),
             SendRefillsAsync(toRefill, updates, ct),
             CheckRefillsAsync(refillChecks, updates, ct));
         await Transient.RetryAsync(() => store.RecordAsync(updates, finishes, clock.GetUtcNow(), CancellationToken.None),
@@ -93,7 +98,8 @@ public sealed class RequestProcessor(
             case OrderStatus.Dispatching:
                 updates.Add(new(r.Id, OrderRequestStatus.Pending, null, "Waiting: the order is being sent to the provider.", now + TimeSpan.FromSeconds(5)));
                 break;
-            case OrderStatus.InProgress when !r.ServiceCancel:
+            // A rented number may be canceled until its code arrives, whatever the service's cancel flag (request_cancel checks the code).
+            case OrderStatus.InProgress when !r.ServiceCancel && r.Provider?.Kind != ProviderKind.SmsActivate:
                 updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, "The order has started and its service does not allow cancel.", null));
                 break;
             case OrderStatus.InProgress when r.Provider?.Endpoint is null || string.IsNullOrEmpty(r.ProviderOrderId):
@@ -171,6 +177,32 @@ public sealed class RequestProcessor(
                         var other => Retry(r, $"The provider's answer was lost ({(other as CancelOutcome.Unknown)?.Reason ?? "no answer for this order"})"),
                     });
                 }
+            }
+        }
+    }
+
+    /// <summary>A user's cancel of a rented number before its code: setStatus 8, refunded in full when the provider agrees.</summary>
+    private async Task CancelActivationsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, List<Finish> finishes, CancellationToken ct)
+    {
+        foreach (var r in requests)
+        {
+            switch (await sms.SetStatusAsync(r.Provider!.Endpoint!, r.ProviderOrderId!, SmsActions.StatusCancel, ct))
+            {
+                case SetStatusOutcome.Done:
+                    finishes.Add(new Finish(r.OrderId, OrderStatus.Canceled, null, "Canceled at the user's request before a code arrived; refunded in full.",
+                        new { request_id = r.Id }));
+                    updates.Add(new(r.Id, OrderRequestStatus.Done, null, "Canceled at the provider; refunded in full.", null));
+                    break;
+                case SetStatusOutcome.EarlyCancelDenied:
+                    updates.Add(new(r.Id, OrderRequestStatus.Pending, null, "The provider refuses to cancel in the first minutes; trying again.",
+                        clock.GetUtcNow() + activationOptions.Value.CancelRetryAfter));
+                    break;
+                case SetStatusOutcome.Refused refused:
+                    updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the cancel: {refused.Message}", null));
+                    break;
+                case SetStatusOutcome.Unknown unknown:
+                    updates.Add(Retry(r, $"The provider's answer was lost ({unknown.Reason})"));
+                    break;
             }
         }
     }

@@ -41,7 +41,7 @@ public sealed class StatusTracker(
     {
         var o = options.Value;
         var now = clock.GetUtcNow();
-        var due = await store.ClaimDueAsync(now, o.BatchSize, o.Lease, ct);
+        var due = await store.ClaimDueAsync(Data.Entities.ProviderKind.SmmV2, now, o.BatchSize, o.Lease, ct);
         if (due.Count == 0)
         {
             return 0;

@@ -2,8 +2,12 @@ using Fulfillment.Engine.Jobs;
 
 namespace Fulfillment.Engine.Tracking;
 
-/// <summary>SyncOrderStatus: checks every due in-progress order with its provider.</summary>
-public sealed class SyncOrderStatusJob(StatusTracker tracker) : IEngineJob
+/// <summary>SyncOrderStatus: checks every due in-progress order with its provider (SMM orders, then SMS activations).</summary>
+public sealed class SyncOrderStatusJob(StatusTracker tracker, Activations.ActivationTracker activations) : IEngineJob
 {
-    public Task RunAsync(CancellationToken cancellationToken) => tracker.DrainAsync(cancellationToken);
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await tracker.DrainAsync(cancellationToken);
+        await activations.DrainAsync(cancellationToken);
+    }
 }

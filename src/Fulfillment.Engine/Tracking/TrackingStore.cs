@@ -5,40 +5,44 @@ using Npgsql;
 namespace Fulfillment.Engine.Tracking;
 
 /// <summary>An in-progress order due for a status check.</summary>
-public sealed record TrackedOrder(long Id, ProviderRow? Provider, string? ProviderOrderId, int Quantity, DateTimeOffset DispatchedAt);
+public sealed record TrackedOrder(long Id, ProviderRow? Provider, string? ProviderOrderId, int Quantity, DateTimeOffset DispatchedAt, string? ResultJson = null);
 
 /// <summary>What a check found out about one order (the provider's words, verbatim).</summary>
-public sealed record Progress(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error);
+public sealed record Progress(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error,
+    string? ResultJson = null);
 
 /// <summary>The SQL of status tracking: claim due orders with a lease, record progress and finishes.</summary>
 public sealed class TrackingStore(NpgsqlDataSource db)
 {
     /// <summary>Claims due orders by moving their next check a lease ahead, so nobody else polls them meanwhile.</summary>
-    public async Task<IReadOnlyList<TrackedOrder>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
+    /// <param name="kind">Orders of this provider kind only (an order without a provider counts as smm_v2).</param>
+    public async Task<IReadOnlyList<TrackedOrder>> ClaimDueAsync(string kind, DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
     {
         await using var command = db.CreateCommand("""
             WITH due AS MATERIALIZED (
-                SELECT id FROM orders
-                WHERE status = 'in_progress' AND next_check_at <= $1
-                ORDER BY next_check_at
+                SELECT o.id FROM orders o LEFT JOIN providers pk ON pk.id = o.provider_id
+                WHERE o.status = 'in_progress' AND o.next_check_at <= $1 AND coalesce(pk.kind, 'smm_v2') = $4
+                ORDER BY o.next_check_at
                 LIMIT $2
-                FOR NO KEY UPDATE SKIP LOCKED),
+                FOR NO KEY UPDATE OF o SKIP LOCKED),
             leased AS (
                 UPDATE orders o SET next_check_at = $3 FROM due WHERE o.id = due.id
-                RETURNING o.id, o.provider_id, o.provider_order_id, o.quantity, coalesce(o.dispatched_at, o.created_at) AS dispatched_at)
+                RETURNING o.id, o.provider_id, o.provider_order_id, o.quantity, coalesce(o.dispatched_at, o.created_at) AS dispatched_at,
+                          o.result::text AS result)
             SELECT l.id, l.provider_order_id, l.quantity, l.dispatched_at,
-                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance
+                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance, l.result
             FROM leased l LEFT JOIN providers p ON p.id = l.provider_id
             """);
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = limit });
         command.Parameters.Add(new() { Value = now + lease });
+        command.Parameters.Add(new() { Value = kind });
         var orders = new List<TrackedOrder>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             orders.Add(new TrackedOrder(reader.GetInt64(0), ProviderRow.Read(reader, 4), reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3)));
+                reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(12) ? null : reader.GetString(12)));
         }
 
         return orders;
@@ -59,9 +63,10 @@ public sealed class TrackingStore(NpgsqlDataSource db)
         {
             var command = new NpgsqlBatchCommand("""
                 UPDATE orders o SET provider_status = coalesce(p.status, o.provider_status), start_count = coalesce(p.start_count, o.start_count),
-                    remains = coalesce(p.remains, o.remains), next_check_at = p.next_check_at, error = p.error, updated_at = $7
-                FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::text[])
-                    AS p(id, status, start_count, remains, next_check_at, error)
+                    remains = coalesce(p.remains, o.remains), next_check_at = p.next_check_at, error = p.error, updated_at = $7,
+                    result = coalesce(p.result, o.result)
+                FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::text[], $8::jsonb[])
+                    AS p(id, status, start_count, remains, next_check_at, error, result)
                 WHERE o.id = p.id AND o.status = 'in_progress'
                 """);
             command.Parameters.Add(new() { Value = progress.Select(p => p.OrderId).ToArray() });
@@ -71,6 +76,7 @@ public sealed class TrackingStore(NpgsqlDataSource db)
             command.Parameters.Add(new() { Value = progress.Select(p => p.NextCheckAt).ToArray() });
             command.Parameters.Add(new() { Value = progress.Select(p => p.Error).ToArray() });
             command.Parameters.Add(new() { Value = now });
+            command.Parameters.Add(new() { Value = progress.Select(p => p.ResultJson).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb });
             batch.BatchCommands.Add(command);
         }
 

@@ -69,6 +69,16 @@ public sealed class EngineHarness : IAsyncDisposable
         return (provider, service);
     }
 
+    /// <summary>An sms_activate provider row at the simulator's handler, and an Activation service (default code tg).</summary>
+    public async Task<(long Provider, long Service)> CreateActivationServiceAsync(decimal rate = 0.5m, string serviceCode = "tg")
+    {
+        var provider = await Panel.ScalarAsync<long>(
+            "INSERT INTO providers (name, kind, api_url, api_key) VALUES ($1, 'sms_activate', $2, 'test-key') RETURNING id",
+            $"sms_{Guid.NewGuid():N}", Simulator.SmsApiUrl.ToString());
+        var service = await Panel.CreateServiceAsync(provider, rate, 1, 1, "Activation", providerServiceId: serviceCode);
+        return (provider, service);
+    }
+
     public Task<string> StatusAsync(long order) => Panel.ScalarAsync<string>("SELECT status FROM orders WHERE id = $1", order);
 
     public async ValueTask DisposeAsync()
