@@ -34,10 +34,7 @@ public sealed class ClusterSoakTests(DatabaseFixture fixture) : IClassFixture<Da
         "--Fulfillment:Dispatch:RetryBackoffMax=00:00:01",
         "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
         "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
-        // The breaker is kept out of this test: it checks the invariants under faults, and an open
-        // circuit only delays orders. (Seen once on a loaded machine: a circuit that stayed open for
-        // minutes for one provider in one instance; noted for investigation.)
-        "--Fulfillment:Providers:Defaults:CircuitBreakerMinimumThroughput=100000",
+        "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
     ];
 
     [Fact]
@@ -145,37 +142,5 @@ public sealed class ClusterSoakTests(DatabaseFixture fixture) : IClassFixture<Da
         // The faults really happened, and most orders still went through.
         Assert.True(statuses.GetValueOrDefault("completed") > orders / 2, string.Join(", ", statuses));
         Assert.True(statuses.GetValueOrDefault("partial") > 0 && statuses.GetValueOrDefault("review") > 0, string.Join(", ", statuses));
-    }
-
-    [Fact]
-    public async Task A_new_order_reaches_the_provider_within_moments_of_place_order()
-    {
-        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "k" });
-        var provider = await _panel.CreateProviderAsync(url: simulator.ApiUrl.ToString(), key: "k");
-        var service = await _panel.CreateServiceAsync(provider, rate: 1m, providerServiceId: "1");
-        var user = await _panel.CreateUserAsync(deposit: 100m);
-        using var host = EngineHost.CreateBuilder(EngineMode.Service,
-        [
-            .. Settings("notify"),
-            "--Fulfillment:Jobs:DispatchOrders:Interval=01:00:00", // only the listener can dispatch in time
-        ]).Build();
-        await host.StartAsync();
-        try
-        {
-            await Task.Delay(1000); // the listener is up
-            var link = $"https://instagram.com/p/{Guid.NewGuid():N}";
-            var placed = Stopwatch.StartNew();
-            await _panel.PlaceOrderAsync(user, service, link, 100);
-            while (simulator.Record.AddCount(link) == 0 && placed.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                await Task.Delay(5);
-            }
-
-            Assert.True(placed.Elapsed < TimeSpan.FromSeconds(2), $"the add arrived after {placed.ElapsedMilliseconds} ms");
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
     }
 }

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Fulfillment.Simulator;
+using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Worker.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Fulfillment.Tests.Lifecycle;
+
+/// <summary>place_order's NOTIFY wakes the engine: a database of its own, so its order never mixes with the soak's.</summary>
+public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    private readonly Panel _panel = new(fixture.DataSource);
+
+    private string[] Settings(string name) =>
+    [
+        $"--ConnectionStrings:Panel={fixture.ConnectionString}",
+        $"--Fulfillment:Engine:InstanceName={name}",
+        "--Serilog:MinimumLevel:Default=Error",
+        "--Fulfillment:Engine:HeartbeatInterval=00:00:00.5",
+        "--Fulfillment:Scheduler:CheckinInterval=00:00:01",
+        "--Fulfillment:Jobs:DispatchOrders:Interval=00:00:01",
+        "--Fulfillment:Jobs:SyncOrderStatus:Interval=00:00:00.3",
+        "--Fulfillment:Jobs:ProcessOrderRequests:Interval=00:00:05",
+        "--Fulfillment:Jobs:CheckProviderBalances:Enabled=false",
+        "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
+        "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false",
+        "--Fulfillment:Tracking:FirstCheckAfter=00:00:00.5",
+        "--Fulfillment:Tracking:MinInterval=00:00:00.3",
+        "--Fulfillment:Tracking:MaxInterval=00:00:01",
+        "--Fulfillment:Dispatch:RetryBackoffMin=00:00:00.2",
+        "--Fulfillment:Dispatch:RetryBackoffMax=00:00:01",
+        "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
+        "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
+        "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
+    ];
+
+    [Fact]
+    public async Task A_new_order_reaches_the_provider_within_moments_of_place_order()
+    {
+        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "k" });
+        var provider = await _panel.CreateProviderAsync(url: simulator.ApiUrl.ToString(), key: "k");
+        var service = await _panel.CreateServiceAsync(provider, rate: 1m, providerServiceId: "1");
+        var user = await _panel.CreateUserAsync(deposit: 100m);
+        using var host = EngineHost.CreateBuilder(EngineMode.Service,
+        [
+            .. Settings("notify"),
+            "--Fulfillment:Jobs:DispatchOrders:Interval=01:00:00", // only the listener can dispatch in time
+        ]).Build();
+        await host.StartAsync();
+        try
+        {
+            await Task.Delay(1000); // the listener is up
+            var link = $"https://instagram.com/p/{Guid.NewGuid():N}";
+            var placed = Stopwatch.StartNew();
+            await _panel.PlaceOrderAsync(user, service, link, 100);
+            while (simulator.Record.AddCount(link) == 0 && placed.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(5);
+            }
+
+            Assert.True(placed.Elapsed < TimeSpan.FromSeconds(2), $"the add arrived after {placed.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+}
