@@ -46,6 +46,8 @@ public static class ProvidersServiceCollectionExtensions
             // The default handlers log request URIs; ProviderTransport logs what matters, without secrets.
             .RemoveAllLoggers();
 
+        services.AddMetrics();
+        services.TryAddSingleton<ProviderMetrics>();
         services.TryAddSingleton<ProviderPipelineRegistry>();
         services.TryAddSingleton<ProviderTransport>();
         services.TryAddSingleton<ISmmClient, SmmClient>();

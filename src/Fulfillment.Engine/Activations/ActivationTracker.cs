@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Telemetry;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers;
 using Fulfillment.Providers.SmsActivate;
@@ -19,6 +20,7 @@ public sealed class ActivationTracker(
     ISmsActivateClient client,
     IOptions<ActivationOptions> options,
     IOptions<TrackingOptions> tracking,
+    EngineMetrics metrics,
     TimeProvider clock,
     ILogger<ActivationTracker> logger)
 {
@@ -57,6 +59,7 @@ public sealed class ActivationTracker(
 
         await Transient.RetryAsync(() => store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None),
             logger, "Recording activation status");
+        metrics.Finished(finishes);
     }
 
     private async Task DecideAsync(TrackedOrder order, ProviderEndpoint endpoint, List<Progress> progress, List<Finish> finishes,

@@ -13,5 +13,6 @@ public static class ConfigurationRules
         Orders.LifecycleConfiguration.Check,
         Providers.ProviderConfiguration.Check,
         Retention.RetentionRules.Check,
+        Telemetry.MetricsRules.Check,
     ];
 }

@@ -122,7 +122,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         }
 
         await transaction.CommitAsync(ct);
-        return new ClaimResult(claimed.Count, toSend, failed, waiting, held);
+        return new ClaimResult(claimed.Count, toSend, failed, waiting, held, finishes);
     }
 
     /// <summary>
@@ -324,7 +324,9 @@ public sealed class DispatchStore(NpgsqlDataSource db)
     }
 }
 
-public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> ToSend, int FinishedByChecks, int Waiting, int Held);
+/// <param name="Finishes">The orders finished by the checks (or the same-link policy), committed with the claim.</param>
+public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> ToSend, int FinishedByChecks, int Waiting, int Held,
+    IReadOnlyList<Finish> Finishes);
 
 /// <summary>How an add ended, to be recorded.</summary>
 public abstract record DispatchResult(long OrderId)

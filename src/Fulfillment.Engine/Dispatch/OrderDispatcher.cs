@@ -1,6 +1,7 @@
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Telemetry;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers.Resilience;
 using Fulfillment.Providers.SmsActivate;
@@ -26,6 +27,7 @@ public sealed class OrderDispatcher(
     IOptions<TrackingOptions> tracking,
     IOptions<ConflictOptions> conflicts,
     IOptionsMonitor<ProviderResilienceOptions> providerOptions,
+    EngineMetrics metrics,
     TimeProvider clock,
     ILogger<OrderDispatcher> logger) : IDisposable
 {
@@ -68,6 +70,7 @@ public sealed class OrderDispatcher(
             return 0;
         }
 
+        metrics.Finished(claim.Finishes);
         if (claim.FinishedByChecks > 0)
         {
             logger.LogInformation("{Count} order(s) failed the checks before sending and were refunded", claim.FinishedByChecks);
@@ -108,6 +111,12 @@ public sealed class OrderDispatcher(
         // The answers are in hand: losing them would send these orders to review. Should the database
         // stay away, recovery finds them after AbandonedAfter.
         await Transient.RetryAsync(() => store.RecordAsync([.. results], clock.GetUtcNow(), CancellationToken.None), logger, "Recording add outcomes");
+        metrics.Dispatched(results, claim.ToSend.ToDictionary(x => x.Order.Id, x => x.Send switch
+        {
+            DispatchDecision.Send send => send.Provider.Name,
+            DispatchDecision.Rent rent => rent.Provider.Name,
+            _ => "unknown",
+        }));
         logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
             claim.ToSend.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
             results.Count(r => r is DispatchResult.Retry), results.Count(r => r is DispatchResult.Review));

@@ -23,6 +23,21 @@ public sealed class HeartbeatStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Orders per status among <paramref name="statuses"/> (one grouped count over the partial indexes); absent statuses have none.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> QueueDepthsAsync(IReadOnlyList<string> statuses, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("SELECT status, count(*) FROM orders WHERE status = ANY($1) GROUP BY status");
+        command.Parameters.Add(new() { Value = statuses.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var depths = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            depths[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return depths;
+    }
+
     public async Task RemoveAsync(Guid id, CancellationToken ct)
     {
         await using var command = db.CreateCommand("DELETE FROM engine_instances WHERE id = $1");

@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,13 +14,14 @@ public sealed class InstanceHeartbeat(
     HeartbeatStore store,
     InstanceIdentity identity,
     EngineActivity activity,
+    EngineMetrics metrics,
     IOptions<EngineOptions> options,
     TimeProvider clock,
     ILogger<InstanceHeartbeat> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await store.UpsertAsync(identity, clock.GetUtcNow(), Info(), cancellationToken);
+        await BeatAsync(cancellationToken);
         logger.LogInformation("Engine instance {InstanceId} ({Host}, version {Version}) registered", identity.Id, identity.Host, identity.Version);
         await base.StartAsync(cancellationToken);
     }
@@ -33,7 +35,7 @@ public sealed class InstanceHeartbeat(
             {
                 try
                 {
-                    await store.UpsertAsync(identity, clock.GetUtcNow(), Info(), stoppingToken);
+                    await BeatAsync(stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -62,16 +64,35 @@ public sealed class InstanceHeartbeat(
         }
     }
 
-    private object Info() => new
+    /// <summary>Refreshes the queue snapshot (what the queue gauge reports), then this instance's row.</summary>
+    public async Task BeatAsync(CancellationToken ct)
     {
-        pid = Environment.ProcessId,
-        jobs = activity.Snapshot().ToDictionary(kv => kv.Key, kv => new
+        metrics.SetQueueDepths(await store.QueueDepthsAsync(EngineMetrics.QueueStatuses, ct));
+        await store.UpsertAsync(identity, clock.GetUtcNow(), Info(), ct);
+    }
+
+    private object Info()
+    {
+        var totals = metrics.Totals();
+        return new
         {
-            runs = kv.Value.Runs,
-            failures = kv.Value.Failures,
-            last_started_at = kv.Value.LastStartedAt,
-            last_elapsed_ms = kv.Value.LastElapsedMs,
-            last_succeeded = kv.Value.LastSucceeded,
-        }),
-    };
+            pid = Environment.ProcessId,
+            jobs = activity.Snapshot().ToDictionary(kv => kv.Key, kv => new
+            {
+                runs = kv.Value.Runs,
+                failures = kv.Value.Failures,
+                last_started_at = kv.Value.LastStartedAt,
+                last_elapsed_ms = kv.Value.LastElapsedMs,
+                last_succeeded = kv.Value.LastSucceeded,
+            }),
+            counters = new
+            {
+                dispatched = totals.Dispatched,
+                accepted = totals.Accepted,
+                finished = totals.Finished,
+                refund_finishes = totals.RefundFinishes,
+            },
+            queue = metrics.QueueDepths,
+        };
+    }
 }

@@ -4,6 +4,7 @@ using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Requests;
+using Fulfillment.Engine.Telemetry;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,8 @@ public static class LifecycleServiceCollectionExtensions
         services.AddOptions<ConflictOptions>().BindConfiguration(ConflictOptions.Section);
         services.AddOptions<ActivationOptions>().BindConfiguration(ActivationOptions.Section);
         services.AddProviderClients(configuration);
+        services.AddMetrics();
+        services.AddSingleton<EngineMetrics>();
 
         services.AddSingleton<DispatchStore>();
         services.AddSingleton<OrderDispatcher>();

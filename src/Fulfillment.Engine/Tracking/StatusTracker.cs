@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Telemetry;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ public sealed class StatusTracker(
     TrackingStore store,
     ISmmClient client,
     IOptions<TrackingOptions> options,
+    EngineMetrics metrics,
     TimeProvider clock,
     ILogger<StatusTracker> logger)
 {
@@ -89,6 +91,7 @@ public sealed class StatusTracker(
 
         await Transient.RetryAsync(() => store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None),
             logger, "Recording status answers");
+        metrics.Finished(finishes);
         if (finishes.Count > 0 || reviews.Count > 0)
         {
             logger.LogInformation("Checked {Count} order(s) at provider {Provider}: {Finished} finished, {Review} to review",

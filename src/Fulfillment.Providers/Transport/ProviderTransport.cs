@@ -17,7 +17,8 @@ public sealed class ProviderTransport(
     IHttpClientFactory httpClients,
     ProviderPipelineRegistry registry,
     ProviderClock clock,
-    ILogger<ProviderTransport> logger)
+    ILogger<ProviderTransport> logger,
+    ProviderMetrics? metrics = null)
 {
     public const string HttpClientName = "Fulfillment.Providers";
 
@@ -99,6 +100,7 @@ public sealed class ProviderTransport(
         }
 
         Log(provider, action, result);
+        metrics?.CallEnded(provider, action, result);
         return result;
     }
 

@@ -44,6 +44,7 @@ public static class EngineServiceExtensions
         builder.Services.AddHostedService<InstanceHeartbeat>();
         builder.Services.AddNewOrderListener();
         builder.AddEngineScheduler();
+        builder.AddEngineMetrics();
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Telemetry;
 using Quartz;
 
 namespace Fulfillment.Worker.Jobs;
@@ -15,6 +16,7 @@ public sealed class EngineJobRunner(
     JobCatalog catalog,
     IServiceProvider services,
     EngineActivity activity,
+    EngineMetrics metrics,
     TimeProvider clock,
     ILogger<EngineJobRunner> logger) : IJob
 {
@@ -42,6 +44,7 @@ public sealed class EngineJobRunner(
         finally
         {
             activity.Record(name, startedAt, stopwatch.Elapsed, succeeded, context.ScheduledFireTimeUtc);
+            metrics.JobRan(name, stopwatch.Elapsed, succeeded);
         }
     }
 }
