@@ -1192,3 +1192,21 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123153706_LedgerChargeIndex') THEN
+    CREATE UNIQUE INDEX ux_ledger_one_charge_per_order ON ledger (order_id) WHERE kind = 'charge';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123153706_LedgerChargeIndex') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261123153706_LedgerChargeIndex', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -205,9 +205,11 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Restrict);
         e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Restrict);
         e.HasIndex(x => new { x.UserId, x.Id });
-        e.HasIndex(x => x.OrderId).HasDatabaseName("ux_ledger_one_charge_per_order").IsUnique().HasFilter("kind = 'charge'");
-        e.HasIndex(x => x.OrderId).HasDatabaseName("ux_ledger_one_refund_per_order").IsUnique().HasFilter("kind = 'refund'");
-        e.HasIndex(x => x.Reference).HasDatabaseName("ux_ledger_one_deposit_per_reference").IsUnique().HasFilter("kind = 'deposit'");
+        // Named overloads: two unnamed HasIndex calls on the same column are one index to EF Core,
+        // and the second would silently replace the first (it once dropped the charge index).
+        e.HasIndex(x => x.OrderId, "ux_ledger_one_charge_per_order").IsUnique().HasFilter("kind = 'charge'");
+        e.HasIndex(x => x.OrderId, "ux_ledger_one_refund_per_order").IsUnique().HasFilter("kind = 'refund'");
+        e.HasIndex(x => x.Reference, "ux_ledger_one_deposit_per_reference").IsUnique().HasFilter("kind = 'deposit'");
     }
 
     private static void ConfigureOrderRequests(EntityTypeBuilder<OrderRequest> e)

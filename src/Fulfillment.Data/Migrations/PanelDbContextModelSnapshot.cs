@@ -178,18 +178,20 @@ namespace Fulfillment.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_ledger");
 
-                    b.HasIndex("OrderId")
-                        .IsUnique()
-                        .HasDatabaseName("ux_ledger_one_refund_per_order")
-                        .HasFilter("kind = 'refund'");
-
-                    b.HasIndex("Reference")
-                        .IsUnique()
-                        .HasDatabaseName("ux_ledger_one_deposit_per_reference")
-                        .HasFilter("kind = 'deposit'");
-
                     b.HasIndex("UserId", "Id")
                         .HasDatabaseName("ix_ledger_user_id_id");
+
+                    b.HasIndex(new[] { "OrderId" }, "ux_ledger_one_charge_per_order")
+                        .IsUnique()
+                        .HasFilter("kind = 'charge'");
+
+                    b.HasIndex(new[] { "Reference" }, "ux_ledger_one_deposit_per_reference")
+                        .IsUnique()
+                        .HasFilter("kind = 'deposit'");
+
+                    b.HasIndex(new[] { "OrderId" }, "ux_ledger_one_refund_per_order")
+                        .IsUnique()
+                        .HasFilter("kind = 'refund'");
 
                     b.ToTable("ledger", null, t =>
                         {

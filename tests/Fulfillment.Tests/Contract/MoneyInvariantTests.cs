@@ -59,6 +59,22 @@ public sealed class MoneyInvariantTests(DatabaseFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_second_charge_row_for_an_order_is_refused_by_the_database()
+    {
+        var provider = await _panel.CreateProviderAsync();
+        var service = await _panel.CreateServiceAsync(provider, rate: 1m);
+        var user = await _panel.CreateUserAsync(deposit: 10m);
+        var order = await _panel.PlaceOrderAsync(user, service, "https://x.com/a", 1000);
+
+        var ex = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            _panel.ExecuteAsync("SELECT fulfillment_post_ledger($1, $2, 'charge', -1, NULL)", user, order));
+
+        Assert.Equal("23505", ex.SqlState);
+        Assert.Equal("ux_ledger_one_charge_per_order", ex.ConstraintName);
+        Assert.Equal(9m, await _panel.BalanceAsync(user));
+    }
+
+    [Fact]
     public async Task Finishing_an_order_twice_refunds_once()
     {
         var provider = await _panel.CreateProviderAsync();

@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace Fulfillment.Benchmarks.Engine;
+
+/// <summary>The <c>engine</c> verb's knobs; every default keeps the whole run near two minutes on two cores.</summary>
+public sealed record EngineBenchmarkArgs(
+    int Orders,
+    int RefundOrders,
+    int Rate,
+    double PickupSeconds,
+    double BaselineSeconds,
+    int DispatchBatch,
+    int TrackingBatch,
+    int MaxConcurrency,
+    int Concurrency,
+    string? JsonPath)
+{
+    public const string Usage =
+        "usage: Fulfillment.Benchmarks engine [--orders N] [--refund-orders N] [--rate ORDERS_PER_S] [--pickup-seconds S] [--baseline-seconds S]\n" +
+        "                                      [--dispatch-batch N] [--tracking-batch N] [--max-concurrency N] [--concurrency N] [--json PATH]";
+
+    public static EngineBenchmarkArgs? Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
+            {
+                return null;
+            }
+
+            values[args[i][2..]] = args[++i];
+        }
+
+        var known = new[] { "orders", "refund-orders", "rate", "pickup-seconds", "baseline-seconds", "dispatch-batch", "tracking-batch", "max-concurrency", "concurrency", "json" };
+        if (values.Keys.Any(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        try
+        {
+            int Int(string key, int fallback) => values.TryGetValue(key, out var v) ? Positive(int.Parse(v, CultureInfo.InvariantCulture)) : fallback;
+            double Seconds(string key, double fallback) => values.TryGetValue(key, out var v) ? Positive(double.Parse(v, CultureInfo.InvariantCulture)) : fallback;
+            return new EngineBenchmarkArgs(
+                Int("orders", 20_000),
+                Int("refund-orders", 10_000),
+                Int("rate", 200),
+                Seconds("pickup-seconds", 10),
+                Seconds("baseline-seconds", 3),
+                Int("dispatch-batch", 1000),
+                Int("tracking-batch", 2000),
+                Int("max-concurrency", 32),
+                Int("concurrency", 32),
+                values.GetValueOrDefault("json"));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private static T Positive<T>(T value)
+        where T : System.Numerics.INumber<T> =>
+        value > T.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value));
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using static Fulfillment.Benchmarks.Engine.EngineBenchmark;
+
+namespace Fulfillment.Benchmarks.Engine;
+
+/// <summary>One figure as printed and written: its value, its target, the baseline it is compared with, and the ratio.</summary>
+public sealed record EngineFigure(string Figure, double Value, string Unit, string Target, bool? TargetMet, string Baseline, double BaselineValue, double Ratio);
+
+/// <summary>The <c>engine</c> verb's figures, table and JSON.</summary>
+public sealed class EngineReport
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public Baseline Commits { get; set; } = new(double.NaN, 0, 0, 0, double.NaN, double.NaN);
+
+    public Baseline Adds { get; set; } = new(double.NaN, 0, 0, 0, double.NaN, double.NaN);
+
+    public double PickupP50 { get; set; } = double.NaN;
+
+    public double PickupP99 { get; set; } = double.NaN;
+
+    public double Dispatch { get; set; } = double.NaN;
+
+    public double StatusSync { get; set; } = double.NaN;
+
+    public double Refunds { get; set; } = double.NaN;
+
+    public double PeakWorkingSetMb { get; set; } = double.NaN;
+
+    public double WorkingSetBeforeEngineMb { get; set; } = double.NaN;
+
+    public Dictionary<string, object> Settings { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, object> Details { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, object> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The unloaded floor of a pickup: two engine commits (claim, mark sending) and one add, each at this percentile alone.</summary>
+    private double Floor(bool p99) => p99 ? (2 * Commits.SingleP99Ms) + Adds.SingleP99Ms : (2 * Commits.SingleP50Ms) + Adds.SingleP50Ms;
+
+    public IReadOnlyList<EngineFigure> Figures() =>
+    [
+        Figure("p50_pickup_ms", PickupP50, "ms", "-", null, "floor: 2 commits + 1 add, p50 alone", Floor(p99: false)),
+        Figure("p99_pickup_ms", PickupP99, "ms", "<= 50", PickupP99 <= 50, "floor: 2 commits + 1 add, p99 alone", Floor(p99: true)),
+        Figure("dispatch_per_s", Dispatch, "orders/s", ">= 5000", Dispatch >= 5000, "raw adds/s", Adds.PerSecond),
+        Figure("status_sync_per_s", StatusSync, "orders/s", ">= 20000", StatusSync >= 20_000, "raw commits/s", Commits.PerSecond),
+        Figure("refunds_per_s", Refunds, "refunds/s", ">= 10000", Refunds >= 10_000, "raw commits/s", Commits.PerSecond),
+        Figure("peak_working_set_mb", PeakWorkingSetMb, "MB", "<= 200", PeakWorkingSetMb <= 200, "working set before the engine", WorkingSetBeforeEngineMb),
+    ];
+
+    private static EngineFigure Figure(string name, double value, string unit, string target, bool? met, string baseline, double baselineValue) =>
+        new(name, Math.Round(value, 2), unit, target, double.IsNaN(value) ? null : met, baseline, Math.Round(baselineValue, 2),
+            baselineValue > 0 ? Math.Round(value / baselineValue, 3) : double.NaN);
+
+    public void Print()
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{Environment.GetValueOrDefault("cores")} cores, .NET {Environment.GetValueOrDefault("dotnet")}, server GC {Environment.GetValueOrDefault("server_gc")}, " +
+            $"PostgreSQL from {Environment.GetValueOrDefault("postgres")} ({Environment.GetValueOrDefault("postgres_settings")})");
+        Console.WriteLine($"load average before {Environment.GetValueOrDefault("load_average_before")}, after {Environment.GetValueOrDefault("load_average_after")}");
+        Console.WriteLine($"settings: {string.Join(", ", Settings.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        Console.WriteLine();
+        Console.WriteLine("| figure | value | target | met | baseline | baseline value | ratio |");
+        Console.WriteLine("|---|---:|---|---|---|---:|---:|");
+        foreach (var f in Figures())
+        {
+            var met = f.TargetMet switch { true => "yes", false => "NO", null => "-" };
+            Console.WriteLine($"| {f.Figure} | {Format(f.Value, "0.##")} | {f.Target} | {met} | {f.Baseline} | {Format(f.BaselineValue, "0.##")} | {Format(f.Ratio, "0.###")} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| baseline | per second | count | seconds | concurrency | alone p50 ms | alone p99 ms |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, b) in new[] { ("single-row UPDATE commits", Commits), ("simulator adds", Adds) })
+        {
+            Console.WriteLine($"| {name} | {Format(b.PerSecond, "0")} | {b.Count} | {Format(b.Seconds, "0.0")} | {b.Concurrency} | {Format(b.SingleP50Ms, "0.000")} | {Format(b.SingleP99Ms, "0.000")} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("details: " + string.Join(", ", Details.Select(kv => $"{kv.Key}={kv.Value}")));
+        Console.WriteLine("peak_working_set_mb is the whole process: engine, in-process simulator, load generator and Npgsql pools.");
+    }
+
+    public async Task WriteJsonAsync(string path)
+    {
+        var figures = Figures();
+        var document = new
+        {
+            benchmark = "engine",
+            figures = figures.ToDictionary(f => f.Figure, f => Json(f.Value)),
+            baselines = new
+            {
+                db_commits_per_s = Json(Commits.PerSecond),
+                db_commit_connections = Commits.Concurrency,
+                db_commit_alone_p50_ms = Json(Commits.SingleP50Ms),
+                db_commit_alone_p99_ms = Json(Commits.SingleP99Ms),
+                simulator_adds_per_s = Json(Adds.PerSecond),
+                simulator_add_concurrency = Adds.Concurrency,
+                simulator_add_alone_p50_ms = Json(Adds.SingleP50Ms),
+                simulator_add_alone_p99_ms = Json(Adds.SingleP99Ms),
+                working_set_before_engine_mb = Json(WorkingSetBeforeEngineMb),
+            },
+            results = figures.Select(f => new
+            {
+                figure = f.Figure,
+                value = Json(f.Value),
+                unit = f.Unit,
+                target = f.Target,
+                target_met = f.TargetMet,
+                baseline = f.Baseline,
+                baseline_value = Json(f.BaselineValue),
+                ratio = Json(f.Ratio),
+            }),
+            settings = Settings,
+            details = Details,
+            environment = Environment,
+            note = "peak_working_set_mb is the whole process: engine, in-process simulator, load generator and Npgsql pools",
+        };
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, Indented));
+    }
+
+    private static double? Json(double value) => double.IsNaN(value) || double.IsInfinity(value) ? null : value;
+}
