@@ -61,13 +61,13 @@ internal static class DemoData
 
     public static async Task<bool> WaitUntilSettledAsync(NpgsqlDataSource db, Seed seed, TimeSpan limit)
     {
-        var started = DateTimeOffset.UtcNow;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var refillAsked = false;
-        while (DateTimeOffset.UtcNow - started < limit)
+        while (started.Elapsed < limit)
         {
             var line = await ScalarAsync<string>(db,
                 "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders GROUP BY status) s");
-            Console.Write($"\r  {(DateTimeOffset.UtcNow - started).TotalSeconds,5:0.0}s  {line}".PadRight(110));
+            Console.Write($"\r  {started.Elapsed.TotalSeconds,5:0.0}s  {line}".PadRight(110));
             if (!refillAsked)
             {
                 // Once a followers order completes, its buyer asks for a refill.
