@@ -72,6 +72,7 @@ public static class DemoCommand
             "--Fulfillment:Tracking:MinInterval=00:00:00.5",
             "--Fulfillment:Tracking:MaxInterval=00:00:02",
             "--Fulfillment:Requests:RefillCheckInterval=00:00:01",
+            "--Fulfillment:Requests:Lease=00:00:05",
             "--Fulfillment:Dispatch:RetryBackoffMin=00:00:01",
             "--Fulfillment:Dispatch:RetryBackoffMax=00:00:05",
             .. args,

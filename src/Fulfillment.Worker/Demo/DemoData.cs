@@ -79,8 +79,11 @@ internal static class DemoData
                 }
             }
 
+            // Settled: nothing left for the engine to do. An order held behind one in review waits for a person, as it should.
             var open = await ScalarAsync<long>(db, """
-                SELECT (SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review'))
+                SELECT (SELECT count(*) FROM orders o
+                        WHERE o.status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')
+                          AND NOT (o.status = 'held' AND EXISTS (SELECT 1 FROM orders b WHERE b.id = o.held_by AND b.status = 'review')))
                      + (SELECT count(*) FROM order_requests WHERE status IN ('pending', 'sent'))
                 """);
             if (open == 0 && refillAsked)
