@@ -88,6 +88,12 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
                 await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i]));
             Console.WriteLine($"kill-loop: placed {orders} orders in {clock.Elapsed} with {kills} kills so far");
 
+            // However fast the orders went in, the engines are killed a fair number of times mid-flow.
+            while (kills < 8)
+            {
+                await Task.Delay(500);
+            }
+
             await stopKilling.CancelAsync();
             await killer;
             while (await _panel.ScalarAsync<long>(
@@ -108,7 +114,7 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
         var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, orders, "kill-loop");
         Console.WriteLine($"kill-loop: {kills} SIGKILLs; settled after {clock.Elapsed}; " + string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")));
-        Assert.True(kills >= 5, $"only {kills} kills happened");
+        Assert.True(kills >= 8, $"only {kills} kills happened");
         Assert.True(statuses.GetValueOrDefault("completed") > orders / 2, string.Join(", ", statuses));
     }
 }
