@@ -10,7 +10,7 @@ namespace Fulfillment.Providers.Tests;
 /// </summary>
 public sealed class LostAddTests
 {
-    private static readonly Dictionary<string, string?> ShortTimeout = new() { ["Fulfillment:Providers:Overrides:Upstream:Timeout"] = "00:00:00.300" };
+    private static readonly Dictionary<string, string?> ShortTimeout = new() { ["Fulfillment:Providers:Overrides:Upstream:Timeout"] = "00:00:01" };
 
     private static async Task AssertLostAndSentOnceAsync(Action<SimulatorSettings> fault, string link, IDictionary<string, string?>? options = null)
     {
@@ -18,6 +18,12 @@ public sealed class LostAddTests
         fault(settings);
         await using var sim = await ProviderSimulator.StartAsync(settings);
         await using var harness = new ClientHarness(sim.ApiUrl, settings: options);
+        if (options is not null)
+        {
+            // A short timeout: warm the pooled connection (and the JIT) first. A timeout that fires while a
+            // cold connection is still opening is, correctly, a provably-unsent Refused — not this test's case.
+            await harness.Client.GetBalanceAsync(harness.Provider, CancellationToken.None);
+        }
 
         var outcome = await harness.Client.AddAsync(harness.Provider, new AddOrderRequest("1", link, 100), CancellationToken.None);
 

@@ -120,7 +120,7 @@ public sealed class DispatchTests(DatabaseFixture fixture) : IClassFixture<Datab
         {
             s.AddTimeoutAfterAcceptRate = 1;
             s.AcceptedResponseDelay = TimeSpan.FromSeconds(5);
-        }, "--Fulfillment:Providers:Defaults:Timeout=00:00:00.5");
+        }, "--Fulfillment:Providers:Defaults:Timeout=00:00:01.5");
         var (_, service) = await engine.CreateProviderAndServiceAsync();
         var user = await engine.Panel.CreateUserAsync(deposit: 10m);
         var link = Link();
@@ -143,7 +143,7 @@ public sealed class DispatchTests(DatabaseFixture fixture) : IClassFixture<Datab
         {
             s.AddTimeoutAfterAcceptRate = 1;
             s.AcceptedResponseDelay = TimeSpan.FromSeconds(5);
-        }, "--Fulfillment:Providers:Defaults:Timeout=00:00:00.5", "--Fulfillment:Providers:Overrides:risky:AllowResendOnUnknown=true");
+        }, "--Fulfillment:Providers:Defaults:Timeout=00:00:01.5", "--Fulfillment:Providers:Overrides:risky:AllowResendOnUnknown=true");
         var (_, service) = await engine.CreateProviderAndServiceAsync(providerName: "risky");
         var user = await engine.Panel.CreateUserAsync(deposit: 10m);
         var order = await engine.Panel.PlaceOrderAsync(user, service, Link(), 1000);
