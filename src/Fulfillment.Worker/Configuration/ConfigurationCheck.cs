@@ -28,13 +28,13 @@ public static partial class ConfigurationCheck
         var engine = SectionBinder.Bind<EngineOptions>(configuration, EngineOptions.Section, problems);
         if (engine is not null)
         {
-            Require(problems, EngineOptions.Section, nameof(EngineOptions.HeartbeatInterval),
+            problems.Require(EngineOptions.Section, nameof(EngineOptions.HeartbeatInterval),
                 engine.HeartbeatInterval >= TimeSpan.FromMilliseconds(100) && engine.HeartbeatInterval <= TimeSpan.FromMinutes(10),
                 $"must be between 00:00:00.1 and 00:10:00, not {engine.HeartbeatInterval}");
-            Require(problems, EngineOptions.Section, nameof(EngineOptions.StaleInstanceAfter),
+            problems.Require(EngineOptions.Section, nameof(EngineOptions.StaleInstanceAfter),
                 engine.StaleInstanceAfter >= engine.HeartbeatInterval * 2,
                 $"must be at least twice HeartbeatInterval ({engine.HeartbeatInterval * 2}), not {engine.StaleInstanceAfter}");
-            Require(problems, EngineOptions.Section, nameof(EngineOptions.ShutdownTimeout),
+            problems.Require(EngineOptions.Section, nameof(EngineOptions.ShutdownTimeout),
                 engine.ShutdownTimeout >= TimeSpan.FromSeconds(1) && engine.ShutdownTimeout <= TimeSpan.FromMinutes(10),
                 $"must be between 00:00:01 and 00:10:00, not {engine.ShutdownTimeout}");
         }
@@ -42,18 +42,18 @@ public static partial class ConfigurationCheck
         var scheduler = SectionBinder.Bind<SchedulerOptions>(configuration, SchedulerOptions.Section, problems);
         if (scheduler is not null)
         {
-            Require(problems, SchedulerOptions.Section, nameof(SchedulerOptions.CheckinInterval),
+            problems.Require(SchedulerOptions.Section, nameof(SchedulerOptions.CheckinInterval),
                 scheduler.CheckinInterval >= TimeSpan.FromMilliseconds(500), $"must be at least 00:00:00.5, not {scheduler.CheckinInterval}");
-            Require(problems, SchedulerOptions.Section, nameof(SchedulerOptions.MaxConcurrency),
+            problems.Require(SchedulerOptions.Section, nameof(SchedulerOptions.MaxConcurrency),
                 scheduler.MaxConcurrency is >= 1 and <= 64, $"must be between 1 and 64, not {scheduler.MaxConcurrency}");
-            Require(problems, SchedulerOptions.Section, nameof(SchedulerOptions.TablePrefix),
+            problems.Require(SchedulerOptions.Section, nameof(SchedulerOptions.TablePrefix),
                 TablePrefixPattern().IsMatch(scheduler.TablePrefix), $"must be lower-case letters, digits and underscores, not '{scheduler.TablePrefix}'");
         }
 
         var logging = SectionBinder.Bind<LoggingOptions>(configuration, LoggingOptions.Section, problems);
         if (logging is not null)
         {
-            Require(problems, LoggingOptions.Section, nameof(LoggingOptions.Format),
+            problems.Require(LoggingOptions.Section, nameof(LoggingOptions.Format),
                 logging.Format is "text" or "json", $"must be 'text' or 'json', not '{logging.Format}'");
         }
 
@@ -158,14 +158,6 @@ public static partial class ConfigurationCheck
         catch (FormatException ex)
         {
             return ex.Message;
-        }
-    }
-
-    private static void Require(List<ConfigProblem> problems, string section, string key, bool condition, string message)
-    {
-        if (!condition)
-        {
-            problems.Add(new($"{section}:{key}", message));
         }
     }
 

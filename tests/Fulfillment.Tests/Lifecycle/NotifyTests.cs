@@ -11,28 +11,7 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
 {
     private readonly Panel _panel = new(fixture.DataSource);
 
-    private string[] Settings(string name) =>
-    [
-        $"--ConnectionStrings:Panel={fixture.ConnectionString}",
-        $"--Fulfillment:Engine:InstanceName={name}",
-        "--Serilog:MinimumLevel:Default=Error",
-        "--Fulfillment:Engine:HeartbeatInterval=00:00:00.5",
-        "--Fulfillment:Scheduler:CheckinInterval=00:00:01",
-        "--Fulfillment:Jobs:DispatchOrders:Interval=00:00:01",
-        "--Fulfillment:Jobs:SyncOrderStatus:Interval=00:00:00.3",
-        "--Fulfillment:Jobs:ProcessOrderRequests:Interval=00:00:05",
-        "--Fulfillment:Jobs:CheckProviderBalances:Enabled=false",
-        "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
-        "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false",
-        "--Fulfillment:Tracking:FirstCheckAfter=00:00:00.5",
-        "--Fulfillment:Tracking:MinInterval=00:00:00.3",
-        "--Fulfillment:Tracking:MaxInterval=00:00:01",
-        "--Fulfillment:Dispatch:RetryBackoffMin=00:00:00.2",
-        "--Fulfillment:Dispatch:RetryBackoffMax=00:00:01",
-        "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
-        "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
-        "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
-    ];
+    private string[] Settings(string name) => FastEngine.Settings(fixture.ConnectionString, name);
 
     [Fact]
     public async Task A_new_order_reaches_the_provider_within_moments_of_place_order()
