@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace Fulfillment.Engine.Orders;
 
-/// <summary>A terminal outcome for one order, applied by <c>fulfillment_finish_order</c>.</summary>
+/// <summary>A terminal outcome for one order, applied by <c>fulfillment_finish_orders</c>.</summary>
 public sealed record Finish(long OrderId, string Status, long? Remains, string? Error, object? Detail = null);
 
 /// <summary>
@@ -15,9 +15,9 @@ public sealed record Finish(long OrderId, string Status, long? Remains, string? 
 public static class OrderFinisher
 {
     /// <summary>
-    /// Adds one statement finishing all <paramref name="finishes"/>, in (user, order) order: every
-    /// transaction that finishes orders locks the users' balance rows in the same order, so two of
-    /// them can never deadlock on each other.
+    /// Adds one statement finishing all <paramref name="finishes"/> as a set: the function locks the
+    /// orders in id order, and the users' balance rows in id order only for its last statements, so
+    /// two finishing transactions never deadlock on each other and hold the balance rows briefly.
     /// </summary>
     public static void AddTo(NpgsqlBatch batch, IReadOnlyCollection<Finish> finishes, DateTimeOffset now)
     {
@@ -26,12 +26,7 @@ public static class OrderFinisher
             return;
         }
 
-        var command = new NpgsqlBatchCommand("""
-            SELECT fulfillment_finish_order(f.id, f.status, f.remains, f.error, $6, f.detail)
-            FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::jsonb[]) AS f(id, status, remains, error, detail)
-            JOIN orders o ON o.id = f.id
-            ORDER BY o.user_id, o.id
-            """);
+        var command = new NpgsqlBatchCommand("SELECT count(*) FROM fulfillment_finish_orders($1, $2, $3, $4, $6, $5)");
         command.Parameters.Add(new() { Value = finishes.Select(f => f.OrderId).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Status).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Remains).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
