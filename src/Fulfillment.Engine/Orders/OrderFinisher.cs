@@ -4,8 +4,12 @@ using NpgsqlTypes;
 
 namespace Fulfillment.Engine.Orders;
 
-/// <summary>A terminal outcome for one order, applied by <c>fulfillment_finish_orders</c>.</summary>
-public sealed record Finish(long OrderId, string Status, long? Remains, string? Error, object? Detail = null);
+/// <summary>
+/// A terminal outcome for one order, applied by <c>fulfillment_finish_orders</c>; the provider's last
+/// status and start count, when given, are recorded on the order in the same update.
+/// </summary>
+public sealed record Finish(long OrderId, string Status, long? Remains, string? Error, object? Detail = null,
+    string? ProviderStatus = null, long? StartCount = null);
 
 /// <summary>
 /// Moves orders to a terminal state through the one SQL function that does it: terminal status,
@@ -26,7 +30,7 @@ public static class OrderFinisher
             return;
         }
 
-        var command = new NpgsqlBatchCommand("SELECT count(*) FROM fulfillment_finish_orders($1, $2, $3, $4, $6, $5)");
+        var command = new NpgsqlBatchCommand("SELECT count(*) FROM fulfillment_finish_orders($1, $2, $3, $4, $6, $5, $7, $8)");
         command.Parameters.Add(new() { Value = finishes.Select(f => f.OrderId).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Status).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Remains).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
@@ -37,6 +41,8 @@ public static class OrderFinisher
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
         });
         command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.ProviderStatus).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.StartCount).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         batch.BatchCommands.Add(command);
     }
 }

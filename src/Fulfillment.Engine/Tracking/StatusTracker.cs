@@ -106,24 +106,30 @@ public sealed class StatusTracker(
         var age = now - order.DispatchedAt;
         var detail = new { provider_status = answer?.RawStatus, remains = answer?.Remains, start_count = answer?.StartCount };
         var state = answer?.State ?? ProviderOrderState.Unknown;
-        progress.Add(new Progress(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains, now + NextInterval(age), answer?.Error));
+        // A finish records the provider's words on the order itself, so a finishing order is written once.
+        Finish End(string status, long? remains, string? error) =>
+            new(order.Id, status, remains, error, detail, answer!.RawStatus, answer.StartCount);
         switch (state)
         {
             case ProviderOrderState.Completed:
-                finishes.Add(new Finish(order.Id, "completed", answer!.Remains, null, detail));
+                finishes.Add(End("completed", answer!.Remains, null));
                 return;
             case ProviderOrderState.Partial when answer!.Remains is { } remains:
-                finishes.Add(new Finish(order.Id, "partial", remains, null, detail));
-                return;
-            case ProviderOrderState.Partial:
-                reviews.Add((order.Id, "The provider reports the order as Partial without saying how much remains; a person must decide the refund."));
+                finishes.Add(End("partial", remains, null));
                 return;
             case ProviderOrderState.Canceled or ProviderOrderState.Refunded:
-                finishes.Add(new Finish(order.Id, "canceled", answer!.Remains, $"The provider canceled the order ({answer.RawStatus}); refunded in full.", detail));
+                finishes.Add(End("canceled", answer!.Remains, $"The provider canceled the order ({answer.RawStatus}); refunded in full."));
                 return;
             case ProviderOrderState.Failed:
-                finishes.Add(new Finish(order.Id, "failed", answer!.Remains, $"The provider reported the order as failed ({answer.RawStatus}); refunded in full.", detail));
+                finishes.Add(End("failed", answer!.Remains, $"The provider reported the order as failed ({answer.RawStatus}); refunded in full."));
                 return;
+        }
+
+        progress.Add(new Progress(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains, now + NextInterval(age), answer?.Error));
+        if (state == ProviderOrderState.Partial)
+        {
+            reviews.Add((order.Id, "The provider reports the order as Partial without saying how much remains; a person must decide the refund."));
+            return;
         }
 
         if (state == ProviderOrderState.Unknown && answer?.RawStatus is { } raw)

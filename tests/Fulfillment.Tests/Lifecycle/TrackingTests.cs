@@ -28,10 +28,14 @@ public sealed class TrackingTests(DatabaseFixture fixture) : IClassFixture<Datab
         Assert.Equal("in_progress", await engine.StatusAsync(order));
         Assert.NotNull(await engine.Panel.ScalarAsync<string?>("SELECT provider_status FROM orders WHERE id = $1", order));
 
+        // An earlier failed check left an error; the provider's final answer replaces it.
+        await engine.Panel.ExecuteAsync("UPDATE orders SET error = 'Status check failed: timeout' WHERE id = $1", order);
         engine.Clock.Advance(TimeSpan.FromMinutes(5));
         await engine.RunAsync(JobNames.SyncOrderStatus);
 
         Assert.Equal("completed", await engine.StatusAsync(order));
+        Assert.Equal("Completed", await engine.Panel.ScalarAsync<string?>("SELECT provider_status FROM orders WHERE id = $1", order));
+        Assert.Null(await engine.Panel.ScalarAsync<string?>("SELECT error FROM orders WHERE id = $1", order));
         Assert.Equal(0m, await engine.Panel.ScalarAsync<decimal>("SELECT refunded FROM orders WHERE id = $1", order));
         Assert.Equal(98m, await engine.Panel.BalanceAsync(user));
         Assert.Equal(1L, await engine.Panel.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE order_id = $1 AND kind = 'order_completed'", order));

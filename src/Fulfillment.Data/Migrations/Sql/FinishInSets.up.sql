@@ -55,9 +55,12 @@ CREATE TRIGGER ledger_chain AFTER INSERT ON ledger
 
 -- Moves the given non-terminal orders to terminal statuses; returns the ids it finished. Orders
 -- already terminal are skipped, changing nothing: together with the unique refund index this is
--- why a refund cannot be applied twice. A duplicate id counts once (its first entry).
+-- why a refund cannot be applied twice. A duplicate id counts once (its first entry). The
+-- provider's last words (status, start count), when given, are recorded on the order as well, so
+-- a status check that finishes an order writes it once.
 CREATE OR REPLACE FUNCTION fulfillment_finish_orders(
-    p_ids bigint[], p_statuses text[], p_remains bigint[], p_errors text[], p_at timestamptz, p_details jsonb[] DEFAULT NULL)
+    p_ids bigint[], p_statuses text[], p_remains bigint[], p_errors text[], p_at timestamptz, p_details jsonb[] DEFAULT NULL,
+    p_provider_statuses text[] DEFAULT NULL, p_start_counts bigint[] DEFAULT NULL)
 RETURNS SETOF bigint
 LANGUAGE plpgsql
 AS $fn$
@@ -71,6 +74,8 @@ DECLARE
     v_remains bigint[];
     v_errors text[];
     v_details jsonb[];
+    v_provider_statuses text[];
+    v_start_counts bigint[];
     v_charges numeric[];
     v_refunds numeric[];
 BEGIN
@@ -85,8 +90,9 @@ BEGIN
 
     -- Lock every order named (in id order), then decide from the locked rows.
     WITH f AS (
-        SELECT DISTINCT ON (x.id) x.id, x.status, x.remains, x.error, x.detail
-        FROM unnest(p_ids, p_statuses, p_remains, p_errors, p_details) WITH ORDINALITY AS x(id, status, remains, error, detail, n)
+        SELECT DISTINCT ON (x.id) x.id, x.status, x.remains, x.error, x.detail, x.provider_status, x.start_count
+        FROM unnest(p_ids, p_statuses, p_remains, p_errors, p_details, p_provider_statuses, p_start_counts)
+            WITH ORDINALITY AS x(id, status, remains, error, detail, provider_status, start_count, n)
         ORDER BY x.id, x.n),
     o AS MATERIALIZED (
         SELECT o.id, o.user_id, o.status, o.quantity, o.charge FROM orders o
@@ -94,7 +100,8 @@ BEGIN
         ORDER BY o.id
         FOR UPDATE),
     d AS (
-        SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail, o.charge,
+        SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail,
+               f.provider_status, f.start_count, o.charge,
                CASE f.status
                    WHEN 'completed' THEN 0::numeric
                    WHEN 'partial' THEN fulfillment_partial_refund(coalesce(-l.amount, 0), coalesce(f.remains, 0), o.quantity)
@@ -111,9 +118,11 @@ BEGIN
            array_agg(d.remains ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
            array_agg(d.error ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
            array_agg(d.detail ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.provider_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.start_count ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
            array_agg(d.charge ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
            array_agg(d.refund ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed'))
-    INTO v_missing, v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_charges, v_refunds
+    INTO v_missing, v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts, v_charges, v_refunds
     FROM d;
     IF v_missing IS NOT NULL THEN
         RAISE EXCEPTION 'order_not_found: order % does not exist', v_missing;
@@ -124,14 +133,17 @@ BEGIN
 
     -- The orders, their audit events and the users' notifications.
     WITH r AS (
-        SELECT * FROM unnest(v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_charges, v_refunds)
-            AS r(id, user_id, from_status, status, remains, error, detail, charge, refund)),
+        SELECT * FROM unnest(v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts, v_charges, v_refunds)
+            AS r(id, user_id, from_status, status, remains, error, detail, provider_status, start_count, charge, refund)),
     finished AS (
         UPDATE orders o
         SET status = r.status,
             refunded = r.refund,
             remains = coalesce(r.remains, o.remains),
-            error = coalesce(r.error, o.error),
+            -- The provider's answer replaces an earlier error (a failed check); otherwise an error stays.
+            error = CASE WHEN r.provider_status IS NOT NULL THEN r.error ELSE coalesce(r.error, o.error) END,
+            provider_status = coalesce(r.provider_status, o.provider_status),
+            start_count = coalesce(r.start_count, o.start_count),
             finished_at = p_at,
             updated_at = p_at,
             held_by = NULL
