@@ -22,33 +22,49 @@ public sealed class StatusTracker(
 {
     public const int MaxIdsPerCall = 100;
 
-    /// <summary>Checks due orders until none is left; returns how many were checked.</summary>
+    /// <summary>
+    /// Checks due orders until none is left; returns how many were checked. The next batch is
+    /// claimed while the current one is being checked, so the database and the provider calls overlap.
+    /// </summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
+        var o = options.Value;
         var total = 0;
-        while (!ct.IsCancellationRequested)
+        var next = ClaimAsync(ct);
+        while (true)
         {
-            var checkedNow = await PassAsync(ct);
-            total += checkedNow;
-            if (checkedNow < options.Value.BatchSize)
+            var due = await next;
+            if (due.Count == 0)
             {
-                break;
+                return total;
             }
-        }
 
-        return total;
+            next = due.Count < o.BatchSize || ct.IsCancellationRequested ? Task.FromResult<IReadOnlyList<TrackedOrder>>([]) : ClaimAsync(ct);
+            try
+            {
+                await CheckAllAsync(due, ct);
+            }
+            catch
+            {
+                // The batch claimed ahead stays leased and is checked once the lease ends; only its outcome is observed here.
+                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
+            }
+
+            total += due.Count;
+        }
     }
 
-    private async Task<int> PassAsync(CancellationToken ct)
+    private Task<IReadOnlyList<TrackedOrder>> ClaimAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        return store.ClaimDueAsync(Data.Entities.ProviderKind.SmmV2, clock.GetUtcNow(), o.BatchSize, o.Lease, ct);
+    }
+
+    private async Task CheckAllAsync(IReadOnlyList<TrackedOrder> due, CancellationToken ct)
     {
         var o = options.Value;
         var now = clock.GetUtcNow();
-        var due = await store.ClaimDueAsync(Data.Entities.ProviderKind.SmmV2, now, o.BatchSize, o.Lease, ct);
-        if (due.Count == 0)
-        {
-            return 0;
-        }
-
         var unusable = due.Where(d => d.Provider?.Endpoint is null || string.IsNullOrEmpty(d.ProviderOrderId)).ToList();
         if (unusable.Count > 0)
         {
@@ -66,7 +82,6 @@ public sealed class StatusTracker(
         // back nobody else's orders.
         await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = ct },
             async (call, token) => await CheckAsync(call.Endpoint, call.Orders, token));
-        return due.Count;
     }
 
     private async Task CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, CancellationToken ct)

@@ -6,7 +6,6 @@ using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.LocalPostgres;
-using Fulfillment.Simulator;
 using Fulfillment.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +15,7 @@ using Npgsql;
 namespace Fulfillment.Benchmarks.Engine;
 
 /// <summary>
-/// <c>engine</c>: the real engine (as the host builds it) against the in-process simulator on a throwaway
+/// <c>engine</c>: the real engine (as the host builds it) against the simulator (its own process) on a throwaway
 /// PostgreSQL. Phases: raw baselines (commits/s, adds/s); pickup latency at a steady offered load (Service
 /// mode, the NOTIFY listener dispatches); dispatch throughput, status sync throughput and refund throughput
 /// (Tool mode, the job logic called directly); the process's peak working set. Targets are reported, never enforced.
@@ -71,18 +70,29 @@ public static class EngineBenchmark
             await context.Database.MigrateAsync();
         }
 
+        // The simulator runs in its own process, as a provider would: its CPU and memory are not the engine's.
         // Zero latency, no faults, every order completes, the same link may run twice; nothing recorded
         // except while the pickup phase needs the arrival times.
-        await using var sim = await ProviderSimulator.StartAsync(new SimulatorSettings
+        var simulatorSettings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ApiKey = Key,
-            Balance = 1_000_000_000_000m,
-            DuplicateLinkRefusal = false,
-            PartialProbability = 0,
-            CanceledProbability = 0,
-            OverDeliveryProbability = 0,
-            RecordRequests = false,
-        });
+            ["Balance"] = "1000000000000",
+            ["DuplicateLinkRefusal"] = "false",
+            ["PartialProbability"] = "0",
+            ["CanceledProbability"] = "0",
+            ["OverDeliveryProbability"] = "0",
+            ["RecordRequests"] = "false",
+        };
+        // (1) Baselines on the same database and the same simulator (its own instance: the ~100k orders
+        // it takes are gone before the engine starts).
+        monitor.Phase = "baselines";
+        Console.WriteLine("baselines: raw commits, raw adds...");
+        Baseline adds;
+        await using (var raw = await SimulatorProcess.StartAsync(Key, simulatorSettings))
+        {
+            adds = await Baselines.AddsAsync(raw.ApiUrl, Key, a.Concurrency, TimeSpan.FromSeconds(a.BaselineSeconds));
+        }
+
+        await using var sim = await SimulatorProcess.StartAsync(Key, simulatorSettings);
         await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 200 }.ConnectionString);
         var panel = await PanelLoad.SeedAsync(db, sim.ApiUrl, Key, userCount: 64);
         string[] common =
@@ -104,22 +114,7 @@ public static class EngineBenchmark
         report.Settings["dispatch_orders"] = a.Orders;
         report.Settings["refund_orders"] = a.RefundOrders;
 
-        // (1) Baselines on the same database and the same simulator.
-        monitor.Phase = "baselines";
-        Console.WriteLine("baselines: raw commits, raw adds...");
         var commits = await Baselines.CommitsAsync(db, connections: 4, TimeSpan.FromSeconds(a.BaselineSeconds));
-        // Same settings, its own instance: the ~100k orders it takes are dropped before the engine starts.
-        Baseline adds;
-        await using (var raw = await ProviderSimulator.StartAsync(new SimulatorSettings
-        {
-            ApiKey = Key,
-            Balance = 1_000_000_000_000m,
-            DuplicateLinkRefusal = false,
-            RecordRequests = false,
-        }))
-        {
-            adds = await Baselines.AddsAsync(raw.ApiUrl, Key, a.Concurrency, TimeSpan.FromSeconds(a.BaselineSeconds));
-        }
 
         report.Commits = commits;
         report.Adds = adds;
@@ -159,20 +154,19 @@ public static class EngineBenchmark
         Console.WriteLine($"status sync: {dispatched:N0} orders due now...");
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() WHERE status = 'in_progress'");
         await PanelLoad.ExecuteAsync(db, "VACUUM ANALYZE orders");
-        var statusCallsBefore = sim.Record.Count("status");
+        var statusCallsBefore = await sim.CountAsync("status");
         clock.Restart();
         var checkedCount = await tracker.DrainAsync(CancellationToken.None);
         var statusSeconds = clock.Elapsed.TotalSeconds;
         report.StatusSync = checkedCount / statusSeconds;
         report.Details["status_checked"] = checkedCount;
-        report.Details["status_calls"] = sim.Record.Count("status") - statusCallsBefore;
+        report.Details["status_calls"] = await sim.CountAsync("status") - statusCallsBefore;
         report.Details["status_seconds"] = Math.Round(statusSeconds, 3);
 
         // (5) Refunds: a fresh batch the provider cancels (drawn at add), over in 80 ms at speed 1000.
         monitor.Phase = "refunds";
         Console.WriteLine($"refunds: {a.RefundOrders:N0} orders the provider cancels...");
-        sim.Settings.CanceledProbability = 1;
-        sim.Settings.SpeedFactor = 1000;
+        await sim.SetAsync(new { CanceledProbability = 1, SpeedFactor = 1000 });
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
         var (refundIds, _) = await panel.PlaceManyAsync("rf", a.RefundOrders, connections: 8);
         clock.Restart();
@@ -206,6 +200,7 @@ public static class EngineBenchmark
         report.PeakWorkingSetMb = process.PeakWorkingSet64 / (1024.0 * 1024.0);
         report.Details["engine_phases_peak_working_set_mb"] = Math.Round(monitor.PeakMb("pickup", "dispatch", "status", "refunds"), 1);
         report.Details["baselines_peak_working_set_mb"] = Math.Round(monitor.PeakMb("baselines"), 1);
+        report.Details["simulator_process_peak_working_set_mb"] = Math.Round(sim.PeakWorkingSetMb(), 1);
         report.Environment["cores"] = Environment.ProcessorCount;
         report.Environment["dotnet"] = Environment.Version.ToString();
         report.Environment["server_gc"] = GCSettings.IsServerGC;
@@ -227,17 +222,17 @@ public static class EngineBenchmark
         "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
     ];
 
-    private static async Task MeasurePickupAsync(NpgsqlDataSource db, PanelLoad panel, ProviderSimulator sim, string[] settings, EngineBenchmarkArgs a, EngineReport report)
+    private static async Task MeasurePickupAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, string[] settings, EngineBenchmarkArgs a, EngineReport report)
     {
         using var host = EngineHost.CreateBuilder(EngineMode.Service, settings).Build();
         await host.StartAsync();
         try
         {
-            sim.Settings.RecordRequests = true;
+            await sim.SetAsync(new { RecordRequests = true });
             // Warm-up (JIT, pools, the listener's connection): one second at the same rate, not counted.
             var warm = await panel.OfferAsync("wm", a.Rate, TimeSpan.FromSeconds(1));
             await WaitForDispatchAsync(db, TimeSpan.FromSeconds(10));
-            sim.Record.Clear();
+            await sim.ClearRecordAsync();
 
             var load = await panel.OfferAsync("pk", a.Rate, TimeSpan.FromSeconds(a.PickupSeconds));
             await WaitForDispatchAsync(db, TimeSpan.FromSeconds(10));
@@ -245,7 +240,7 @@ public static class EngineBenchmark
             var fromCommit = new List<double>(load.Orders.Length);
             var fromDue = new List<double>(load.Orders.Length);
             var seen = new HashSet<int>();
-            foreach (var add in sim.Record.Requests("add"))
+            foreach (var add in await sim.RequestsAsync("add"))
             {
                 if (PanelLoad.ParseLink(add.Field("link")) is not ("pk", var n) || !seen.Add(n))
                 {
@@ -272,8 +267,8 @@ public static class EngineBenchmark
         }
         finally
         {
-            sim.Settings.RecordRequests = false;
-            sim.Record.Clear();
+            await sim.SetAsync(new { RecordRequests = false });
+            await sim.ClearRecordAsync();
             await host.StopAsync();
         }
     }

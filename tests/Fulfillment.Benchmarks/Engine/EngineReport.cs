@@ -78,7 +78,7 @@ public sealed class EngineReport
 
         Console.WriteLine();
         Console.WriteLine("details: " + string.Join(", ", Details.Select(kv => $"{kv.Key}={kv.Value}")));
-        Console.WriteLine("peak_working_set_mb is the whole process: engine, in-process simulator, load generator and Npgsql pools.");
+        Console.WriteLine("peak_working_set_mb is the whole benchmark process: engine, load generator and Npgsql pools; the simulator runs in its own process.");
     }
 
     public async Task WriteJsonAsync(string path)
@@ -114,7 +114,7 @@ public sealed class EngineReport
             settings = Settings,
             details = Details,
             environment = Environment,
-            note = "peak_working_set_mb is the whole process: engine, in-process simulator, load generator and Npgsql pools",
+            note = "peak_working_set_mb is the whole benchmark process: engine, load generator and Npgsql pools; the simulator runs in its own process",
         };
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, Indented));
     }
