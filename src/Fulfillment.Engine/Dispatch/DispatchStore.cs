@@ -176,14 +176,42 @@ public sealed class DispatchStore(NpgsqlDataSource db)
     /// The last write before the add requests leave. An order still <c>dispatching</c> without this
     /// mark after a crash provably never reached the provider.
     /// </summary>
-    public async Task MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
+    /// <returns>The orders marked: only these may be sent.</returns>
+    public async Task<HashSet<long>> MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
-            "UPDATE orders SET sending_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2");
+            "UPDATE orders SET sending_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL RETURNING id");
         command.Parameters.Add(new() { Value = orderIds });
         command.Parameters.Add(new() { Value = instance });
         command.Parameters.Add(new() { Value = now });
-        await command.ExecuteNonQueryAsync(ct);
+        var marked = new HashSet<long>(orderIds.Length);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            marked.Add(reader.GetInt64(0));
+        }
+
+        return marked;
+    }
+
+    /// <summary>
+    /// Puts orders this instance claimed but never marked sending back to pending: they provably never
+    /// left. Returns how many went back.
+    /// </summary>
+    public async Task<int> ReleaseUnsentAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            WITH released AS (
+                UPDATE orders SET status = 'pending', claimed_by = NULL, attempts = greatest(attempts - 1, 0), updated_at = $3
+                WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL
+                RETURNING id)
+            INSERT INTO order_events (order_id, at, kind, detail)
+            SELECT id, $3, 'dispatch_recovered', jsonb_build_object('reason', 'claimed ahead and not sent', 'instance', $2::text) FROM released
+            """);
+        command.Parameters.Add(new() { Value = orderIds });
+        command.Parameters.Add(new() { Value = instance });
+        command.Parameters.Add(new() { Value = now });
+        return await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Records every add outcome of a batch in one transaction.</summary>
@@ -326,7 +354,10 @@ public sealed class DispatchStore(NpgsqlDataSource db)
 
 /// <param name="Finishes">The orders finished by the checks (or the same-link policy), committed with the claim.</param>
 public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> ToSend, int FinishedByChecks, int Waiting, int Held,
-    IReadOnlyList<Finish> Finishes);
+    IReadOnlyList<Finish> Finishes)
+{
+    public static ClaimResult Empty { get; } = new(0, [], 0, 0, 0, []);
+}
 
 /// <summary>How an add ended, to be recorded.</summary>
 public abstract record DispatchResult(long OrderId)

@@ -8,6 +8,7 @@ using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
 using Fulfillment.Engine.Activations;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Microsoft.Extensions.Options;
 
 namespace Fulfillment.Engine.Dispatch;
@@ -35,24 +36,47 @@ public sealed class OrderDispatcher(
 
     public void Dispose() => _singlePass.Dispose();
 
-    /// <summary>Runs passes until the queue has no due order left (or the token stops it). Returns orders claimed.</summary>
+    /// <summary>
+    /// Runs passes until the queue has no due order left (or the token stops it). Returns orders claimed.
+    /// While a full batch is being sent, the next one is claimed, so the database work and the requests
+    /// overlap; a batch claimed ahead but not sent (shutdown, failure) is put back to pending at once.
+    /// </summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         await _singlePass.WaitAsync(ct);
         try
         {
+            var o = options.Value;
             var total = 0;
-            while (!ct.IsCancellationRequested)
+            var next = ClaimAsync(ct);
+            while (true)
             {
-                var claimed = await PassAsync(ct);
-                total += claimed;
-                if (claimed < options.Value.BatchSize)
+                var claim = await next;
+                if (claim.Claimed == 0)
                 {
-                    break;
+                    return total;
+                }
+
+                if (ct.IsCancellationRequested && total > 0)
+                {
+                    // Claimed ahead, not yet marked sending: nothing left, so it may go straight back.
+                    await ReleaseAsync(claim);
+                    return total;
+                }
+
+                total += claim.Claimed;
+                next = claim.Claimed < o.BatchSize || ct.IsCancellationRequested ? Task.FromResult(ClaimResult.Empty) : ClaimAsync(ct);
+                try
+                {
+                    await SendAsync(claim);
+                }
+                catch
+                {
+                    await ReleaseAsync(await next.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : ClaimResult.Empty,
+                        CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+                    throw;
                 }
             }
-
-            return total;
         }
         finally
         {
@@ -60,33 +84,59 @@ public sealed class OrderDispatcher(
         }
     }
 
-    private async Task<int> PassAsync(CancellationToken ct)
+    private async Task<ClaimResult> ClaimAsync(CancellationToken ct)
     {
         var o = options.Value;
         var claim = await store.ClaimAsync(identity.Id, o.BatchSize, clock.GetUtcNow(),
             order => OrderChecks.Decide(order, o, clock.GetUtcNow()), conflicts.Value, ct);
-        if (claim.Claimed == 0)
-        {
-            return 0;
-        }
-
         metrics.Finished(claim.Finishes);
         if (claim.FinishedByChecks > 0)
         {
             logger.LogInformation("{Count} order(s) failed the checks before sending and were refunded", claim.FinishedByChecks);
         }
 
+        return claim;
+    }
+
+    /// <summary>Puts a claimed batch that will not be sent back to pending (best effort: recovery does it otherwise).</summary>
+    private async Task ReleaseAsync(ClaimResult claim)
+    {
         if (claim.ToSend.Count == 0)
         {
-            return claim.Claimed;
+            return;
+        }
+
+        try
+        {
+            var released = await store.ReleaseUnsentAsync(identity.Id, claim.ToSend.Select(x => x.Order.Id).ToArray(), clock.GetUtcNow(), CancellationToken.None);
+            logger.LogInformation("{Count} claimed order(s) were not sent and went back to pending", released);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning("{Count} claimed order(s) could not be put back to pending ({Error}); recovery will", claim.ToSend.Count, ex.Message);
+        }
+    }
+
+    private async Task SendAsync(ClaimResult claim)
+    {
+        var o = options.Value;
+        if (claim.ToSend.Count == 0)
+        {
+            return;
         }
 
         // From here on the requests may leave: a crash now sends these orders to review, never twice.
-        await store.MarkSendingAsync(identity.Id, claim.ToSend.Select(x => x.Order.Id).ToArray(), clock.GetUtcNow(), CancellationToken.None);
+        // Only orders still ours are sent: one claimed ahead may have been recovered by someone else meanwhile.
+        var marked = await store.MarkSendingAsync(identity.Id, claim.ToSend.Select(x => x.Order.Id).ToArray(), clock.GetUtcNow(), CancellationToken.None);
+        var toSend = claim.ToSend.Where(x => marked.Contains(x.Order.Id)).ToList();
+        if (toSend.Count < claim.ToSend.Count)
+        {
+            logger.LogWarning("{Count} claimed order(s) were no longer this instance's to send and were skipped", claim.ToSend.Count - toSend.Count);
+        }
 
         var results = new System.Collections.Concurrent.ConcurrentBag<DispatchResult>();
         // Sends are not cancelled by shutdown once started: an add cut off mid-flight would be an unknown outcome.
-        await Parallel.ForEachAsync(claim.ToSend, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelSends }, async (item, _) =>
+        await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelSends }, async (item, _) =>
         {
             try
             {
@@ -111,16 +161,15 @@ public sealed class OrderDispatcher(
         // The answers are in hand: losing them would send these orders to review. Should the database
         // stay away, recovery finds them after AbandonedAfter.
         await Transient.RetryAsync(() => store.RecordAsync([.. results], clock.GetUtcNow(), CancellationToken.None), logger, "Recording add outcomes");
-        metrics.Dispatched(results, claim.ToSend.ToDictionary(x => x.Order.Id, x => x.Send switch
+        metrics.Dispatched(results, toSend.ToDictionary(x => x.Order.Id, x => x.Send switch
         {
             DispatchDecision.Send send => send.Provider.Name,
             DispatchDecision.Rent rent => rent.Provider.Name,
             _ => "unknown",
         }));
         logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
-            claim.ToSend.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
+            toSend.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
             results.Count(r => r is DispatchResult.Retry), results.Count(r => r is DispatchResult.Review));
-        return claim.Claimed;
     }
 
     private DispatchResult Interpret(ClaimedOrder order, string providerName, AddOutcome outcome)
