@@ -38,51 +38,76 @@ public sealed class OrderDispatcher(
 
     /// <summary>
     /// Runs passes until the queue has no due order left (or the token stops it). Returns orders claimed.
-    /// While a full batch is being sent, the next one is claimed, so the database work and the requests
-    /// overlap; a batch claimed ahead but not sent (shutdown, failure) is put back to pending at once.
+    /// The stages overlap: while a full batch is being sent the next one is claimed, and while a batch's
+    /// outcomes are recorded the orders that arrived meanwhile are claimed and sent (one recording in
+    /// flight at a time). A batch claimed but not sent (shutdown, failure) goes back to pending at once.
     /// </summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         await _singlePass.WaitAsync(ct);
+        var next = Task.FromResult(ClaimResult.Empty);
+        var recording = Task.CompletedTask;
         try
         {
             var o = options.Value;
             var total = 0;
-            var next = ClaimAsync(ct);
+            next = ClaimAsync(ct);
             while (true)
             {
                 var claim = await next;
+                next = Task.FromResult(ClaimResult.Empty);
                 if (claim.Claimed == 0)
                 {
-                    return total;
+                    break;
                 }
 
                 if (ct.IsCancellationRequested && total > 0)
                 {
                     // Claimed ahead, not yet marked sending: nothing left, so it may go straight back.
                     await ReleaseAsync(claim);
-                    return total;
+                    break;
                 }
 
                 total += claim.Claimed;
-                next = claim.Claimed < o.BatchSize || ct.IsCancellationRequested ? Task.FromResult(ClaimResult.Empty) : ClaimAsync(ct);
-                try
+                var ahead = claim.Claimed >= o.BatchSize && !ct.IsCancellationRequested;
+                if (ahead)
                 {
-                    await SendAsync(claim);
+                    next = ClaimAsync(ct);
                 }
-                catch
+
+                var sent = await SendAsync(claim);
+                await recording;
+                recording = RecordAsync(sent);
+                if (!ahead && !ct.IsCancellationRequested)
                 {
-                    await ReleaseAsync(await next.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : ClaimResult.Empty,
-                        CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
-                    throw;
+                    next = ClaimAsync(ct);
                 }
             }
+
+            await recording;
+            return total;
+        }
+        catch (Exception ex)
+        {
+            await ReleaseAsync(await Quietly(next, ClaimResult.Empty));
+            await recording.ContinueWith(t =>
+            {
+                if (t.Exception is { } failed && failed.InnerException != ex)
+                {
+                    logger.LogError(failed.GetBaseException(), "Recording add outcomes failed; those orders are recovered after Dispatch:AbandonedAfter");
+                }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
         }
         finally
         {
             _singlePass.Release();
         }
     }
+
+    /// <summary>The task's result, or <paramref name="fallback"/> when it failed (its failure is reported where it happened).</summary>
+    private static Task<T> Quietly<T>(Task<T> task, T fallback) =>
+        task.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : fallback, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private async Task<ClaimResult> ClaimAsync(CancellationToken ct)
     {
@@ -117,12 +142,15 @@ public sealed class OrderDispatcher(
         }
     }
 
-    private async Task SendAsync(ClaimResult claim)
+    /// <summary>A batch's sends and their outcomes, to be recorded.</summary>
+    private sealed record SentBatch(IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> Sent, IReadOnlyList<DispatchResult> Results);
+
+    private async Task<SentBatch> SendAsync(ClaimResult claim)
     {
         var o = options.Value;
         if (claim.ToSend.Count == 0)
         {
-            return;
+            return new SentBatch([], []);
         }
 
         // From here on the requests may leave: a crash now sends these orders to review, never twice.
@@ -158,17 +186,28 @@ public sealed class OrderDispatcher(
             }
         });
 
+        return new SentBatch(toSend, [.. results]);
+    }
+
+    private async Task RecordAsync(SentBatch batch)
+    {
+        if (batch.Results.Count == 0)
+        {
+            return;
+        }
+
         // The answers are in hand: losing them would send these orders to review. Should the database
         // stay away, recovery finds them after AbandonedAfter.
-        await Transient.RetryAsync(() => store.RecordAsync([.. results], clock.GetUtcNow(), CancellationToken.None), logger, "Recording add outcomes");
-        metrics.Dispatched(results, toSend.ToDictionary(x => x.Order.Id, x => x.Send switch
+        var results = batch.Results;
+        await Transient.RetryAsync(() => store.RecordAsync(results, clock.GetUtcNow(), CancellationToken.None), logger, "Recording add outcomes");
+        metrics.Dispatched(results, batch.Sent.ToDictionary(x => x.Order.Id, x => x.Send switch
         {
             DispatchDecision.Send send => send.Provider.Name,
             DispatchDecision.Rent rent => rent.Provider.Name,
             _ => "unknown",
         }));
         logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
-            toSend.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
+            batch.Sent.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
             results.Count(r => r is DispatchResult.Retry), results.Count(r => r is DispatchResult.Review));
     }
 
