@@ -1423,3 +1423,21 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123164436_PendingQueueIndex') THEN
+    CREATE INDEX ix_orders_pending ON orders (id) WHERE status = 'pending';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123164436_PendingQueueIndex') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261123164436_PendingQueueIndex', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -184,8 +184,10 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.HasIndex(x => x.HeldBy);
         e.HasIndex(x => x.ProviderId);
         // The engine's queues: small partial indexes over the non-terminal states only.
-        e.HasIndex(x => x.Id).HasDatabaseName("ix_orders_pending").HasFilter("status = 'pending'");
-        e.HasIndex(x => x.Id).HasDatabaseName("ix_orders_active")
+        // Named overloads: EF merges unnamed indexes over the same columns into one, and an unnamed
+        // second HasIndex(x => x.Id) once silently dropped ix_orders_pending (every claim scanned the table).
+        e.HasIndex(x => x.Id, "ix_orders_pending").HasFilter("status = 'pending'");
+        e.HasIndex(x => x.Id, "ix_orders_active")
             .HasFilter("status IN ('held', 'dispatching', 'in_progress', 'review')");
     }
 

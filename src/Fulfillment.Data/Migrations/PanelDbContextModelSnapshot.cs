@@ -397,10 +397,6 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex("HeldBy")
                         .HasDatabaseName("ix_orders_held_by");
 
-                    b.HasIndex("Id")
-                        .HasDatabaseName("ix_orders_active")
-                        .HasFilter("status IN ('held', 'dispatching', 'in_progress', 'review')");
-
                     b.HasIndex("LinkKey")
                         .HasDatabaseName("ix_orders_active_link")
                         .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress')");
@@ -417,6 +413,12 @@ namespace Fulfillment.Data.Migrations
 
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_orders_user_id");
+
+                    b.HasIndex(new[] { "Id" }, "ix_orders_active")
+                        .HasFilter("status IN ('held', 'dispatching', 'in_progress', 'review')");
+
+                    b.HasIndex(new[] { "Id" }, "ix_orders_pending")
+                        .HasFilter("status = 'pending'");
 
                     b.ToTable("orders", null, t =>
                         {

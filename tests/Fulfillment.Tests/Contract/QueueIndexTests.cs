@@ -1,0 +1,56 @@
+using Fulfillment.Tests.Infrastructure;
+
+namespace Fulfillment.Tests.Contract;
+
+/// <summary>
+/// The partial indexes the engine's queues and money guards depend on exist with their predicates. EF merges
+/// unnamed indexes over the same columns into one, which once dropped <c>ix_orders_pending</c> without a word.
+/// </summary>
+public sealed class QueueIndexTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    private readonly Panel _panel = new(fixture.DataSource);
+
+    [Theory]
+    [InlineData("ix_orders_pending", "orders", "(id) WHERE (status = 'pending'::text)")]
+    [InlineData("ix_orders_active", "orders", "(id) WHERE (status = ANY (ARRAY['held'::text, 'dispatching'::text, 'in_progress'::text, 'review'::text]))")]
+    [InlineData("ix_orders_tracking", "orders", "(next_check_at) WHERE (status = 'in_progress'::text)")]
+    [InlineData("ix_orders_active_link", "orders", "(link_key) WHERE (status = ANY (ARRAY['pending'::text, 'held'::text, 'dispatching'::text, 'in_progress'::text]))")]
+    [InlineData("ix_order_requests_open", "order_requests", "(id) WHERE (status = ANY (ARRAY['pending'::text, 'sent'::text]))")]
+    [InlineData("ux_ledger_one_charge_per_order", "ledger", "(order_id) WHERE (kind = 'charge'::text)")]
+    [InlineData("ux_ledger_one_refund_per_order", "ledger", "(order_id) WHERE (kind = 'refund'::text)")]
+    [InlineData("ux_ledger_one_deposit_per_reference", "ledger", "(reference) WHERE (kind = 'deposit'::text)")]
+    public async Task The_index_exists_with_its_predicate(string name, string table, string definitionEnd)
+    {
+        var definition = await _panel.ScalarAsync<string?>(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname = $1 AND tablename = $2", name, table);
+
+        Assert.NotNull(definition);
+        Assert.EndsWith(definitionEnd, definition, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SELECT id FROM orders WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY id LIMIT 1000",
+        "ix_orders_pending")]
+    [InlineData("SELECT id FROM orders WHERE status = 'in_progress' AND next_check_at <= now() ORDER BY next_check_at LIMIT 2000",
+        "ix_orders_tracking")]
+    public async Task A_queue_claim_can_be_served_by_its_index(string query, string index)
+    {
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using (var off = new Npgsql.NpgsqlCommand("SET enable_seqscan = off", connection))
+        {
+            await off.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new Npgsql.NpgsqlCommand("EXPLAIN " + query, connection);
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, line => line.Contains(index, StringComparison.Ordinal));
+    }
+}
