@@ -145,15 +145,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
             keyed.Select(x => ConflictKeys.LockId(conflicts.Scope, x.Order, x.Key)).ToArray());
         Add(batch, "UPDATE orders SET link_key = u.key FROM unnest($1::bigint[], $2::text[]) AS u(id, key) WHERE orders.id = u.id",
             keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray());
-        Add(batch, $"""
-            SELECT DISTINCT ON (c.id) c.id, o.id
-            FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS c(id, key, service_id, provider_id, provider_service_id)
-            JOIN orders o ON o.link_key = c.key AND o.id <> c.id
-            JOIN services os ON os.id = o.service_id
-            WHERE (o.status IN ('dispatching', 'in_progress') OR (o.status IN ('pending', 'held') AND o.id < c.id))
-              AND {ConflictKeys.ScopeCondition(conflicts.Scope)}
-            ORDER BY c.id, o.id
-            """,
+        Add(batch, BlockersSql(conflicts.Scope),
             keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray(), keyed.Select(x => x.Order.ServiceId).ToArray(),
             keyed.Select(x => x.Order.Provider?.Id).ToArray(), keyed.Select(x => x.Order.ProviderServiceId).ToArray());
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -171,6 +163,23 @@ public sealed class DispatchStore(NpgsqlDataSource db)
 
         return blockers;
     }
+
+    /// <summary>
+    /// For each claimed order ($1 ids, $2 link keys, $3 services, $4 providers, $5 provider services), the
+    /// earliest active order ahead of it on the same target within <paramref name="scope"/>.
+    /// </summary>
+    public static string BlockersSql(ConflictScope scope) => $"""
+        SELECT DISTINCT ON (c.id) c.id, o.id
+        FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS c(id, key, service_id, provider_id, provider_service_id)
+        JOIN orders o ON o.link_key = c.key AND o.id <> c.id
+        JOIN services os ON os.id = o.service_id
+        -- The first condition is ix_orders_active_link's predicate, so the index serves the link lookup;
+        -- written as one OR, the planner scanned every order placed before the claimed one.
+        WHERE o.status IN ('pending', 'held', 'dispatching', 'in_progress')
+          AND (o.status IN ('dispatching', 'in_progress') OR o.id < c.id)
+          AND {ConflictKeys.ScopeCondition(scope)}
+        ORDER BY c.id, o.id
+        """;
 
     /// <summary>
     /// The last write before the add requests leave. An order still <c>dispatching</c> without this

@@ -53,4 +53,42 @@ public sealed class QueueIndexTests(DatabaseFixture fixture) : IClassFixture<Dat
 
         Assert.Contains(plan, line => line.Contains(index, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.Any)]
+    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.Service)]
+    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.ProviderService)]
+    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.Provider)]
+    public async Task The_same_link_lookup_reads_the_active_link_index_however_many_orders_came_before(Fulfillment.Engine.Conflicts.ConflictScope scope)
+    {
+        var provider = await _panel.CreateProviderAsync();
+        var service = await _panel.CreateServiceAsync(provider, rate: 1m);
+        var user = await _panel.CreateUserAsync(deposit: 10m);
+        // 20,000 finished orders before the one being claimed: the lookup must not read them.
+        await _panel.ExecuteAsync("""
+            INSERT INTO orders (user_id, service_id, link, link_key, quantity, charge, status, finished_at)
+            SELECT $1, $2, 'https://x.com/old' || g, 'x.com/old' || g, 100, 0, 'completed', now() FROM generate_series(1, 20000) g
+            """, user, service);
+        var claimed = await _panel.PlaceOrderAsync(user, service, "https://x.com/new", 100);
+        await _panel.ExecuteAsync("ANALYZE orders");
+
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using var explain = new Npgsql.NpgsqlCommand("EXPLAIN " + Fulfillment.Engine.Dispatch.DispatchStore.BlockersSql(scope), connection);
+        explain.Parameters.Add(new() { Value = new[] { claimed } });
+        explain.Parameters.Add(new() { Value = new[] { "x.com/new" } });
+        explain.Parameters.Add(new() { Value = new[] { service } });
+        explain.Parameters.Add(new() { Value = new long?[] { provider } });
+        explain.Parameters.Add(new() { Value = new[] { "1" } });
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, line => line.Contains("Index Cond: (link_key = c.key)", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("Seq Scan on orders", StringComparison.Ordinal));
+    }
 }
