@@ -96,7 +96,20 @@ public static class EngineCommandLine
         }
 
         using var host = builder.Build();
-        await host.RunAsync();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception ex) when (lifetime.ApplicationStopping.IsCancellationRequested && ex.GetBaseException() is OperationCanceledException)
+        {
+            // SIGTERM while starting (systemctl stop right after start): stop what started, a clean stop.
+            await host.StopAsync();
+            await Console.Error.WriteLineAsync("fulfillment run: stopped while starting");
+            return Ok;
+        }
+
+        await host.WaitForShutdownAsync();
         return Ok;
     }
 }

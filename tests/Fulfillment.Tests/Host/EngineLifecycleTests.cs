@@ -83,7 +83,26 @@ public sealed class EngineLifecycleTests(DatabaseFixture fixture) : IClassFixtur
         var exit = await engine.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopped in {stopping.Elapsed}:\n{engine.Output}");
-        Assert.Equal(0, exit);
+        Assert.True(exit == 0, $"exit code {exit}:\n{engine.Output}");
         Assert.Equal(0L, await _panel.ScalarAsync<long>("SELECT count(*) FROM engine_instances WHERE host = 'engine-sigterm'"));
+    }
+
+    [Fact]
+    public async Task Sigterm_while_starting_is_a_clean_stop()
+    {
+        using var engine = EngineProcess.Start(["run", .. FastSettings("engine-early-stop")]);
+        // The first line is the schema check; the scheduler is still starting.
+        var started = Stopwatch.StartNew();
+        while (!engine.Output.Contains("schema is up to date", StringComparison.Ordinal))
+        {
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), "the engine never checked the schema:\n" + engine.Output);
+            await Task.Delay(5);
+        }
+
+        engine.SendSigterm();
+        var exit = await engine.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exit == 0, $"exit code {exit}:\n{engine.Output}");
+        Assert.Equal(0L, await _panel.ScalarAsync<long>("SELECT count(*) FROM engine_instances WHERE host = 'engine-early-stop'"));
     }
 }
