@@ -43,7 +43,7 @@ public sealed class EngineMetrics
         _finished = meter.CreateCounter<long>("fulfillment.orders.finished", "{order}",
             "Orders this instance finished, by terminal status (completed, partial, canceled, failed).");
         _refundFinishes = meter.CreateCounter<long>("fulfillment.orders.refund_finishes", "{order}",
-            "Orders this instance finished with a refunding status (partial, canceled, failed); fulfillment_finish_order computes the amount and applies it once.");
+            "Orders this instance finished with a refunding status (partial, canceled, failed); fulfillment_finish_orders computes the amount and applies it once.");
         _jobDuration = meter.CreateHistogram<double>("fulfillment.job.duration", "s", "How long each engine job run took, by job and whether it succeeded.");
         meter.CreateObservableGauge("fulfillment.orders.queue", ObserveQueue, "{order}",
             "Orders per waiting status, as of this instance's last heartbeat.");
