@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Providers;
@@ -21,6 +22,11 @@ public sealed class StatusTracker(
     ILogger<StatusTracker> logger)
 {
     public const int MaxIdsPerCall = 100;
+
+    /// <summary>Transactions recording answers at once; each takes every answer waiting, up to <see cref="MaxOrdersPerRecord"/> orders.</summary>
+    private const int RecordWriters = 2;
+
+    private const int MaxOrdersPerRecord = 1000;
 
     /// <summary>
     /// Checks due orders until none is left; returns how many were checked. The next batch is
@@ -78,13 +84,56 @@ public sealed class StatusTracker(
             .SelectMany(g => g.Chunk(MaxIdsPerCall).Select(chunk => (Endpoint: g.First().Provider!.Endpoint!, Orders: chunk)))
             .ToList();
 
-        // Each call's answers are recorded as soon as they arrive: a slow or failing provider holds
-        // back nobody else's orders.
-        await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = ct },
-            async (call, token) => await CheckAsync(call.Endpoint, call.Orders, token));
+        // Each call's answers are recorded as soon as a writer is free, merged with whatever other calls
+        // answered meanwhile (one transaction for several calls): a slow or failing provider holds back
+        // nobody else's orders, and a busy database gets fewer, larger transactions.
+        var answered = Channel.CreateUnbounded<Checked>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+        var writers = Enumerable.Range(0, RecordWriters).Select(_ => Task.Run(() => RecordAsync(answered.Reader), CancellationToken.None)).ToArray();
+        try
+        {
+            await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = ct },
+                async (call, token) => answered.Writer.TryWrite(await CheckAsync(call.Endpoint, call.Orders, token)));
+        }
+        finally
+        {
+            answered.Writer.Complete();
+            await Task.WhenAll(writers);
+        }
     }
 
-    private async Task CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, CancellationToken ct)
+    /// <summary>One call's outcome, to be recorded.</summary>
+    private sealed record Checked(string Provider, int Orders, List<Progress> Progress, List<Finish> Finishes, List<(long, string)> Reviews);
+
+    private async Task RecordAsync(ChannelReader<Checked> answered)
+    {
+        while (await answered.WaitToReadAsync(CancellationToken.None))
+        {
+            var batch = new List<Checked>();
+            while (batch.Sum(b => b.Orders) < MaxOrdersPerRecord && answered.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            List<Progress> progress = [.. batch.SelectMany(b => b.Progress)];
+            List<Finish> finishes = [.. batch.SelectMany(b => b.Finishes)];
+            List<(long, string)> reviews = [.. batch.SelectMany(b => b.Reviews)];
+            await Transient.RetryAsync(() => store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None),
+                logger, "Recording status answers");
+            metrics.Finished(finishes);
+            foreach (var call in batch.Where(b => b.Finishes.Count > 0 || b.Reviews.Count > 0))
+            {
+                logger.LogInformation("Checked {Count} order(s) at provider {Provider}: {Finished} finished, {Review} to review",
+                    call.Orders, call.Provider, call.Finishes.Count, call.Reviews.Count);
+            }
+        }
+    }
+
+    private async Task<Checked> CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, CancellationToken ct)
     {
         var progress = new List<Progress>();
         var finishes = new List<Finish>();
@@ -104,14 +153,7 @@ public sealed class StatusTracker(
             progress.AddRange(orders.Select(order => new Progress(order.Id, null, null, null, retryAt, "Status check failed: " + ex.Message)));
         }
 
-        await Transient.RetryAsync(() => store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None),
-            logger, "Recording status answers");
-        metrics.Finished(finishes);
-        if (finishes.Count > 0 || reviews.Count > 0)
-        {
-            logger.LogInformation("Checked {Count} order(s) at provider {Provider}: {Finished} finished, {Review} to review",
-                orders.Length, endpoint.Name, finishes.Count, reviews.Count);
-        }
+        return new Checked(endpoint.Name, orders.Length, progress, finishes, reviews);
     }
 
     private void Apply(TrackedOrder order, StatusResult? answer, List<Progress> progress, List<Finish> finishes, List<(long, string)> reviews)
