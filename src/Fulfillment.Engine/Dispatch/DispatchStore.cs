@@ -189,7 +189,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
     public async Task<HashSet<long>> MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
-            "UPDATE orders SET sending_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL RETURNING id");
+            "UPDATE orders SET sending_at = $3, updated_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL RETURNING id");
         command.Parameters.Add(new() { Value = orderIds });
         command.Parameters.Add(new() { Value = instance });
         command.Parameters.Add(new() { Value = now });

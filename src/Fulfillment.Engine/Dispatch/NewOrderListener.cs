@@ -85,8 +85,9 @@ public sealed class NewOrderListener(
             }
             catch (NpgsqlException ex) when (ex.IsTransient)
             {
-                // A deadlock victim or a dropped connection: nothing was sent, the claim rolled back.
-                logger.LogWarning("Dispatch after a new-order notification rolled back ({Error}); retrying on the next notification or schedule", ex.Message);
+                // A deadlock victim or a dropped connection: a claim rolled back, or claimed orders not yet
+                // sent went back to pending; outcomes that could not be stored are recovered after AbandonedAfter.
+                logger.LogWarning("Dispatch after a new-order notification failed ({Error}); retrying on the next notification or schedule", ex.Message);
             }
             catch (Exception ex)
             {

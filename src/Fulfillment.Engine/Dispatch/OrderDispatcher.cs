@@ -46,6 +46,7 @@ public sealed class OrderDispatcher(
     {
         await _singlePass.WaitAsync(ct);
         var next = Task.FromResult(ClaimResult.Empty);
+        var unsent = ClaimResult.Empty;
         var recording = Task.CompletedTask;
         try
         {
@@ -54,17 +55,19 @@ public sealed class OrderDispatcher(
             next = ClaimAsync(ct);
             while (true)
             {
-                var claim = await next;
+                var claiming = next;
                 next = Task.FromResult(ClaimResult.Empty);
+                var claim = await claiming;
                 if (claim.Claimed == 0)
                 {
                     break;
                 }
 
-                if (ct.IsCancellationRequested && total > 0)
+                unsent = claim;
+                if ((ct.IsCancellationRequested && total > 0) || recording.IsFaulted)
                 {
-                    // Claimed ahead, not yet marked sending: nothing left, so it may go straight back.
-                    await ReleaseAsync(claim);
+                    // Shutdown, or the outcomes of the last batch could not be stored: send nothing more.
+                    // This batch was claimed but never marked sending, so it may go straight back.
                     break;
                 }
 
@@ -76,27 +79,25 @@ public sealed class OrderDispatcher(
                 }
 
                 var sent = await SendAsync(claim);
-                await recording;
-                recording = RecordAsync(sent);
+                unsent = ClaimResult.Empty;
+                // Every batch that was sent is recorded, in order, even when the one before failed to record.
+                recording = RecordAfterAsync(recording, sent);
                 if (!ahead && !ct.IsCancellationRequested)
                 {
                     next = ClaimAsync(ct);
                 }
             }
 
+            await ReleaseAsync(unsent);
+            unsent = ClaimResult.Empty;
             await recording;
             return total;
         }
-        catch (Exception ex)
+        catch
         {
-            await ReleaseAsync(await Quietly(next, ClaimResult.Empty));
-            await recording.ContinueWith(t =>
-            {
-                if (t.Exception is { } failed && failed.InnerException != ex)
-                {
-                    logger.LogError(failed.GetBaseException(), "Recording add outcomes failed; those orders are recovered after Dispatch:AbandonedAfter");
-                }
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await ReleaseAsync(unsent);
+            await ReleaseAsync(await ClaimedOrEmptyAsync(next));
+            await RecordedOrLoggedAsync(recording);
             throw;
         }
         finally
@@ -105,9 +106,50 @@ public sealed class OrderDispatcher(
         }
     }
 
-    /// <summary>The task's result, or <paramref name="fallback"/> when it failed (its failure is reported where it happened).</summary>
-    private static Task<T> Quietly<T>(Task<T> task, T fallback) =>
-        task.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : fallback, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    private async Task RecordAfterAsync(Task previous, SentBatch sent)
+    {
+        Exception? earlier = null;
+        try
+        {
+            await previous;
+        }
+        catch (Exception ex)
+        {
+            earlier = ex;
+        }
+
+        await RecordAsync(sent);
+        if (earlier is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(earlier);
+        }
+    }
+
+    /// <summary>A claim made ahead, or an empty one when it failed (the failure is logged here).</summary>
+    private async Task<ClaimResult> ClaimedOrEmptyAsync(Task<ClaimResult> claim)
+    {
+        try
+        {
+            return await claim;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("A dispatch claim made ahead failed ({Error}); nothing of it was sent", ex.Message);
+            return ClaimResult.Empty;
+        }
+    }
+
+    private async Task RecordedOrLoggedAsync(Task recording)
+    {
+        try
+        {
+            await recording;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Recording add outcomes failed; those orders are recovered after Dispatch:AbandonedAfter");
+        }
+    }
 
     private async Task<ClaimResult> ClaimAsync(CancellationToken ct)
     {

@@ -45,15 +45,24 @@ public sealed class StatusTracker(
                 return total;
             }
 
-            next = due.Count < o.BatchSize || ct.IsCancellationRequested ? Task.FromResult<IReadOnlyList<TrackedOrder>>([]) : ClaimAsync(ct);
+            // Claimed ahead, it waits for this batch's checks too: its lease is twice as long.
+            next = due.Count < o.BatchSize || ct.IsCancellationRequested ? Task.FromResult<IReadOnlyList<TrackedOrder>>([]) : ClaimAsync(ct, ahead: true);
             try
             {
                 await CheckAllAsync(due, ct);
             }
             catch
             {
-                // The batch claimed ahead stays leased and is checked once the lease ends; only its outcome is observed here.
-                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                // The batch claimed ahead stays leased and is checked once the lease ends.
+                try
+                {
+                    await next;
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning("A status claim made ahead failed as well ({Error})", ex.Message);
+                }
+
                 throw;
             }
 
@@ -61,10 +70,10 @@ public sealed class StatusTracker(
         }
     }
 
-    private Task<IReadOnlyList<TrackedOrder>> ClaimAsync(CancellationToken ct)
+    private Task<IReadOnlyList<TrackedOrder>> ClaimAsync(CancellationToken ct, bool ahead = false)
     {
         var o = options.Value;
-        return store.ClaimDueAsync(Data.Entities.ProviderKind.SmmV2, clock.GetUtcNow(), o.BatchSize, o.Lease, ct);
+        return store.ClaimDueAsync(Data.Entities.ProviderKind.SmmV2, clock.GetUtcNow(), o.BatchSize, ahead ? o.Lease * 2 : o.Lease, ct);
     }
 
     private async Task CheckAllAsync(IReadOnlyList<TrackedOrder> due, CancellationToken ct)

@@ -101,7 +101,7 @@ public static class EngineCommandLine
         {
             await host.StartAsync();
         }
-        catch (Exception ex) when (lifetime.ApplicationStopping.IsCancellationRequested && ex.GetBaseException() is OperationCanceledException)
+        catch (Exception ex) when (lifetime.ApplicationStopping.IsCancellationRequested && IsCancellation(ex))
         {
             // SIGTERM while starting (systemctl stop right after start): stop what started, a clean stop.
             await host.StopAsync();
@@ -111,5 +111,19 @@ public static class EngineCommandLine
 
         await host.WaitForShutdownAsync();
         return Ok;
+    }
+
+    /// <summary>A cancellation anywhere in the chain (Npgsql wraps the server's own in an OperationCanceledException, and Quartz the other way round).</summary>
+    private static bool IsCancellation(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is OperationCanceledException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

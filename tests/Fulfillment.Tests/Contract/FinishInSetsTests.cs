@@ -89,14 +89,15 @@ public sealed class FinishInSetsTests(DatabaseFixture fixture) : IClassFixture<D
     [InlineData("invalid_status", "ARRAY['canceled', 'in_progress']")]
     [InlineData("invalid_status", "ARRAY['canceled', NULL]")]
     [InlineData("invalid_argument", "ARRAY['canceled']")]
-    public async Task A_bad_status_changes_nothing(string code, string statuses)
+    [InlineData("invalid_argument", "ARRAY['canceled', 'canceled', 'canceled']", "ARRAY[$1, NULL, $2]::bigint[]")]
+    public async Task A_bad_entry_changes_nothing(string code, string statuses, string ids = "ARRAY[$1, $2]::bigint[]")
     {
         var (service, users) = await SetUpAsync(1);
         var a = await _panel.PlaceOrderAsync(users[0], service, "https://x.com/a", 1000);
         var b = await _panel.PlaceOrderAsync(users[0], service, "https://x.com/b", 1000);
 
         await PostgresAssert.FailsWithCodeAsync(code, () => _panel.ExecuteAsync(
-            $"SELECT count(*) FROM fulfillment_finish_orders(ARRAY[$1, $2]::bigint[], {statuses}::text[], NULL, NULL, now())", a, b));
+            $"SELECT count(*) FROM fulfillment_finish_orders({ids}, {statuses}::text[], NULL, NULL, now())", a, b));
 
         Assert.Equal(0, await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE id IN ($1, $2) AND status <> 'pending'", a, b));
         Assert.Equal(100m - 6m, await _panel.BalanceAsync(users[0]));
@@ -153,5 +154,31 @@ public sealed class FinishInSetsTests(DatabaseFixture fixture) : IClassFixture<D
         }
 
         Assert.Equal(400m - (orders.Count * 3m) + (named.Length * 3m), (await Task.WhenAll(users.Select(_panel.BalanceAsync))).Sum());
+    }
+
+    [Fact]
+    public async Task A_raw_ledger_row_waits_for_a_refund_in_flight_and_is_then_refused()
+    {
+        var (service, users) = await SetUpAsync(1);
+        var order = await _panel.PlaceOrderAsync(users[0], service, "https://x.com/r", 1000);
+        await using var refunding = await fixture.DataSource.OpenConnectionAsync();
+        await using var transaction = await refunding.BeginTransactionAsync();
+        await using (var finish = new Npgsql.NpgsqlCommand("SELECT fulfillment_finish_order($1, 'canceled', NULL, NULL, now())", refunding, transaction))
+        {
+            finish.Parameters.Add(new() { Value = order });
+            await finish.ExecuteNonQueryAsync();
+        }
+
+        // A zero adjustment that continues the chain as it stood before the refund: it must wait for the
+        // refund's transaction and then see that it no longer continues the chain.
+        var raw = Task.Run(() => _panel.ExecuteAsync(
+            "INSERT INTO ledger (user_id, kind, amount, balance_after) SELECT $1, 'adjustment', 0, balance FROM users WHERE id = $1", users[0]));
+        await Task.Delay(300);
+        Assert.False(raw.IsCompleted);
+        await transaction.CommitAsync();
+
+        await PostgresAssert.FailsWithCodeAsync("ledger_mismatch", () => raw);
+        Assert.Equal(100m, await _panel.BalanceAsync(users[0]));
+        Assert.Equal(100m, await _panel.LedgerSumAsync(users[0]));
     }
 }

@@ -1,6 +1,5 @@
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Fulfillment.Tests.Lifecycle;
 
@@ -202,59 +201,5 @@ public sealed class DispatchTests(DatabaseFixture fixture) : IClassFixture<Datab
 
         Assert.Equal(expected, await engine.StatusAsync(order));
         Assert.Equal(adds, engine.Simulator.Record.AddCount(link));
-    }
-
-    [Fact]
-    public async Task A_drain_over_several_batches_sends_every_order_once_in_placement_order()
-    {
-        // Batches of 5, each claimed while the one before is being sent.
-        await using var engine = await EngineHarness.StartAsync(fixture, s => s.DuplicateLinkRefusal = false, "--Fulfillment:Dispatch:BatchSize=5");
-        var (_, service) = await engine.CreateProviderAndServiceAsync();
-        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
-        var links = Enumerable.Range(0, 23).Select(_ => Link()).ToList();
-        var orders = new List<long>();
-        foreach (var link in links)
-        {
-            orders.Add(await engine.Panel.PlaceOrderAsync(user, service, link, 100));
-        }
-
-        await engine.RunAsync(JobNames.DispatchOrders);
-
-        Assert.Equal(23L, await engine.Panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'in_progress'", orders.ToArray()));
-        Assert.All(links, link => Assert.Equal(1, engine.Simulator.Record.AddCount(link)));
-        var sent = engine.Simulator.Record.Requests("add").Select(r => links.IndexOf(r.Field("link")!)).ToList();
-        // Sends within a batch run in parallel; batches go in placement order.
-        Assert.Equal(Enumerable.Range(0, 23).Select(i => i / 5), sent.Select(i => i / 5));
-    }
-
-    [Fact]
-    public async Task Only_orders_still_claimed_by_this_instance_are_marked_sending_and_unsent_ones_go_back_to_pending()
-    {
-        await using var engine = await EngineHarness.StartAsync(fixture);
-        var (_, service) = await engine.CreateProviderAndServiceAsync();
-        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
-        var orders = new List<long>();
-        for (var i = 0; i < 3; i++)
-        {
-            orders.Add(await engine.Panel.PlaceOrderAsync(user, service, Link(), 100));
-        }
-
-        var store = engine.Services.GetRequiredService<Fulfillment.Engine.Dispatch.DispatchStore>();
-        var instance = engine.Services.GetRequiredService<Fulfillment.Engine.Heartbeat.InstanceIdentity>().Id;
-        var claim = await store.ClaimAsync(instance, 10, engine.Clock.GetUtcNow(), _ => new Fulfillment.Engine.Dispatch.DispatchDecision.Send(null!, null!),
-            new Fulfillment.Engine.Conflicts.ConflictOptions(), CancellationToken.None);
-        Assert.Equal(3, claim.ToSend.Count);
-        // Recovery elsewhere took the first one back while this batch waited.
-        await engine.Panel.ExecuteAsync("UPDATE orders SET status = 'pending', claimed_by = NULL WHERE id = $1", orders[0]);
-
-        var marked = await store.MarkSendingAsync(instance, [orders[0], orders[1]], engine.Clock.GetUtcNow(), CancellationToken.None);
-        var released = await store.ReleaseUnsentAsync(instance, [.. orders], engine.Clock.GetUtcNow(), CancellationToken.None);
-
-        Assert.Equal([orders[1]], marked);
-        Assert.Equal(1, released); // orders[2]: claimed, never marked; orders[1] is marked and stays
-        Assert.Equal("pending", await engine.StatusAsync(orders[2]));
-        Assert.Equal(0, await engine.Panel.ScalarAsync<int>("SELECT attempts FROM orders WHERE id = $1", orders[2]));
-        Assert.Equal("dispatching", await engine.StatusAsync(orders[1]));
-        Assert.Equal(0L, engine.Simulator.Record.Count("add"));
     }
 }

@@ -1,6 +1,8 @@
 -- Back to one order at a time and a per-row ledger chain trigger (as in WriteApi.up.sql).
 DROP TRIGGER IF EXISTS ledger_chain ON ledger;
 DROP FUNCTION IF EXISTS fulfillment_ledger_chain_check();
+DROP TRIGGER IF EXISTS ledger_lock_user ON ledger;
+DROP FUNCTION IF EXISTS fulfillment_ledger_lock_user();
 
 -- Each ledger row continues its user's chain: balance_after = previous balance_after + amount,
 -- and equals users.balance at that moment. With the deferred check below this makes

@@ -53,6 +53,23 @@ CREATE TRIGGER ledger_chain AFTER INSERT ON ledger
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION fulfillment_ledger_chain_check();
 
+-- Before each row, its user's balance row is locked (the engine's paths already hold it): two
+-- transactions writing one user's ledger take turns, so the check above always sees the row
+-- before its own, even for a raw INSERT that did not move the balance.
+CREATE OR REPLACE FUNCTION fulfillment_ledger_lock_user()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    PERFORM 1 FROM users WHERE id = NEW.user_id FOR NO KEY UPDATE;
+    RETURN NEW;
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS ledger_lock_user ON ledger;
+CREATE TRIGGER ledger_lock_user BEFORE INSERT ON ledger
+    FOR EACH ROW EXECUTE FUNCTION fulfillment_ledger_lock_user();
+
 -- Moves the given non-terminal orders to terminal statuses; returns the ids it finished. Orders
 -- already terminal are skipped, changing nothing: together with the unique refund index this is
 -- why a refund cannot be applied twice. A duplicate id counts once (its first entry). The
@@ -82,6 +99,9 @@ BEGIN
     IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_statuses), 0) THEN
         RAISE EXCEPTION 'invalid_argument: % order ids but % statuses', coalesce(cardinality(p_ids), 0), coalesce(cardinality(p_statuses), 0);
     END IF;
+    IF array_position(p_ids, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_argument: order id % of the batch is NULL', array_position(p_ids, NULL);
+    END IF;
     SELECT coalesce(s, 'NULL') INTO v_bad FROM unnest(p_statuses) s
     WHERE s IS NULL OR s NOT IN ('completed', 'partial', 'canceled', 'failed') LIMIT 1;
     IF FOUND THEN
@@ -98,7 +118,7 @@ BEGIN
         SELECT o.id, o.user_id, o.status, o.quantity, o.charge FROM orders o
         WHERE o.id IN (SELECT id FROM f)
         ORDER BY o.id
-        FOR UPDATE),
+        FOR NO KEY UPDATE),
     d AS (
         SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail,
                f.provider_status, f.start_count, o.charge,
