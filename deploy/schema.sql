@@ -1270,6 +1270,23 @@ BEGIN
         REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION fulfillment_ledger_chain_check();
 
+    -- Before each row, its user's balance row is locked (the engine's paths already hold it): two
+    -- transactions writing one user's ledger take turns, so the check above always sees the row
+    -- before its own, even for a raw INSERT that did not move the balance.
+    CREATE OR REPLACE FUNCTION fulfillment_ledger_lock_user()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    AS $fn$
+    BEGIN
+        PERFORM 1 FROM users WHERE id = NEW.user_id FOR NO KEY UPDATE;
+        RETURN NEW;
+    END;
+    $fn$;
+
+    DROP TRIGGER IF EXISTS ledger_lock_user ON ledger;
+    CREATE TRIGGER ledger_lock_user BEFORE INSERT ON ledger
+        FOR EACH ROW EXECUTE FUNCTION fulfillment_ledger_lock_user();
+
     -- Moves the given non-terminal orders to terminal statuses; returns the ids it finished. Orders
     -- already terminal are skipped, changing nothing: together with the unique refund index this is
     -- why a refund cannot be applied twice. A duplicate id counts once (its first entry). The
@@ -1299,6 +1316,9 @@ BEGIN
         IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_statuses), 0) THEN
             RAISE EXCEPTION 'invalid_argument: % order ids but % statuses', coalesce(cardinality(p_ids), 0), coalesce(cardinality(p_statuses), 0);
         END IF;
+        IF array_position(p_ids, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid_argument: order id % of the batch is NULL', array_position(p_ids, NULL);
+        END IF;
         SELECT coalesce(s, 'NULL') INTO v_bad FROM unnest(p_statuses) s
         WHERE s IS NULL OR s NOT IN ('completed', 'partial', 'canceled', 'failed') LIMIT 1;
         IF FOUND THEN
@@ -1315,7 +1335,7 @@ BEGIN
             SELECT o.id, o.user_id, o.status, o.quantity, o.charge FROM orders o
             WHERE o.id IN (SELECT id FROM f)
             ORDER BY o.id
-            FOR UPDATE),
+            FOR NO KEY UPDATE),
         d AS (
             SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail,
                    f.provider_status, f.start_count, o.charge,
@@ -1427,16 +1447,44 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123164436_PendingQueueIndex') THEN
-    CREATE INDEX ix_orders_pending ON orders (id) WHERE status = 'pending';
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
+    DROP INDEX ix_orders_active;
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123164436_PendingQueueIndex') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
+    CREATE INDEX ix_orders_open_status ON orders (status, id) WHERE status IN ('pending', 'held', 'dispatching', 'in_progress', 'review');
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
+    CREATE INDEX ix_orders_open_user ON orders (user_id) WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed');
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
+    CREATE INDEX ix_notifications_sent_at ON notifications (sent_at) WHERE sent_at IS NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
+    CREATE INDEX ix_ledger_order_id ON ledger (order_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-    VALUES ('20261123164436_PendingQueueIndex', '10.0.15');
+    VALUES ('20261123171023_ScaleIndexes', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;

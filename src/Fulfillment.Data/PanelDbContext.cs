@@ -54,6 +54,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
             e.HasIndex(x => x.UserId);
             e.HasIndex(x => x.OrderId);
             e.HasIndex(x => x.CreatedAt);
+            // The retention purge of sent notifications; never-sent ones are not in it.
+            e.HasIndex(x => x.SentAt, "ix_notifications_sent_at").HasFilter("sent_at IS NOT NULL");
         });
         modelBuilder.Entity<ActivityLogEntry>(e =>
         {
@@ -183,12 +185,15 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.HasIndex(x => x.ServiceId);
         e.HasIndex(x => x.HeldBy);
         e.HasIndex(x => x.ProviderId);
-        // The engine's queues: small partial indexes over the non-terminal states only.
-        // Named overloads: EF merges unnamed indexes over the same columns into one, and an unnamed
-        // second HasIndex(x => x.Id) once silently dropped ix_orders_pending (every claim scanned the table).
-        e.HasIndex(x => x.Id, "ix_orders_pending").HasFilter("status = 'pending'");
-        e.HasIndex(x => x.Id, "ix_orders_active")
-            .HasFilter("status IN ('held', 'dispatching', 'in_progress', 'review')");
+        // The engine's queues: small partial indexes over the open states only, so their size follows the
+        // open orders, not the table. (status, id) serves every "orders in this state, oldest first" query
+        // (the dispatch claim, recovery, held releases, queue depths). Named overloads: EF merges unnamed
+        // indexes over the same columns into one (it once dropped the pending queue's index unnoticed).
+        e.HasIndex(x => new { x.Status, x.Id }, "ix_orders_open_status")
+            .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress', 'review')");
+        // A user's open orders (blocked accounts, retention's "no open order" checks).
+        e.HasIndex(x => x.UserId, "ix_orders_open_user")
+            .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");
     }
 
     private static void ConfigureLedger(EntityTypeBuilder<LedgerEntry> e)
@@ -211,6 +216,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         // and the second would silently replace the first (it once dropped the charge index).
         e.HasIndex(x => x.OrderId, "ux_ledger_one_charge_per_order").IsUnique().HasFilter("kind = 'charge'");
         e.HasIndex(x => x.OrderId, "ux_ledger_one_refund_per_order").IsUnique().HasFilter("kind = 'refund'");
+        // Every ledger row of an order: the RESTRICT foreign key's check when an order is deleted.
+        e.HasIndex(x => x.OrderId, "ix_ledger_order_id");
         e.HasIndex(x => x.Reference, "ux_ledger_one_deposit_per_reference").IsUnique().HasFilter("kind = 'deposit'");
     }
 

@@ -181,6 +181,8 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex("UserId", "Id")
                         .HasDatabaseName("ix_ledger_user_id_id");
 
+                    b.HasIndex(new[] { "OrderId" }, "ix_ledger_order_id");
+
                     b.HasIndex(new[] { "OrderId" }, "ux_ledger_one_charge_per_order")
                         .IsUnique()
                         .HasFilter("kind = 'charge'");
@@ -252,6 +254,9 @@ namespace Fulfillment.Data.Migrations
 
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_notifications_user_id");
+
+                    b.HasIndex(new[] { "SentAt" }, "ix_notifications_sent_at")
+                        .HasFilter("sent_at IS NOT NULL");
 
                     b.ToTable("notifications", (string)null);
                 });
@@ -414,11 +419,11 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_orders_user_id");
 
-                    b.HasIndex(new[] { "Id" }, "ix_orders_active")
-                        .HasFilter("status IN ('held', 'dispatching', 'in_progress', 'review')");
+                    b.HasIndex(new[] { "Status", "Id" }, "ix_orders_open_status")
+                        .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress', 'review')");
 
-                    b.HasIndex(new[] { "Id" }, "ix_orders_pending")
-                        .HasFilter("status = 'pending'");
+                    b.HasIndex(new[] { "UserId" }, "ix_orders_open_user")
+                        .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");
 
                     b.ToTable("orders", null, t =>
                         {

@@ -23,10 +23,14 @@ public sealed class HeartbeatStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Orders per status among <paramref name="statuses"/> (one grouped count over the partial indexes); absent statuses have none.</summary>
+    /// <summary>Open orders per status among <paramref name="statuses"/> (one grouped count over ix_orders_open_status); absent statuses have none.</summary>
     public async Task<IReadOnlyDictionary<string, long>> QueueDepthsAsync(IReadOnlyList<string> statuses, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("SELECT status, count(*) FROM orders WHERE status = ANY($1) GROUP BY status");
+        await using var command = db.CreateCommand("""
+            SELECT status, count(*) FROM orders
+            WHERE status IN ('pending', 'held', 'dispatching', 'in_progress', 'review') AND status = ANY($1)
+            GROUP BY status
+            """);
         command.Parameters.Add(new() { Value = statuses.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var depths = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -3,7 +3,7 @@ using Fulfillment.Tests.Infrastructure;
 namespace Fulfillment.Tests.Contract;
 
 /// <summary>
-/// The partial indexes the engine's queues and money guards depend on exist with their predicates. EF merges
+/// The indexes the engine's queues, money guards and purges depend on exist with their predicates. EF merges
 /// unnamed indexes over the same columns into one, which once dropped <c>ix_orders_pending</c> without a word.
 /// </summary>
 public sealed class QueueIndexTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
@@ -11,8 +11,12 @@ public sealed class QueueIndexTests(DatabaseFixture fixture) : IClassFixture<Dat
     private readonly Panel _panel = new(fixture.DataSource);
 
     [Theory]
-    [InlineData("ix_orders_pending", "orders", "(id) WHERE (status = 'pending'::text)")]
-    [InlineData("ix_orders_active", "orders", "(id) WHERE (status = ANY (ARRAY['held'::text, 'dispatching'::text, 'in_progress'::text, 'review'::text]))")]
+    [InlineData("ix_orders_open_status", "orders",
+        "(status, id) WHERE (status = ANY (ARRAY['pending'::text, 'held'::text, 'dispatching'::text, 'in_progress'::text, 'review'::text]))")]
+    [InlineData("ix_orders_open_user", "orders",
+        "(user_id) WHERE (status <> ALL (ARRAY['completed'::text, 'partial'::text, 'canceled'::text, 'failed'::text]))")]
+    [InlineData("ix_ledger_order_id", "ledger", "USING btree (order_id)")]
+    [InlineData("ix_notifications_sent_at", "notifications", "(sent_at) WHERE (sent_at IS NOT NULL)")]
     [InlineData("ix_orders_tracking", "orders", "(next_check_at) WHERE (status = 'in_progress'::text)")]
     [InlineData("ix_orders_active_link", "orders", "(link_key) WHERE (status = ANY (ARRAY['pending'::text, 'held'::text, 'dispatching'::text, 'in_progress'::text]))")]
     [InlineData("ix_order_requests_open", "order_requests", "(id) WHERE (status = ANY (ARRAY['pending'::text, 'sent'::text]))")]
@@ -30,7 +34,12 @@ public sealed class QueueIndexTests(DatabaseFixture fixture) : IClassFixture<Dat
 
     [Theory]
     [InlineData("SELECT id FROM orders WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY id LIMIT 1000",
-        "ix_orders_pending")]
+        "ix_orders_open_status")]
+    [InlineData("SELECT status, count(*) FROM orders WHERE status IN ('pending', 'held', 'dispatching', 'in_progress', 'review') AND status = ANY('{pending,review}') GROUP BY status",
+        "ix_orders_open_status")]
+    [InlineData("SELECT 1 FROM orders o WHERE o.user_id = 1 AND o.status NOT IN ('completed', 'partial', 'canceled', 'failed')", "ix_orders_open_user")]
+    [InlineData("SELECT 1 FROM orders o WHERE o.user_id = 1 AND o.status IN ('pending', 'held')", "ix_orders_open_user")]
+    [InlineData("SELECT 1 FROM ledger WHERE order_id = 1", "ix_ledger_order_id")]
     [InlineData("SELECT id FROM orders WHERE status = 'in_progress' AND next_check_at <= now() ORDER BY next_check_at LIMIT 2000",
         "ix_orders_tracking")]
     public async Task A_queue_claim_can_be_served_by_its_index(string query, string index)
