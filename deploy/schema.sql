@@ -1448,35 +1448,35 @@ START TRANSACTION;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
-    DROP INDEX ix_orders_active;
+    DROP INDEX IF EXISTS ix_orders_active;
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
-    CREATE INDEX ix_orders_open_status ON orders (status, id) WHERE status IN ('pending', 'held', 'dispatching', 'in_progress', 'review');
+    CREATE INDEX IF NOT EXISTS ix_orders_open_status ON orders (status, id) WHERE status IN ('pending', 'held', 'dispatching', 'in_progress', 'review');
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
-    CREATE INDEX ix_orders_open_user ON orders (user_id) WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed');
+    CREATE INDEX IF NOT EXISTS ix_orders_open_user ON orders (user_id) WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed');
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
-    CREATE INDEX ix_notifications_sent_at ON notifications (sent_at) WHERE sent_at IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS ix_notifications_sent_at ON notifications (sent_at) WHERE sent_at IS NOT NULL;
     END IF;
 END $EF$;
 
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123171023_ScaleIndexes') THEN
-    CREATE INDEX ix_ledger_order_id ON ledger (order_id);
+    CREATE INDEX IF NOT EXISTS ix_ledger_order_id ON ledger (order_id);
     END IF;
 END $EF$;
 

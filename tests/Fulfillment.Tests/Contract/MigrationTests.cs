@@ -1,5 +1,6 @@
 using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Cli;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Fulfillment.Tests.Contract;
@@ -52,6 +53,33 @@ public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixtu
         }
 
         Assert.Equal(afterFirst, await DescribeSchemaAsync(connectionString));
+    }
+
+    [Fact]
+    public async Task Indexes_a_dba_built_concurrently_before_the_upgrade_are_kept_by_migrate()
+    {
+        var connectionString = await databases.CreateAsync();
+        var options = new DbContextOptionsBuilder<Fulfillment.Data.PanelDbContext>()
+            .UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString).Options;
+        await using (var context = new Fulfillment.Data.PanelDbContext(options))
+        {
+            var migrations = context.Database.GetMigrations().ToList();
+            var before = migrations[migrations.FindIndex(m => m.EndsWith("_ScaleIndexes", StringComparison.Ordinal)) - 1];
+            await context.Database.MigrateAsync(before);
+        }
+
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var build = new NpgsqlCommand("CREATE INDEX CONCURRENTLY ix_ledger_order_id ON ledger (order_id)", connection);
+            await build.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={connectionString}"]));
+
+        var schema = await DescribeSchemaAsync(connectionString);
+        Assert.Contains(schema, row => row.StartsWith("index ix_ledger_order_id ", StringComparison.Ordinal));
+        Assert.Contains(schema, row => row.StartsWith("index ix_orders_open_status ", StringComparison.Ordinal));
     }
 
     [Fact]
