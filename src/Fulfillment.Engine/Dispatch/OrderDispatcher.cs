@@ -80,8 +80,24 @@ public sealed class OrderDispatcher(
 
                 var sent = await SendAsync(claim);
                 unsent = ClaimResult.Empty;
-                // Every batch that was sent is recorded, in order, even when the one before failed to record.
-                recording = RecordAfterAsync(recording, sent);
+                // One recording in flight at a time: wait for the one before. Every batch that was sent is
+                // recorded, even when the one before could not be (its failure is raised after this one starts).
+                Exception? earlier = null;
+                try
+                {
+                    await recording;
+                }
+                catch (Exception ex)
+                {
+                    earlier = ex;
+                }
+
+                recording = RecordAsync(sent);
+                if (earlier is not null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(earlier);
+                }
+
                 if (!ahead && !ct.IsCancellationRequested)
                 {
                     next = ClaimAsync(ct);
@@ -93,35 +109,16 @@ public sealed class OrderDispatcher(
             await recording;
             return total;
         }
-        catch
+        catch (Exception thrown)
         {
             await ReleaseAsync(unsent);
             await ReleaseAsync(await ClaimedOrEmptyAsync(next));
-            await RecordedOrLoggedAsync(recording);
+            await RecordedOrLoggedAsync(recording, thrown);
             throw;
         }
         finally
         {
             _singlePass.Release();
-        }
-    }
-
-    private async Task RecordAfterAsync(Task previous, SentBatch sent)
-    {
-        Exception? earlier = null;
-        try
-        {
-            await previous;
-        }
-        catch (Exception ex)
-        {
-            earlier = ex;
-        }
-
-        await RecordAsync(sent);
-        if (earlier is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(earlier);
         }
     }
 
@@ -139,15 +136,20 @@ public sealed class OrderDispatcher(
         }
     }
 
-    private async Task RecordedOrLoggedAsync(Task recording)
+    /// <summary>Waits for a recording in flight; its failure is logged unless it is the one already being raised.</summary>
+    private async Task RecordedOrLoggedAsync(Task recording, Exception thrown)
     {
         try
         {
             await recording;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!ReferenceEquals(ex, thrown))
         {
             logger.LogError(ex, "Recording add outcomes failed; those orders are recovered after Dispatch:AbandonedAfter");
+        }
+        catch (Exception)
+        {
+            // The failure being raised: reported by whoever catches it.
         }
     }
 
