@@ -32,7 +32,9 @@ internal static class AddAction
                 return Refuse("Incorrect runs or interval");
         }
 
-        var isPackage = service.Type.Equals("Package", StringComparison.OrdinalIgnoreCase);
+        // A package is one unit whatever it holds: its rate is its price (a comments package's comments included).
+        var isPackage = service.Type.Equals("Package", StringComparison.OrdinalIgnoreCase)
+            || service.Type.Equals("Custom Comments Package", StringComparison.OrdinalIgnoreCase);
         var charge = isPackage ? service.Rate : decimal.Round(service.Rate * quantity * runs / 1000m, 5);
         if (!state.Orders.TryCharge(settings, charge))
             return Refuse("Not enough funds on balance");
@@ -62,8 +64,10 @@ internal static class AddAction
         {
             case "PACKAGE":
                 return 1;
-            case "CUSTOM COMMENTS":
             case "CUSTOM COMMENTS PACKAGE":
+                return Lines(fields.GetValueOrDefault("comments")) is null ? null : 1;
+            case "CUSTOM COMMENTS":
+            case "COMMENT REPLIES":
                 return Lines(fields.GetValueOrDefault("comments"));
             case "MENTIONS CUSTOM LIST":
                 return Lines(fields.GetValueOrDefault("usernames"));
@@ -80,7 +84,7 @@ internal static class AddAction
 
     private static string QuantityField(SimulatedService service) => service.Type.ToUpperInvariant() switch
     {
-        "CUSTOM COMMENTS" or "CUSTOM COMMENTS PACKAGE" => "comments",
+        "CUSTOM COMMENTS" or "CUSTOM COMMENTS PACKAGE" or "COMMENT REPLIES" => "comments",
         "MENTIONS CUSTOM LIST" => "usernames",
         "SUBSCRIPTIONS" => "username or max",
         "POLL" => "answer number or quantity",

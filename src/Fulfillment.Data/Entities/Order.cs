@@ -11,6 +11,12 @@ public sealed class Order
     public string Link { get; set; } = "";
     public int Quantity { get; set; }
     public decimal Charge { get; set; }
+
+    /// <summary>
+    /// Engine-internal, set by place_order: the units the charge covers (quantity x runs for a drip-feed,
+    /// 1 for a package, the lines of a list). A partial refund is measured against it.
+    /// </summary>
+    public long? ChargedUnits { get; set; }
     public JsonDocument? Params { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 

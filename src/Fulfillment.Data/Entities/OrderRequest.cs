@@ -14,4 +14,10 @@ public sealed class OrderRequest
     // Engine-internal: retries of a request the provider deferred (e.g. EARLY_CANCEL_DENIED).
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>
+    /// Set just before the cancel or refill leaves for the provider. A pending request that has it was
+    /// (maybe) sent and never recorded: it is never sent again.
+    /// </summary>
+    public DateTimeOffset? SendingAt { get; set; }
 }

@@ -286,6 +286,10 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue(0m)
                         .HasColumnName("charge");
 
+                    b.Property<long?>("ChargedUnits")
+                        .HasColumnType("bigint")
+                        .HasColumnName("charged_units");
+
                     b.Property<Guid?>("ClaimedBy")
                         .HasColumnType("uuid")
                         .HasColumnName("claimed_by");
@@ -517,6 +521,10 @@ namespace Fulfillment.Data.Migrations
                     b.Property<string>("ProviderRef")
                         .HasColumnType("text")
                         .HasColumnName("provider_ref");
+
+                    b.Property<DateTimeOffset?>("SendingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sending_at");
 
                     b.Property<string>("Status")
                         .IsRequired()

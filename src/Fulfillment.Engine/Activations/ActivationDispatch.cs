@@ -25,11 +25,13 @@ public sealed class ActivationDispatch(IOptions<DispatchOptions> dispatch, IOpti
                     JsonSerializer.Serialize(new { phone = rented.Phone, rented_at = now, codes = Array.Empty<object>() }));
             case NumberOutcome.Refused { Kind: RefusalKind.Permanent } refused:
                 return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
-                    $"Refused by provider {providerName}: {refused.Message}", new { stage = "getNumber", reason = refused.Reason.ToString() }));
+                    $"Refused by provider {providerName}: {refused.Message}", new { stage = "getNumber", reason = refused.Reason.ToString() },
+                    Reason: UserReason.ServiceUnavailable));
             case NumberOutcome.Refused refused when now - order.CreatedAt >= dispatch.Value.GiveUpAfter:
                 return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
                     $"Provider {providerName} had no number for {dispatch.Value.GiveUpAfter.TotalHours:0.#} hours (last: {refused.Message}); refunded.",
-                    new { stage = "getNumber", reason = refused.Reason.ToString() }));
+                    new { stage = "getNumber", reason = refused.Reason.ToString() },
+                    Reason: UserReason.ServiceUnavailable));
             case NumberOutcome.Refused refused:
                 var wait = dispatch.Value.RetryBackoffMin * Math.Min(1 << Math.Min(order.Attempts, 10), 64);
                 return new DispatchResult.Retry(order.Id, now + (wait > dispatch.Value.RetryBackoffMax ? dispatch.Value.RetryBackoffMax : wait),

@@ -105,7 +105,8 @@ public sealed class ActivationTracker(
         {
             case SetStatusOutcome.Done:
                 finishes.Add(new Finish(order.Id, OrderStatus.Canceled, null,
-                    $"No code arrived within {o.Window.TotalMinutes:0} minutes; canceled at the provider and refunded in full.", new { stage = "activation" }));
+                    $"No code arrived within {o.Window.TotalMinutes:0} minutes; canceled at the provider and refunded in full.", new { stage = "activation" },
+                    Reason: UserReason.NoCodeReceived));
                 break;
             case SetStatusOutcome.EarlyCancelDenied:
                 progress.Add(new Progress(order.Id, StatusWord(status), null, null, now + o.CancelRetryAfter,

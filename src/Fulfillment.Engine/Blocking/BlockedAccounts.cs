@@ -21,7 +21,7 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
         var canceled = (long)(await Scalar(connection, transaction, """
             SELECT count(*) FILTER (WHERE done)
             FROM (SELECT fulfillment_finish_order(o.id, 'canceled', NULL, 'Canceled: the account was blocked.', $1,
-                                                  jsonb_build_object('reason', 'account blocked')) AS done
+                                                  jsonb_build_object('reason', 'account blocked'), 'account_blocked') AS done
                   FROM (SELECT o.id, o.user_id FROM orders o JOIN users u ON u.id = o.user_id
                         WHERE u.status = 'blocked' AND o.status IN ('pending', 'held')
                         FOR NO KEY UPDATE OF o SKIP LOCKED) o
@@ -45,8 +45,9 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
         if (options.Value.ForfeitBlockedBalance)
         {
             forfeited = (long)(await Scalar(connection, transaction, """
-                SELECT count(fulfillment_post_ledger(id, NULL, 'forfeit', -balance, 'account blocked: ' || coalesce(blocked_reason, '')))
-                FROM (SELECT id, balance, blocked_reason FROM users WHERE status = 'blocked' AND balance > 0 ORDER BY id FOR UPDATE SKIP LOCKED) u
+                -- The ledger is append-only: its reference never carries the block's free-text reason (erasure could not remove it).
+                SELECT count(fulfillment_post_ledger(id, NULL, 'forfeit', -balance, 'account blocked'))
+                FROM (SELECT id, balance FROM users WHERE status = 'blocked' AND balance > 0 ORDER BY id FOR UPDATE SKIP LOCKED) u
                 """, ct))!;
         }
 

@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Orders;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;
 
@@ -14,10 +15,11 @@ public abstract record DispatchDecision
     public sealed record Rent(ProviderEndpoint Provider, string ServiceCode, string Country) : DispatchDecision;
 
     /// <summary>The order cannot be sent as it is: failed, refunded, with a sentence a person can act on.</summary>
-    public sealed record Fail(string Error) : DispatchDecision;
+    /// <param name="Reason">What the user is told (<see cref="UserReason"/>).</param>
+    public sealed record Fail(string Error, string Reason = UserReason.InvalidOrder) : DispatchDecision;
 
-    /// <summary>The account is blocked: canceled, refunded (then forfeited per policy).</summary>
-    public sealed record Cancel(string Error) : DispatchDecision;
+    /// <summary>The user asked to cancel, or the account is blocked: canceled, refunded (then forfeited per policy).</summary>
+    public sealed record Cancel(string Error, string Reason) : DispatchDecision;
 
     /// <summary>Not now (the provider is paused): back to pending until <paramref name="Until"/>.</summary>
     public sealed record Wait(DateTimeOffset Until, string Reason) : DispatchDecision;

@@ -73,7 +73,8 @@ public sealed class DispatchStore(NpgsqlDataSource db)
             {
                 case DispatchDecision.Send send when blockers.TryGetValue(order.Id, out var blocker) && conflicts.Policy == ConflictPolicy.Fail:
                     finishes.Add(new Finish(order.Id, "failed", null,
-                        $"Not sent: order {blocker} for the same link is still active; refunded in full.", new { stage = "conflict", blocker }));
+                        $"Not sent: order {blocker} for the same link is still active; refunded in full.", new { stage = "conflict", blocker },
+                        Reason: UserReason.DuplicateLink));
                     failed++;
                     break;
                 case DispatchDecision.Send when blockers.TryGetValue(order.Id, out var blocker):
@@ -86,11 +87,11 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                     toSend.Add((order, decision));
                     break;
                 case DispatchDecision.Fail fail:
-                    finishes.Add(new Finish(order.Id, "failed", null, fail.Error, new { stage = "checks" }));
+                    finishes.Add(new Finish(order.Id, "failed", null, fail.Error, new { stage = "checks" }, Reason: fail.Reason));
                     failed++;
                     break;
                 case DispatchDecision.Cancel cancel:
-                    finishes.Add(new Finish(order.Id, "canceled", null, cancel.Error, new { stage = "checks" }));
+                    finishes.Add(new Finish(order.Id, "canceled", null, cancel.Error, new { stage = "checks" }, Reason: cancel.Reason));
                     failed++;
                     break;
                 case DispatchDecision.Wait wait:

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Orders;
 using Fulfillment.Providers.Smm;
 
 namespace Fulfillment.Engine.Dispatch;
@@ -34,37 +35,38 @@ public static partial class OrderChecks
         if (order.CancelRequested)
         {
             // The user asked to cancel before the engine got to it: never send it.
-            return new DispatchDecision.Cancel("Canceled at the user's request before it was sent; refunded in full.");
+            return new DispatchDecision.Cancel("Canceled at the user's request before it was sent; refunded in full.", UserReason.CanceledByUser);
         }
 
         if (order.UserStatus == UserStatus.Blocked)
         {
-            return new DispatchDecision.Cancel("Canceled before sending: the account is blocked.");
+            return new DispatchDecision.Cancel("Canceled before sending: the account is blocked.", UserReason.AccountBlocked);
         }
 
         if (order.UserStatus != UserStatus.Active)
         {
-            return new DispatchDecision.Fail($"Not sent: the account is {order.UserStatus}.");
+            return new DispatchDecision.Fail($"Not sent: the account is {order.UserStatus}.", UserReason.NotDelivered);
         }
 
         if (!order.ServiceEnabled)
         {
-            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is disabled.");
+            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is disabled.", UserReason.ServiceUnavailable);
         }
 
         if (order.Provider is not { } provider)
         {
-            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is not mapped to a provider; set services.provider_id.");
+            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is not mapped to a provider; set services.provider_id.",
+                UserReason.ServiceUnavailable);
         }
 
         if (string.IsNullOrWhiteSpace(order.ProviderServiceId))
         {
-            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) has no provider_service_id.");
+            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) has no provider_service_id.", UserReason.ServiceUnavailable);
         }
 
         if (!provider.Enabled)
         {
-            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} is disabled.");
+            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} is disabled.", UserReason.ServiceUnavailable);
         }
 
         var isActivation = order.ServiceType == ServiceType.Activation;
@@ -72,12 +74,13 @@ public static partial class OrderChecks
         {
             return new DispatchDecision.Fail(isActivation
                 ? $"Not sent: service {order.ServiceId} is an Activation but provider {provider.Name} is of kind {provider.Kind}, not sms_activate."
-                : $"Not sent: provider {provider.Name} is an SMS activation provider; only Activation services can use it.");
+                : $"Not sent: provider {provider.Name} is an SMS activation provider; only Activation services can use it.", UserReason.ServiceUnavailable);
         }
 
         if (provider.Endpoint is not { } endpoint)
         {
-            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} has no valid api_url (an absolute http:// or https:// address).");
+            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} has no valid api_url (an absolute http:// or https:// address).",
+                UserReason.ServiceUnavailable);
         }
 
         if (provider.IsPaused)

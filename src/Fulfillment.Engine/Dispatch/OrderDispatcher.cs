@@ -266,7 +266,8 @@ public sealed class OrderDispatcher(
 
             case AddOutcome.Refused { Kind: RefusalKind.Permanent } refused:
                 return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
-                    $"Refused by provider {providerName}: {refused.Message}", new { stage = "add", reason = refused.Reason.ToString() }));
+                    $"Refused by provider {providerName}: {refused.Message}", new { stage = "add", reason = refused.Reason.ToString() },
+                    Reason: refused.Reason is RefusalReason.BadLink or RefusalReason.QuantityOutOfRange ? UserReason.InvalidOrder : UserReason.ServiceUnavailable));
 
             case AddOutcome.Refused refused:
                 if (now - order.CreatedAt < o.GiveUpAfter && refused.Reason == RefusalReason.DuplicateLink)
@@ -280,7 +281,7 @@ public sealed class OrderDispatcher(
                 {
                     return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
                         $"Provider {providerName} kept refusing the order for {o.GiveUpAfter.TotalHours:0.#} hours (last: {refused.Message}); refunded.",
-                        new { stage = "add", reason = refused.Reason.ToString() }));
+                        new { stage = "add", reason = refused.Reason.ToString() }, Reason: UserReason.ServiceUnavailable));
                 }
 
                 return new DispatchResult.Retry(order.Id, now + Backoff(order.Attempts + 1),

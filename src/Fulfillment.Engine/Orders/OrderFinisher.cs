@@ -8,8 +8,10 @@ namespace Fulfillment.Engine.Orders;
 /// A terminal outcome for one order, applied by <c>fulfillment_finish_orders</c>; the provider's last
 /// status and start count, when given, are recorded on the order in the same update.
 /// </summary>
+/// <param name="Error">For operators (<c>orders.error</c>): may name the provider and quote it.</param>
+/// <param name="Reason">For the user (<see cref="UserReason"/>); null picks the status's own.</param>
 public sealed record Finish(long OrderId, string Status, long? Remains, string? Error, object? Detail = null,
-    string? ProviderStatus = null, long? StartCount = null);
+    string? ProviderStatus = null, long? StartCount = null, string? Reason = null);
 
 /// <summary>
 /// Moves orders to a terminal state through the one SQL function that does it: terminal status,
@@ -30,7 +32,7 @@ public static class OrderFinisher
             return;
         }
 
-        var command = new NpgsqlBatchCommand("SELECT count(*) FROM fulfillment_finish_orders($1, $2, $3, $4, $6, $5, $7, $8)");
+        var command = new NpgsqlBatchCommand("SELECT count(*) FROM fulfillment_finish_orders($1, $2, $3, $4, $6, $5, $7, $8, $9)");
         command.Parameters.Add(new() { Value = finishes.Select(f => f.OrderId).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Status).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Remains).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
@@ -43,6 +45,7 @@ public static class OrderFinisher
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.ProviderStatus).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.StartCount).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.Reason).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         batch.BatchCommands.Add(command);
     }
 }

@@ -92,7 +92,7 @@ public sealed class RequestProcessor(
         {
             case OrderStatus.Pending or OrderStatus.Held:
                 finishes.Add(new Finish(r.OrderId, OrderStatus.Canceled, null, "Canceled at the user's request before it was sent; refunded in full.",
-                    new { request_id = r.Id }));
+                    new { request_id = r.Id }, Reason: UserReason.CanceledByUser));
                 updates.Add(new(r.Id, OrderRequestStatus.Done, null, "Canceled before dispatch; refunded in full.", null));
                 break;
             case OrderStatus.Dispatching:
@@ -190,7 +190,7 @@ public sealed class RequestProcessor(
             {
                 case SetStatusOutcome.Done:
                     finishes.Add(new Finish(r.OrderId, OrderStatus.Canceled, null, "Canceled at the user's request before a code arrived; refunded in full.",
-                        new { request_id = r.Id }));
+                        new { request_id = r.Id }, Reason: UserReason.CanceledByUser));
                     updates.Add(new(r.Id, OrderRequestStatus.Done, null, "Canceled at the provider; refunded in full.", null));
                     break;
                 case SetStatusOutcome.EarlyCancelDenied:

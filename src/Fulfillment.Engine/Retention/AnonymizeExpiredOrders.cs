@@ -18,7 +18,9 @@ public sealed class AnonymizeExpiredOrders : RetentionOperation
         """;
 
     protected override string Apply => $"""
-        applied AS (UPDATE orders o SET {RetentionSql.AnonymizeOrder} FROM batch b WHERE o.id = b.id RETURNING o.id)
+        anonymized AS (UPDATE orders o SET {RetentionSql.AnonymizeOrder} FROM batch b WHERE o.id = b.id RETURNING o.id),
+        {RetentionSql.ScrubTrails("anonymized")},
+        applied AS (SELECT id FROM anonymized)
         """;
 
     protected override string Lock => "FOR NO KEY UPDATE OF t";

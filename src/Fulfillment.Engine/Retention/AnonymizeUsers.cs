@@ -5,7 +5,7 @@ namespace Fulfillment.Engine.Retention;
 /// account is either wholly anonymised or untouched:
 /// <list type="bullet">
 /// <item>users: username becomes <c>erased:&lt;id&gt;</c> (unique, and a colon no panel allows in a name),
-/// email NULL, status <c>deleted</c> (a blocked account stays <c>blocked</c>: the chargeback record and
+/// email and the block's free-text reason NULL, status <c>deleted</c> (a blocked account stays <c>blocked</c>: the chargeback record and
 /// its forfeit stand), <c>deleted_at</c> kept or set, <c>anonymized_at</c> set, the inactivity notice cleared.
 /// Balance and ledger are never touched: anonymising forfeits nothing.</item>
 /// <item>activity_log rows (actions and IP addresses), support tickets with their messages, and
@@ -37,7 +37,9 @@ public abstract class AnonymizeUsers : RetentionOperation
         erased_orders AS (
             UPDATE orders o SET {RetentionSql.AnonymizeOrder}
             FROM batch b
-            WHERE o.user_id = b.id AND o.status IN {RetentionSql.Terminal} AND o.anonymized_at IS NULL),
+            WHERE o.user_id = b.id AND o.status IN {RetentionSql.Terminal} AND o.anonymized_at IS NULL
+            RETURNING o.id),
+        {RetentionSql.ScrubTrails("erased_orders")},
         applied AS (
             UPDATE users u
             SET username = 'erased:' || u.id,
@@ -45,7 +47,8 @@ public abstract class AnonymizeUsers : RetentionOperation
                 status = CASE WHEN u.status = 'blocked' THEN 'blocked' ELSE 'deleted' END,
                 deleted_at = CASE WHEN u.status = 'blocked' THEN u.deleted_at ELSE coalesce(u.deleted_at, @now) END,
                 anonymized_at = @now,
-                inactive_notice_at = NULL
+                inactive_notice_at = NULL,
+                blocked_reason = NULL
             FROM batch b WHERE u.id = b.id
             RETURNING u.id)
         """;

@@ -21,7 +21,29 @@ internal static class RetentionSql
     /// Quantity, charge, refund, status and timestamps stay: they are the transaction record.
     /// </summary>
     public const string AnonymizeOrder = """
-        link = '', link_key = NULL, params = '{}'::jsonb, result = NULL,
+        link = '', link_key = NULL, params = '{}'::jsonb, result = NULL, error = NULL,
         provider_status = split_part(o.provider_status, ':', 1), anonymized_at = @now, updated_at = @now
+        """;
+
+    /// <summary>Keys of <c>order_events.detail</c> that never carry free text: the rest may quote a link, a provider or a person.</summary>
+    private static readonly string[] EventKeysKept =
+    [
+        "charge", "units", "refund", "from", "status", "stage", "action", "user_reason", "instance", "provider_order_id", "request_id",
+        "held_by", "blocker", "after", "next_attempt_at", "tracked", "remains", "start_count", "confirmed",
+    ];
+
+    /// <summary>
+    /// CTEs clearing what an anonymised order leaves behind elsewhere (002 §8): the free text of its
+    /// audit events (errors, reasons, the provider's words) and of its cancel and refill requests.
+    /// <paramref name="orders"/> names an earlier CTE with a column <c>id</c> of the orders anonymised.
+    /// </summary>
+    public static string ScrubTrails(string orders) => $$"""
+        scrubbed_events_{{orders}} AS (
+            UPDATE order_events e
+            SET detail = (SELECT coalesce(jsonb_object_agg(d.key, d.value), '{}'::jsonb) FROM jsonb_each(e.detail) d
+                          WHERE d.key IN ({{string.Join(", ", EventKeysKept.Select(k => $"'{k}'"))}}))
+            WHERE e.order_id IN (SELECT id FROM {{orders}})),
+        scrubbed_requests_{{orders}} AS (
+            UPDATE order_requests r SET message = NULL WHERE r.order_id IN (SELECT id FROM {{orders}}) AND r.message IS NOT NULL)
         """;
 }

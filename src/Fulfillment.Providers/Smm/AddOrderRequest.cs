@@ -48,8 +48,8 @@ public sealed record AddOrderRequest(
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in type.Fields)
         {
-            if (parameters.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value))
-                fields[name] = value;
+            if (parameters.TryGetValue(name, out var value) && WithoutBlankLines(value) is { Length: > 0 } lines)
+                fields[name] = lines;
         }
 
         var dripFeed = type.AllowsDripFeed && runs is > 1 && interval is > 0;
@@ -82,6 +82,17 @@ public sealed record AddOrderRequest(
             if (SmmServiceType.AllFields.Contains(name))
                 yield return new(name, value);
         }
+    }
+
+    /// <summary>
+    /// A list one item per line, as the provider delivers it: line ends (<c>\r\n</c>, <c>\r</c>) made
+    /// <c>\n</c> and blank lines (only spaces and tabs) dropped. place_order charges for the same lines
+    /// (<c>fulfillment_line_count</c>), so what is sent is what was paid for.
+    /// </summary>
+    public static string WithoutBlankLines(string value)
+    {
+        var lines = value.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
+        return string.Join('\n', lines.Where(line => !line.All(c => c is ' ' or '\t')));
     }
 
     private static string? AsText(JsonElement value) => value.ValueKind switch

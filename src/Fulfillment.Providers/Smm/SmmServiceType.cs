@@ -29,6 +29,9 @@ public sealed record SmmServiceType(string Name, bool SendsQuantity, bool Allows
         new("Subscriptions", false, false, ["username", "min", "max", "posts", "old_posts", "delay", "expiry"]),
     }.ToFrozenDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Every type this client knows by name (an unknown name is sent as <see cref="Default"/>).</summary>
+    public static IReadOnlyCollection<SmmServiceType> All => Known.Values;
+
     /// <summary>Every type-specific field name any type may send.</summary>
     public static readonly FrozenSet<string> AllFields = Known.Values.SelectMany(t => t.Fields).ToFrozenSet(StringComparer.Ordinal);
 

@@ -35,14 +35,14 @@ public sealed class DispatchTests(DatabaseFixture fixture) : IClassFixture<Datab
     public async Task An_order_failing_a_check_is_failed_with_a_sentence_and_refunded_in_full(string link, string type, string @params, string expected)
     {
         await using var engine = await EngineHarness.StartAsync(fixture);
-        var (_, service) = await engine.CreateProviderAndServiceAsync(type: type);
+        var (_, service) = await engine.CreateProviderAndServiceAsync();
+        await engine.Panel.ExecuteAsync("UPDATE services SET dripfeed = true WHERE id = $1", service);
         var user = await engine.Panel.CreateUserAsync(deposit: 10m);
-        // The panel's own link check is lenient; a careless panel may write anything.
-        var order = await engine.Panel.PlaceOrderAsync(user, service, link.Replace(' ', '_'), type == "Custom Comments" ? 10 : 1000, @params);
-        if (link.Contains(' ', StringComparison.Ordinal))
-        {
-            await engine.Panel.ExecuteAsync("UPDATE orders SET link = $2 WHERE id = $1", order, link);
-        }
+        var order = await engine.Panel.PlaceOrderAsync(user, service, "https://instagram.com/p/fine", 100, @params);
+        // place_order refuses all of these; a careless panel may still edit a pending order's link, or
+        // change the service under it, before the engine gets to it.
+        await engine.Panel.ExecuteAsync("UPDATE orders SET link = $2 WHERE id = $1", order, link);
+        await engine.Panel.ExecuteAsync("UPDATE services SET type = $2, dripfeed = false WHERE id = $1", service, type);
 
         await engine.RunAsync(JobNames.DispatchOrders);
 
