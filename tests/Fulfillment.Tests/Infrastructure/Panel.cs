@@ -5,6 +5,8 @@ namespace Fulfillment.Tests.Infrastructure;
 /// <summary>What a panel does in the database, for arranging tests: rows and calls to the write API.</summary>
 public sealed class Panel(NpgsqlDataSource db)
 {
+    public NpgsqlDataSource DataSource => db;
+
     public async Task<long> CreateUserAsync(string? username = null, decimal deposit = 0m)
     {
         var id = await ScalarAsync<long>("INSERT INTO users (username, email) VALUES ($1, $2) RETURNING id",

@@ -70,6 +70,48 @@ public sealed class ErasureTests(DatabaseFixture fixture) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task An_erasure_leaves_no_copy_of_the_users_link_handle_email_or_free_text_anywhere()
+    {
+        _h.Options.DisputeHold = TimeSpan.Zero;
+        var needle = $"needle{Guid.NewGuid():N}"[..20];
+        var (user, service) = await _h.CustomerAsync(_h.Now, deposit: 10m);
+        await _h.Panel.ExecuteAsync("UPDATE users SET email = $2 WHERE id = $1", user, needle + "@example.com");
+        var link = $"https://instagram.com/{needle}";
+        // A finished order whose error, events and requests quote the link, as provider refusals and checks do.
+        var finished = await _h.Panel.PlaceOrderAsync(user, service, link, 100, $$"""{"username": "{{needle}}"}""");
+        await _h.Panel.ExecuteAsync("INSERT INTO order_events (order_id, kind, detail) VALUES ($1, 'held', jsonb_build_object('reason', $2::text))",
+            finished, $"Held: provider says active order for {link}");
+        await _h.Panel.ExecuteAsync("INSERT INTO order_requests (order_id, kind, status, message) VALUES ($1, 'refill', 'rejected', $2)",
+            finished, $"The provider refused the refill: no order for {link}");
+        await _h.Panel.ExecuteAsync("SELECT fulfillment_finish_order($1, 'failed', NULL, $2, $3)", finished, $"Refused by provider x: bad link {link}", _h.Now);
+        // One still running when the erasure runs: it finishes afterwards.
+        var running = await _h.Panel.PlaceOrderAsync(user, service, link + "/2", 100);
+        await _h.Panel.ExecuteAsync("UPDATE orders SET status = 'in_progress', provider_order_id = '9' WHERE id = $1", running);
+        // Blocked with a free-text reason, and its balance forfeited into the append-only ledger.
+        await _h.Panel.ExecuteAsync("SELECT block_user($1, $2)", user, $"chargeback, contact {needle}@example.com");
+        await _h.Panel.ExecuteAsync("UPDATE users SET blocked_at = $2 WHERE id = $1", user, _h.Now);
+        await new Fulfillment.Engine.Blocking.BlockedAccounts(_h.Panel.DataSource,
+            Microsoft.Extensions.Options.Options.Create(new Fulfillment.Engine.Requests.RequestOptions()), _h.Clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Fulfillment.Engine.Blocking.BlockedAccounts>.Instance).RunAsync(CancellationToken.None);
+        await _h.Panel.ScalarAsync<long>("SELECT request_erasure($1)", user);
+
+        await _h.RunAsync();
+        await _h.Panel.ExecuteAsync("SELECT fulfillment_finish_order($1, 'canceled', NULL, $2, $3)", running, $"canceled upstream: {link}/2", _h.Now);
+        await _h.RunAsync();
+
+        Assert.Equal(0L, await _h.Panel.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE order_id = $1", running));
+        Assert.False(await _h.IsNullAsync("users", "anonymized_at", user));
+        Assert.Equal(await _h.Panel.BalanceAsync(user), await _h.Panel.LedgerSumAsync(user));
+        // Every row of every table, as text: the needle is nowhere.
+        var tables = await _h.Panel.ScalarAsync<string>(
+            "SELECT string_agg(quote_ident(table_name), ',') FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
+        foreach (var table in tables.Split(','))
+        {
+            Assert.True(0L == await _h.Panel.ScalarAsync<long>($"SELECT count(*) FROM {table} t WHERE t::text LIKE '%' || $1 || '%'", needle), $"{table} still holds it");
+        }
+    }
+
+    [Fact]
     public async Task A_blocked_account_is_not_erased_during_its_dispute_hold_and_is_erased_after_it()
     {
         var (user, _) = await _h.CustomerAsync(_h.Now, deposit: 10m);
