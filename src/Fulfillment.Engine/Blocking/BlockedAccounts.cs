@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Requests;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,43 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
     public async Task RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        var accounts = new List<long>();
+        await using (var find = db.CreateCommand("""
+            SELECT u.id FROM users u
+            WHERE u.status = 'blocked'
+              AND (u.block_handled_at IS NULL OR u.balance > 0
+                   OR EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status IN ('pending', 'held'))
+                   OR EXISTS (SELECT 1 FROM orders o JOIN services s ON s.id = o.service_id
+                              WHERE o.user_id = u.id AND o.status = 'in_progress' AND s.cancel
+                                AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')))
+            ORDER BY u.id
+            """))
+        {
+            await using var reader = await find.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                accounts.Add(reader.GetInt64(0));
+            }
+        }
+
+        // One account the database refuses (a row a careless panel broke) fails alone; the others are handled.
+        var canceled = 0L;
+        var forfeited = 0L;
+        await RowByRow.WriteAsync(accounts, async some =>
+            {
+                var (c, f) = await HandleAsync([.. some], now, ct);
+                canceled += c;
+                forfeited += f;
+            },
+            (_, _) => Task.CompletedTask, id => $"blocked account {id}", logger, "Handling blocked accounts");
+        if (canceled + forfeited > 0)
+        {
+            logger.LogInformation("Blocked accounts: {Canceled} order(s) canceled, {Forfeited} balance(s) forfeited", canceled, forfeited);
+        }
+    }
+
+    private async Task<(long Canceled, long Forfeited)> HandleAsync(long[] accounts, DateTimeOffset now, CancellationToken ct)
+    {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var canceled = (long)(await Scalar(connection, transaction, """
@@ -23,16 +61,16 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
             FROM (SELECT fulfillment_finish_order(o.id, 'canceled', NULL, 'Canceled: the account was blocked.', $1,
                                                   jsonb_build_object('reason', 'account blocked'), 'account_blocked') AS done
                   FROM (SELECT o.id, o.user_id FROM orders o JOIN users u ON u.id = o.user_id
-                        WHERE u.status = 'blocked' AND o.status IN ('pending', 'held')
+                        WHERE u.id = ANY($2) AND u.status = 'blocked' AND o.status IN ('pending', 'held')
                         FOR NO KEY UPDATE OF o SKIP LOCKED) o
                   ORDER BY o.user_id, o.id) finished
-            """, ct, now))!;
+            """, ct, now, accounts))!;
         await Scalar(connection, transaction, """
             WITH started AS (
                 SELECT o.id FROM orders o
                 JOIN users u ON u.id = o.user_id
                 JOIN services s ON s.id = o.service_id
-                WHERE u.status = 'blocked' AND o.status = 'in_progress' AND s.cancel
+                WHERE u.id = ANY($2) AND u.status = 'blocked' AND o.status = 'in_progress' AND s.cancel
                   AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')),
             requested AS (
                 INSERT INTO order_requests (order_id, kind, message, created_at, updated_at)
@@ -40,23 +78,21 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
                 RETURNING order_id, id)
             INSERT INTO order_events (order_id, at, kind, detail)
             SELECT order_id, $1, 'cancel_requested', jsonb_build_object('request_id', id, 'reason', 'account blocked') FROM requested
-            """, ct, now);
+            """, ct, now, accounts);
         var forfeited = 0L;
         if (options.Value.ForfeitBlockedBalance)
         {
             forfeited = (long)(await Scalar(connection, transaction, """
                 -- The ledger is append-only: its reference never carries the block's free-text reason (erasure could not remove it).
                 SELECT count(fulfillment_post_ledger(id, NULL, 'forfeit', -balance, 'account blocked'))
-                FROM (SELECT id, balance FROM users WHERE status = 'blocked' AND balance > 0 ORDER BY id FOR UPDATE SKIP LOCKED) u
-                """, ct))!;
+                FROM (SELECT id, balance FROM users WHERE id = ANY($1) AND status = 'blocked' AND balance > 0 ORDER BY id FOR UPDATE SKIP LOCKED) u
+                """, ct, accounts))!;
         }
 
-        await Scalar(connection, transaction, "UPDATE users SET block_handled_at = $1 WHERE status = 'blocked' AND block_handled_at IS NULL", ct, now);
+        await Scalar(connection, transaction, "UPDATE users SET block_handled_at = $1 WHERE id = ANY($2) AND status = 'blocked' AND block_handled_at IS NULL",
+            ct, now, accounts);
         await transaction.CommitAsync(ct);
-        if (canceled + forfeited > 0)
-        {
-            logger.LogInformation("Blocked accounts: {Canceled} order(s) canceled, {Forfeited} balance(s) forfeited", canceled, forfeited);
-        }
+        return (canceled, forfeited);
     }
 
     private static async Task<object?> Scalar(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct, params object[] values)

@@ -21,6 +21,9 @@ public abstract record DispatchDecision
     /// <summary>The user asked to cancel, or the account is blocked: canceled, refunded (then forfeited per policy).</summary>
     public sealed record Cancel(string Error, string Reason) : DispatchDecision;
 
+    /// <summary>The order cannot be judged (its row holds what the checks did not foresee): to review, for a person.</summary>
+    public sealed record Review(string Reason) : DispatchDecision;
+
     /// <summary>Not now (the provider is paused): back to pending until <paramref name="Until"/>.</summary>
     public sealed record Wait(DateTimeOffset Until, string Reason) : DispatchDecision;
 }

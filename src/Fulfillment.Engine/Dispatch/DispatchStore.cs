@@ -1,13 +1,15 @@
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
+using Fulfillment.Data.Entities;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Fulfillment.Engine.Dispatch;
 
 /// <summary>The SQL of dispatch: claim, mark sending, record outcomes, recover after a crash.</summary>
-public sealed class DispatchStore(NpgsqlDataSource db)
+public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> logger)
 {
     // MATERIALIZED keeps the planner from locking more rows than the limit (STYLE.md, 6). NO KEY UPDATE,
     // not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
@@ -15,7 +17,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
     private const string ClaimSql = """
         WITH batch AS MATERIALIZED (
             SELECT id FROM orders
-            WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+            WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::bigint[] IS NULL OR id = ANY($3))
             ORDER BY id
             LIMIT $2
             FOR NO KEY UPDATE SKIP LOCKED)
@@ -37,8 +39,46 @@ public sealed class DispatchStore(NpgsqlDataSource db)
     /// waits pushed back, orders behind an active order on the same target held (or failed, per
     /// policy), and the rest marked <c>dispatching</c> by this instance. Returns the orders to send.
     /// </summary>
+    /// <remarks>
+    /// One bad order fails alone: when the claim's writes are refused for a reason that is not transient,
+    /// the claimed orders are claimed again one at a time, and one that is still refused goes to review
+    /// with the reason, so it is not claimed first, and refused, on every pass after.
+    /// </remarks>
     public async Task<ClaimResult> ClaimAsync(
         Guid instance, int limit, DateTimeOffset now, Func<ClaimedOrder, DispatchDecision> decide, ConflictOptions conflicts, CancellationToken ct)
+    {
+        var claimedIds = new List<long>();
+        try
+        {
+            return await ClaimAsync(instance, limit, null, claimedIds, now, decide, conflicts, ct);
+        }
+        catch (Exception ex) when (RowByRow.IsBadRow(ex) && claimedIds.Count > 0)
+        {
+            logger.LogWarning("A dispatch claim of {Count} order(s) was refused ({Error}); claiming them one at a time", claimedIds.Count, RowByRow.Reason(ex));
+        }
+
+        var results = new List<ClaimResult>();
+        foreach (var id in claimedIds)
+        {
+            try
+            {
+                results.Add(await ClaimAsync(instance, 1, [id], [], now, decide, conflicts, ct));
+            }
+            catch (Exception ex) when (RowByRow.IsBadRow(ex))
+            {
+                var reason = RowByRow.Reason(ex);
+                logger.LogError("Order {OrderId} could not be claimed for dispatch and goes to review: {Error}", id, reason);
+                await OrderReviews.PutAsideAsync(db, id, OrderStatus.Pending,
+                    $"The engine could not claim this order for dispatch ({reason}); it was not sent. Fix the row, then call release_order(id, 'retry'), or release_order(id, 'refund').",
+                    now);
+            }
+        }
+
+        return ClaimResult.Merge(claimedIds.Count, results);
+    }
+
+    private async Task<ClaimResult> ClaimAsync(Guid instance, int limit, long[]? ids, List<long> claimedIds, DateTimeOffset now,
+        Func<ClaimedOrder, DispatchDecision> decide, ConflictOptions conflicts, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -47,6 +87,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         {
             command.Parameters.Add(new() { Value = now });
             command.Parameters.Add(new() { Value = limit });
+            command.Parameters.Add(new() { Value = (object?)ids ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -54,7 +95,8 @@ public sealed class DispatchStore(NpgsqlDataSource db)
             }
         }
 
-        var decided = claimed.Select(order => (Order: order, Decision: decide(order))).ToList();
+        claimedIds.AddRange(claimed.Select(o => o.Id));
+        var decided = claimed.Select(order => (Order: order, Decision: DecideSafely(order, decide))).ToList();
         var sends = decided
             .Where(x => x.Decision is DispatchDecision.Send)
             .Select(x => (x.Order, Key: ConflictKeys.LinkKey(x.Order.Link)))
@@ -66,6 +108,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         var waiting = 0;
         var held = 0;
         var finishes = new List<Finish>();
+        var reviews = new List<(long, string)>();
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var (order, decision) in decided)
         {
@@ -99,8 +142,13 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                         order.Id, wait.Until, wait.Reason, now);
                     waiting++;
                     break;
+                case DispatchDecision.Review review:
+                    reviews.Add((order.Id, review.Reason));
+                    break;
             }
         }
+
+        OrderReviews.AddTo(batch, reviews, OrderStatus.Pending, now);
 
         OrderFinisher.AddTo(batch, finishes, now);
         if (toSend.Count > 0)
@@ -124,6 +172,21 @@ public sealed class DispatchStore(NpgsqlDataSource db)
 
         await transaction.CommitAsync(ct);
         return new ClaimResult(claimed.Count, toSend, failed, waiting, held, finishes);
+    }
+
+    /// <summary>The checks are pure code, but a row may hold what nobody foresaw: an order they cannot judge goes to review, alone.</summary>
+    private DispatchDecision DecideSafely(ClaimedOrder order, Func<ClaimedOrder, DispatchDecision> decide)
+    {
+        try
+        {
+            return decide(order);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Order {OrderId}: the pre-send checks failed unexpectedly; it goes to review", order.Id);
+            return new DispatchDecision.Review(
+                $"The engine could not check this order ({RowByRow.Reason(ex)}); it was not sent. Fix the row, then call release_order(id, 'retry'), or release_order(id, 'refund').");
+        }
     }
 
     /// <summary>
@@ -189,8 +252,15 @@ public sealed class DispatchStore(NpgsqlDataSource db)
     /// <returns>The orders marked: only these may be sent.</returns>
     public async Task<HashSet<long>> MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
-            "UPDATE orders SET sending_at = $3, updated_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL RETURNING id");
+        // A block or a cancel request that arrived since the claim (made ahead, while the batch before was
+        // sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
+        await using var command = db.CreateCommand("""
+            UPDATE orders SET sending_at = $3, updated_at = $3
+            WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL
+              AND EXISTS (SELECT 1 FROM users u WHERE u.id = orders.user_id AND u.status = 'active')
+              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id AND r.kind = 'cancel' AND r.status = 'pending')
+            RETURNING id
+            """);
         command.Parameters.Add(new() { Value = orderIds });
         command.Parameters.Add(new() { Value = instance });
         command.Parameters.Add(new() { Value = now });
@@ -224,16 +294,37 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Records every add outcome of a batch in one transaction.</summary>
-    public async Task RecordAsync(IReadOnlyCollection<DispatchResult> results, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Records add outcomes in one transaction. Only orders still <c>dispatching</c> under this instance's
+    /// claim take them; an answer for an order that moved on meanwhile (recovered to review, say) is a
+    /// late answer: kept in the order's events, and an accepted one puts an order in review back to
+    /// tracking, since the provider has it. Returns the late answers.
+    /// </summary>
+    public async Task<IReadOnlyList<DispatchResult>> RecordAsync(Guid instance, IReadOnlyCollection<DispatchResult> results, DateTimeOffset now, CancellationToken ct)
     {
         if (results.Count == 0)
         {
-            return;
+            return [];
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        var ours = new HashSet<long>();
+        await using (var command = new NpgsqlCommand("""
+            SELECT id FROM orders WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 ORDER BY id FOR NO KEY UPDATE
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = results.Select(r => r.OrderId).ToArray() });
+            command.Parameters.Add(new() { Value = instance });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                ours.Add(reader.GetInt64(0));
+            }
+        }
+
+        var late = results.Where(r => !ours.Contains(r.OrderId)).ToList();
+        results = results.Where(r => ours.Contains(r.OrderId)).ToList();
         await using var batch = new NpgsqlBatch(connection, transaction);
         var accepted = results.OfType<DispatchResult.Accepted>().ToList();
         if (accepted.Count > 0)
@@ -256,6 +347,7 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         }
 
         OrderFinisher.AddTo(batch, results.OfType<DispatchResult.Finished>().Select(f => f.Finish).ToList(), now);
+        OrderReviews.AddTo(batch, results.OfType<DispatchResult.Review>().Select(r => (r.OrderId, r.Reason)).ToList(), OrderStatus.Dispatching, now);
         foreach (var result in results)
         {
             switch (result)
@@ -274,14 +366,22 @@ public sealed class DispatchStore(NpgsqlDataSource db)
                         """, hold.OrderId, hold.NextAttemptAt, hold.Reason, now);
                     OrderEvents.AddTo(batch, hold.OrderId, "held", now, new { reason = hold.Reason, next_attempt_at = hold.NextAttemptAt });
                     break;
-                case DispatchResult.Review review:
-                    Add(batch, """
-                        UPDATE orders SET status = 'review', error = $2, claimed_by = NULL, updated_at = $3
-                        WHERE id = $1 AND status = 'dispatching'
-                        """, review.OrderId, review.Reason, now);
-                    OrderEvents.AddTo(batch, review.OrderId, "review", now, new { reason = review.Reason });
-                    break;
             }
+        }
+
+        foreach (var answer in late)
+        {
+            if (answer is DispatchResult.Accepted a)
+            {
+                // The provider has it: an order that recovery sent to review is tracked instead of waiting for a person.
+                Add(batch, """
+                    UPDATE orders SET status = 'in_progress', provider_order_id = $2, dispatched_at = $3, next_check_at = $4, error = NULL,
+                        claimed_by = NULL, updated_at = $3, result = coalesce($5::jsonb, result)
+                    WHERE id = $1 AND status = 'review' AND provider_order_id IS NULL
+                    """, a.OrderId, a.ProviderOrderId, now, a.NextCheckAt, new NpgsqlParameter { Value = (object?)a.ResultJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            }
+
+            OrderEvents.AddTo(batch, answer.OrderId, "late_answer", now, new { outcome = Describe(answer), instance = instance.ToString() });
         }
 
         if (batch.BatchCommands.Count > 0)
@@ -290,6 +390,37 @@ public sealed class DispatchStore(NpgsqlDataSource db)
         }
 
         await transaction.CommitAsync(ct);
+        return late;
+    }
+
+    /// <summary>An order whose own write was refused goes to review alone, with the reason (<see cref="RowByRow"/>).</summary>
+    public Task PutAsideAsync(long orderId, string from, string reason, DateTimeOffset now) =>
+        OrderReviews.PutAsideAsync(db, orderId, from, reason, now);
+
+    /// <summary>An outcome in words, for events and for a person reading a put-aside order.</summary>
+    public static string Describe(DispatchResult result) => result switch
+    {
+        DispatchResult.Accepted a => $"accepted by the provider as order {RowByRow.Printable(a.ProviderOrderId, 100)}",
+        DispatchResult.Finished f => $"{f.Finish.Status}: {RowByRow.Printable(f.Finish.Error, 300)}",
+        DispatchResult.Retry r => $"refused for now: {RowByRow.Printable(r.Reason, 300)}",
+        DispatchResult.Hold h => $"held: {RowByRow.Printable(h.Reason, 300)}",
+        DispatchResult.Review r => $"review: {RowByRow.Printable(r.Reason, 300)}",
+        _ => result.GetType().Name,
+    };
+
+    /// <summary>
+    /// Keeps the orders this instance still holds (claimed, being sent, or waiting to be recorded) fresh,
+    /// so recovery never takes an order whose add is still queued or in flight here, however long a
+    /// rate-limited provider holds it. Orders it stops renewing are recovered after AbandonedAfter.
+    /// </summary>
+    public async Task RenewAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE orders SET updated_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2");
+        command.Parameters.Add(new() { Value = orderIds });
+        command.Parameters.Add(new() { Value = instance });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -367,6 +498,10 @@ public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order,
     IReadOnlyList<Finish> Finishes)
 {
     public static ClaimResult Empty { get; } = new(0, [], 0, 0, 0, []);
+
+    /// <summary>The claims of one batch's orders made one at a time, as one result of <paramref name="claimed"/> orders.</summary>
+    public static ClaimResult Merge(int claimed, IReadOnlyList<ClaimResult> parts) => new(claimed, [.. parts.SelectMany(p => p.ToSend)],
+        parts.Sum(p => p.FinishedByChecks), parts.Sum(p => p.Waiting), parts.Sum(p => p.Held), [.. parts.SelectMany(p => p.Finishes)]);
 }
 
 /// <summary>How an add ended, to be recorded.</summary>

@@ -10,6 +10,8 @@ using Fulfillment.Engine.Activations;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Microsoft.Extensions.Options;
+using System.Collections.Concurrent;
+using Fulfillment.Data.Entities;
 
 namespace Fulfillment.Engine.Dispatch;
 
@@ -34,6 +36,9 @@ public sealed class OrderDispatcher(
 {
     private readonly SemaphoreSlim _singlePass = new(1, 1);
 
+    /// <summary>Orders this instance holds in <c>dispatching</c>: claimed, being sent, or waiting to be recorded.</summary>
+    private readonly ConcurrentDictionary<long, byte> _held = new();
+
     public void Dispose() => _singlePass.Dispose();
 
     /// <summary>
@@ -48,6 +53,8 @@ public sealed class OrderDispatcher(
         var next = Task.FromResult(ClaimResult.Empty);
         var unsent = ClaimResult.Empty;
         var recording = Task.CompletedTask;
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = RenewHeldAsync(stopRenewing.Token);
         try
         {
             var o = options.Value;
@@ -118,7 +125,50 @@ public sealed class OrderDispatcher(
         }
         finally
         {
+            await stopRenewing.CancelAsync();
+            await renewing;
             _singlePass.Release();
+        }
+    }
+
+    /// <summary>
+    /// While a pass holds orders, their lease is renewed a few times per AbandonedAfter, so recovery never
+    /// takes an order whose add is queued or in flight here (a rate-limited provider may hold a batch for
+    /// minutes). An order this instance stops renewing, because its outcome could not be recorded, is
+    /// recovered after AbandonedAfter.
+    /// </summary>
+    private async Task RenewHeldAsync(CancellationToken stop)
+    {
+        var every = options.Value.AbandonedAfter / 4;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every, clock, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var held = _held.Keys.ToArray();
+            if (held.Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await store.RenewAsync(identity.Id, held, clock.GetUtcNow(), stop);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Renewing the lease of {Count} order(s) being dispatched failed ({Error}); trying again", held.Length, ex.Message);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 
@@ -158,6 +208,11 @@ public sealed class OrderDispatcher(
         var o = options.Value;
         var claim = await store.ClaimAsync(identity.Id, o.BatchSize, clock.GetUtcNow(),
             order => OrderChecks.Decide(order, o, clock.GetUtcNow()), conflicts.Value, ct);
+        foreach (var (order, _) in claim.ToSend)
+        {
+            _held[order.Id] = 0;
+        }
+
         metrics.Finished(claim.Finishes);
         if (claim.FinishedByChecks > 0)
         {
@@ -175,14 +230,31 @@ public sealed class OrderDispatcher(
             return;
         }
 
+        await ReleaseAsync(claim.ToSend.Select(x => x.Order.Id).ToArray());
+    }
+
+    private async Task ReleaseAsync(long[] orderIds)
+    {
         try
         {
-            var released = await store.ReleaseUnsentAsync(identity.Id, claim.ToSend.Select(x => x.Order.Id).ToArray(), clock.GetUtcNow(), CancellationToken.None);
+            var released = await store.ReleaseUnsentAsync(identity.Id, orderIds, clock.GetUtcNow(), CancellationToken.None);
             logger.LogInformation("{Count} claimed order(s) were not sent and went back to pending", released);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
-            logger.LogWarning("{Count} claimed order(s) could not be put back to pending ({Error}); recovery will", claim.ToSend.Count, ex.Message);
+            logger.LogWarning("{Count} claimed order(s) could not be put back to pending ({Error}); recovery will", orderIds.Length, ex.Message);
+        }
+        finally
+        {
+            Forget(orderIds);
+        }
+    }
+
+    private void Forget(IEnumerable<long> orderIds)
+    {
+        foreach (var id in orderIds)
+        {
+            _held.TryRemove(id, out _);
         }
     }
 
@@ -203,7 +275,11 @@ public sealed class OrderDispatcher(
         var toSend = claim.ToSend.Where(x => marked.Contains(x.Order.Id)).ToList();
         if (toSend.Count < claim.ToSend.Count)
         {
-            logger.LogWarning("{Count} claimed order(s) were no longer this instance's to send and were skipped", claim.ToSend.Count - toSend.Count);
+            // Blocked or canceled since the claim, or recovered by someone else: only ours go back to pending,
+            // where the next claim's checks see the block or the cancel.
+            logger.LogInformation("{Count} claimed order(s) were not sent: blocked, canceled or no longer this instance's since the claim",
+                claim.ToSend.Count - toSend.Count);
+            await ReleaseAsync(claim.ToSend.Where(x => !marked.Contains(x.Order.Id)).Select(x => x.Order.Id).ToArray());
         }
 
         var results = new System.Collections.Concurrent.ConcurrentBag<DispatchResult>();
@@ -241,9 +317,30 @@ public sealed class OrderDispatcher(
         }
 
         // The answers are in hand: losing them would send these orders to review. Should the database
-        // stay away, recovery finds them after AbandonedAfter.
+        // stay away, recovery finds them after AbandonedAfter. One answer the database refuses fails alone.
         var results = batch.Results;
-        await Transient.RetryAsync(() => store.RecordAsync(results, clock.GetUtcNow(), CancellationToken.None), logger, "Recording add outcomes");
+        try
+        {
+            var late = new List<DispatchResult>();
+            await RowByRow.WriteAsync(results,
+                async some => late.AddRange(await store.RecordAsync(identity.Id, [.. some], clock.GetUtcNow(), CancellationToken.None)),
+                (result, reason) => store.PutAsideAsync(result.OrderId, OrderStatus.Dispatching,
+                    $"The provider's answer could not be recorded ({reason}). The answer was: {DispatchStore.Describe(result)}. " +
+                    (result is DispatchResult.Accepted ? "The provider has this order: do not retry it; find it at the provider, or release_order(id, 'refund')." :
+                        "Check the provider, then call release_order(id, 'retry') if it does not have the order, or release_order(id, 'refund')."),
+                    clock.GetUtcNow()),
+                result => $"order {result.OrderId}", logger, "Recording add outcomes");
+            foreach (var answer in late)
+            {
+                logger.LogWarning("Order {OrderId}: a late answer ({Outcome}) arrived after the order had moved on; it is kept in the order's events",
+                    answer.OrderId, DispatchStore.Describe(answer));
+            }
+        }
+        finally
+        {
+            Forget(results.Select(r => r.OrderId));
+        }
+
         metrics.Dispatched(results, batch.Sent.ToDictionary(x => x.Order.Id, x => x.Send switch
         {
             DispatchDecision.Send send => send.Provider.Name,

@@ -23,9 +23,6 @@ public sealed class RequestProcessor(
     TimeProvider clock,
     ILogger<RequestProcessor> logger)
 {
-    /// <summary>A request whose provider answer was lost is tried again, this many times in all.</summary>
-    public const int MaxAttempts = 5;
-
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         var total = 0;
@@ -61,6 +58,16 @@ public sealed class RequestProcessor(
         {
             switch (r.Kind, r.Status)
             {
+                // Marked as sending and never recorded (the engine stopped mid-call): never sent again.
+                case (OrderRequestKind.Cancel, OrderRequestStatus.Pending) when r.MaybeSent:
+                    updates.Add(new(r.Id, OrderRequestStatus.Sent, null,
+                        "The engine stopped after sending this cancel and before recording the answer; it is not sent again. The order's status tells whether the provider canceled it.",
+                        now + options.Value.RefillCheckInterval));
+                    break;
+                case (OrderRequestKind.Refill, OrderRequestStatus.Pending) when r.MaybeSent:
+                    updates.Add(new(r.Id, OrderRequestStatus.Failed, null,
+                        "The engine stopped after sending this refill and before recording the answer; it is not sent again. Check the provider: it may be refilling.", null));
+                    break;
                 case (OrderRequestKind.Cancel, OrderRequestStatus.Pending):
                     DecideCancel(r, now, updates, finishes, toCancel);
                     break;
@@ -76,14 +83,32 @@ public sealed class RequestProcessor(
             }
         }
 
+        // From here on cancels and refills may leave: a request marked here is never sent twice.
+        var marked = toCancel.Count + toRefill.Count == 0 ? [] : await store.MarkSendingAsync([.. toCancel, .. toRefill], clock.GetUtcNow(), ct);
+        toCancel = toCancel.Where(r => marked.Contains(r.Id)).ToList();
+        toRefill = toRefill.Where(r => marked.Contains(r.Id)).ToList();
         var activations = toCancel.Where(r => r.Provider!.Kind == ProviderKind.SmsActivate).ToList();
         await CancelActivationsAsync(activations, updates, finishes, ct);
         await Task.WhenAll(
             SendCancelsAsync(toCancel.Except(activations).ToList(), updates, ct),
             SendRefillsAsync(toRefill, updates, ct),
             CheckRefillsAsync(refillChecks, updates, ct));
-        await Transient.RetryAsync(() => store.RecordAsync(updates, finishes, clock.GetUtcNow(), CancellationToken.None),
-            logger, "Recording request outcomes");
+        await RecordAsync(claimed, updates, finishes);
+    }
+
+    /// <summary>Each request's outcome (and its order's finish) is written by the claim that sent it; one the database refuses fails alone.</summary>
+    private async Task RecordAsync(IReadOnlyList<ClaimedRequest> claimed, IEnumerable<RequestUpdate> updates, List<Finish> finishes)
+    {
+        var byId = claimed.ToDictionary(r => r.Id);
+        var rows = updates
+            .Select(u => (Update: u with { Attempts = byId[u.Id].Attempts }, Finish: finishes.FirstOrDefault(f => f.OrderId == byId[u.Id].OrderId)))
+            .ToList();
+        await RowByRow.WriteAsync(rows,
+            some => store.RecordAsync([.. some.Select(r => r.Update)], [.. some.Select(r => r.Finish).OfType<Finish>()], clock.GetUtcNow(), CancellationToken.None),
+            (row, reason) => store.PutAsideAsync(row.Update.Id,
+                $"The outcome could not be recorded ({reason}); it was: {row.Update.Status}, {RowByRow.Printable(row.Update.Message, 300)}. A person must check the provider.",
+                clock.GetUtcNow()),
+            row => $"request {row.Update.Id}", logger, "Recording request outcomes");
     }
 
     private static void DecideCancel(ClaimedRequest r, DateTimeOffset now, ConcurrentBag<RequestUpdate> updates, List<Finish> finishes, List<ClaimedRequest> toCancel)
@@ -174,7 +199,7 @@ public sealed class RequestProcessor(
                             "The provider accepted the cancel; the refund follows when it reports the order canceled.",
                             clock.GetUtcNow() + options.Value.RefillCheckInterval),
                         CancelOutcome.Refused refused => new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the cancel: {refused.Message}", null),
-                        var other => Retry(r, $"The provider's answer was lost ({(other as CancelOutcome.Unknown)?.Reason ?? "no answer for this order"})"),
+                        var other => LostCancel(r, (other as CancelOutcome.Unknown)?.Reason ?? "no answer for this order"),
                     });
                 }
             }
@@ -201,7 +226,7 @@ public sealed class RequestProcessor(
                     updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the cancel: {refused.Message}", null));
                     break;
                 case SetStatusOutcome.Unknown unknown:
-                    updates.Add(Retry(r, $"The provider's answer was lost ({unknown.Reason})"));
+                    updates.Add(LostCancel(r, unknown.Reason));
                     break;
             }
         }
@@ -226,7 +251,8 @@ public sealed class RequestProcessor(
                 RefillOutcome.Accepted accepted => new(r.Id, OrderRequestStatus.Sent, accepted.RefillId, "The provider accepted the refill.",
                     clock.GetUtcNow() + options.Value.RefillCheckInterval),
                 RefillOutcome.Refused refused => new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the refill: {refused.Message}", null),
-                RefillOutcome.Unknown unknown => Retry(r, $"The provider's answer was lost ({unknown.Reason})"),
+                RefillOutcome.Unknown unknown => new(r.Id, OrderRequestStatus.Failed, null,
+                    $"The provider's answer to the refill was lost ({unknown.Reason}); it is not sent again. Check the provider: it may be refilling.", null),
                 _ => throw new InvalidOperationException(),
             });
         });
@@ -275,11 +301,11 @@ public sealed class RequestProcessor(
         }
     }
 
-    private RequestUpdate Retry(ClaimedRequest r, string reason)
-    {
-        // Sending a cancel or refill again is harmless (the provider refuses a duplicate); attempts counts claims.
-        return r.Attempts < MaxAttempts
-            ? new(r.Id, OrderRequestStatus.Pending, null, reason + "; trying again.", clock.GetUtcNow() + options.Value.Lease)
-            : new(r.Id, OrderRequestStatus.Failed, null, reason + "; gave up after " + MaxAttempts + " attempts, a person must check the provider.", null);
-    }
+    /// <summary>
+    /// A cancel whose answer was lost may have been taken: never sent again, it is followed through the
+    /// order's status instead (canceled there means done; finished means rejected).
+    /// </summary>
+    private RequestUpdate LostCancel(ClaimedRequest r, string reason) => new(r.Id, OrderRequestStatus.Sent, null,
+        $"The provider's answer to the cancel was lost ({reason}); it is not sent again. The order's status tells whether the provider canceled it.",
+        clock.GetUtcNow() + options.Value.RefillCheckInterval);
 }

@@ -5,12 +5,14 @@ using Npgsql;
 namespace Fulfillment.Engine.Requests;
 
 /// <summary>A cancel or refill request with what deciding on it needs.</summary>
+/// <param name="Attempts">The claim's number: only this claim's outcome is recorded.</param>
+/// <param name="MaybeSent">A pending request marked as sending and never recorded: it may have reached the provider.</param>
 public sealed record ClaimedRequest(
     long Id, string Kind, string Status, string? ProviderRef, int Attempts, long OrderId, string OrderStatus, string? ProviderOrderId,
-    bool ServiceCancel, bool ServiceRefill, ProviderRow? Provider);
+    bool ServiceCancel, bool ServiceRefill, ProviderRow? Provider, bool MaybeSent = false);
 
-/// <summary>How a request ended up, or moved on.</summary>
-public sealed record RequestUpdate(long Id, string Status, string? ProviderRef, string? Message, DateTimeOffset? NextAttemptAt);
+/// <summary>How a request ended up, or moved on. A request back to <c>pending</c> was not sent (or was refused outright) and may be sent later.</summary>
+public sealed record RequestUpdate(long Id, string Status, string? ProviderRef, string? Message, DateTimeOffset? NextAttemptAt, int Attempts = 0);
 
 /// <summary>The SQL of order_requests: claim with a lease, record results.</summary>
 public sealed class RequestStore(NpgsqlDataSource db)
@@ -30,10 +32,11 @@ public sealed class RequestStore(NpgsqlDataSource db)
                 FOR NO KEY UPDATE SKIP LOCKED),
             leased AS (
                 UPDATE order_requests r SET next_attempt_at = $3, attempts = attempts + 1 FROM due WHERE r.id = due.id
-                RETURNING r.id, r.kind, r.status, r.provider_ref, r.attempts, r.order_id)
+                RETURNING r.id, r.kind, r.status, r.provider_ref, r.attempts, r.order_id, r.sending_at)
             SELECT l.id, l.kind, l.status, l.provider_ref, l.attempts, o.id, o.status, o.provider_order_id,
                    coalesce(s.cancel, false), coalesce(s.refill, false),
-                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance
+                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
+                   l.status = 'pending' AND l.sending_at IS NOT NULL
             FROM leased l
             JOIN orders o ON o.id = l.order_id
             LEFT JOIN services s ON s.id = o.service_id
@@ -49,7 +52,7 @@ public sealed class RequestStore(NpgsqlDataSource db)
         {
             requests.Add(new ClaimedRequest(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.GetInt32(4), reader.GetInt64(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
-                reader.GetBoolean(9), ProviderRow.Read(reader, 10)));
+                reader.GetBoolean(9), ProviderRow.Read(reader, 10), reader.GetBoolean(18)));
         }
 
         return requests;
@@ -69,10 +72,11 @@ public sealed class RequestStore(NpgsqlDataSource db)
 
         foreach (var update in updates)
         {
+            // Only the claim that sent it records it; back to pending means it may be sent again, so the mark goes.
             var command = new NpgsqlBatchCommand("""
                 UPDATE order_requests SET status = $2, provider_ref = coalesce($3, provider_ref), message = coalesce($4, message),
-                    next_attempt_at = $5, updated_at = $6
-                WHERE id = $1
+                    next_attempt_at = $5, updated_at = $6, sending_at = CASE WHEN $2 = 'pending' THEN NULL ELSE sending_at END
+                WHERE id = $1 AND attempts = $7
                 """);
             command.Parameters.Add(new() { Value = update.Id });
             command.Parameters.Add(new() { Value = update.Status });
@@ -80,10 +84,47 @@ public sealed class RequestStore(NpgsqlDataSource db)
             command.Parameters.Add(new() { Value = (object?)update.Message ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             command.Parameters.Add(new() { Value = (object?)update.NextAttemptAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
             command.Parameters.Add(new() { Value = now });
+            command.Parameters.Add(new() { Value = update.Attempts });
             batch.BatchCommands.Add(command);
         }
 
         await batch.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// The last write before cancels or refills leave: a pending request marked here and never recorded
+    /// may have reached the provider, so it is never sent again. Returns the requests marked: only these may be sent.
+    /// </summary>
+    public async Task<HashSet<long>> MarkSendingAsync(IReadOnlyCollection<ClaimedRequest> requests, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE order_requests r SET sending_at = $3
+            FROM unnest($1::bigint[], $2::int[]) AS c(id, attempts)
+            WHERE r.id = c.id AND r.attempts = c.attempts AND r.status = 'pending' AND r.sending_at IS NULL
+            RETURNING r.id
+            """);
+        command.Parameters.Add(new() { Value = requests.Select(r => r.Id).ToArray() });
+        command.Parameters.Add(new() { Value = requests.Select(r => r.Attempts).ToArray() });
+        command.Parameters.Add(new() { Value = now });
+        var marked = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            marked.Add(reader.GetInt64(0));
+        }
+
+        return marked;
+    }
+
+    /// <summary>A request whose own write was refused (<see cref="RowByRow"/>): failed, with the reason, for a person to see.</summary>
+    public async Task PutAsideAsync(long requestId, string reason, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE order_requests SET status = 'failed', message = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1 AND status IN ('pending', 'sent')");
+        command.Parameters.Add(new() { Value = requestId });
+        command.Parameters.Add(new() { Value = reason });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync();
     }
 }

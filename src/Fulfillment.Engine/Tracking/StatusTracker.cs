@@ -110,6 +110,14 @@ public sealed class StatusTracker(
         }
     }
 
+    /// <summary>One thing a status answer writes about one order.</summary>
+    private sealed record Answered(long OrderId, Progress? Progress, Finish? Finish, string? Review)
+    {
+        public string Describe() => Finish is { } f
+            ? $"{f.Status} ({Orders.RowByRow.Printable(f.ProviderStatus, 100)}, remains {f.Remains})"
+            : Progress is { } p ? $"{Orders.RowByRow.Printable(p.ProviderStatus ?? p.Error, 100)}, remains {p.Remains}" : Orders.RowByRow.Printable(Review, 200);
+    }
+
     /// <summary>One call's outcome, to be recorded.</summary>
     private sealed record Checked(string Provider, int Orders, List<Progress> Progress, List<Finish> Finishes, List<(long, string)> Reviews);
 
@@ -128,11 +136,22 @@ public sealed class StatusTracker(
                 continue;
             }
 
-            List<Progress> progress = [.. batch.SelectMany(b => b.Progress)];
-            List<Finish> finishes = [.. batch.SelectMany(b => b.Finishes)];
-            List<(long, string)> reviews = [.. batch.SelectMany(b => b.Reviews)];
-            await Transient.RetryAsync(() => store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None),
-                logger, "Recording status answers");
+            // One row per thing to write; an answer the database refuses fails alone (RowByRow), its order to review.
+            List<Answered> rows =
+            [
+                .. batch.SelectMany(b => b.Progress).Select(p => new Answered(p.OrderId, p, null, null)),
+                .. batch.SelectMany(b => b.Finishes).Select(f => new Answered(f.OrderId, null, f, null)),
+                .. batch.SelectMany(b => b.Reviews).Select(r => new Answered(r.Item1, null, null, r.Item2)),
+            ];
+            var putAside = await RowByRow.WriteAsync(rows,
+                some => store.RecordAsync(
+                    [.. some.Select(r => r.Progress).OfType<Progress>()], [.. some.Select(r => r.Finish).OfType<Finish>()],
+                    [.. some.Where(r => r.Review is not null).Select(r => (r.OrderId, r.Review!))], clock.GetUtcNow(), CancellationToken.None),
+                (row, reason) => store.PutAsideAsync(row.OrderId,
+                    $"The provider's status answer could not be recorded ({reason}); last answer: {row.Describe()}. A person must check the order at the provider.",
+                    clock.GetUtcNow()),
+                row => $"order {row.OrderId}", logger, "Recording status answers");
+            var finishes = batch.SelectMany(b => b.Finishes).Where(f => !putAside.Any(p => p.Finish == f)).ToList();
             metrics.Finished(finishes);
             foreach (var call in batch.Where(b => b.Finishes.Count > 0 || b.Reviews.Count > 0))
             {

@@ -1,3 +1,4 @@
+using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
 using Npgsql;
@@ -81,18 +82,11 @@ public sealed class TrackingStore(NpgsqlDataSource db)
         }
 
         OrderFinisher.AddTo(batch, finishes, now);
-
-        foreach (var (orderId, reason) in reviews)
-        {
-            var command = new NpgsqlBatchCommand("UPDATE orders SET status = 'review', error = $2, updated_at = $3 WHERE id = $1 AND status = 'in_progress'");
-            command.Parameters.Add(new() { Value = orderId });
-            command.Parameters.Add(new() { Value = reason });
-            command.Parameters.Add(new() { Value = now });
-            batch.BatchCommands.Add(command);
-            OrderEvents.AddTo(batch, orderId, "review", now, new { reason });
-        }
-
+        OrderReviews.AddTo(batch, reviews, OrderStatus.InProgress, now);
         await batch.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
     }
+
+    /// <summary>An order whose own answer the database refused goes to review alone, with the reason (<see cref="RowByRow"/>).</summary>
+    public Task PutAsideAsync(long orderId, string reason, DateTimeOffset now) => OrderReviews.PutAsideAsync(db, orderId, OrderStatus.InProgress, reason, now);
 }
