@@ -93,7 +93,7 @@ public sealed class ProviderTransport(
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException)
         {
             // Handler messages name host and port, not the query; redacting the key anyway costs nothing.
-            var reason = Redact(Describe(ex), provider);
+            var reason = ProviderText.Clean(Redact(Describe(ex), provider), ProviderText.MessageLength)!;
             result = sent.Value
                 ? new ExchangeResult.Lost(reason, Elapsed(started))
                 : new ExchangeResult.NotSent(NotSentCause.Unreachable, reason, Elapsed(started));
@@ -113,6 +113,7 @@ public sealed class ProviderTransport(
             using var request = new HttpRequestMessage(method, url) { Content = content };
             using var client = httpClients.CreateClient(HttpClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            // Invalid UTF-8 is decoded to U+FFFD here: no invalid byte sequence reaches the readers.
             var body = await response.Content.ReadAsStringAsync(ct);
             return new RawAnswer((int)response.StatusCode, body);
         }

@@ -38,7 +38,12 @@ internal static class AddAnswer
                 }
 
                 if (SmmJson.Id(root, "order") is { } id)
-                    return new AddOutcome.Accepted(id);
+                {
+                    // Validated as sent, never cleaned into something usable: "12\u0000" is not order 12.
+                    return ProviderText.IdProblem(id) is { } problem
+                        ? new AddOutcome.AcceptedUnusable($"the order id it answered cannot be used ({problem}): {ProviderText.Quote(id)}")
+                        : new AddOutcome.Accepted(id);
+                }
             }
         }
 
