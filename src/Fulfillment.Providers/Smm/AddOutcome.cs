@@ -21,7 +21,8 @@ public abstract record AddOutcome
 
     /// <summary>
     /// The provider said no, or the request provably never left this process
-    /// (<see cref="RefusalReason.Unreachable"/>, <see cref="RefusalReason.RateLimited"/> from our own limiter).
+    /// (<see cref="RefusalReason.Unreachable"/>, <see cref="RefusalReason.RateLimited"/> from our own limiter), or the
+    /// provider's URL redirected it (<see cref="RefusalReason.Redirected"/>).
     /// </summary>
     public sealed record Refused(RefusalKind Kind, RefusalReason Reason, string Message) : AddOutcome;
 

@@ -12,6 +12,7 @@ internal static class AddAnswer
             n.Cause == NotSentCause.LocallyThrottled ? RefusalReason.RateLimited : RefusalReason.Unreachable,
             $"not sent: {n.Reason}"),
         ExchangeResult.Lost l => new AddOutcome.Unknown(l.Reason),
+        ExchangeResult.Redirected r => new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Redirected, r.Message),
         ExchangeResult.Answered a => Read(a),
         _ => new AddOutcome.Unknown("unexpected exchange result"),
     };

@@ -13,6 +13,7 @@ internal static class NumberAnswer
             n.Cause == NotSentCause.LocallyThrottled ? SmsRefusal.RateLimited : SmsRefusal.NotSent,
             $"not sent: {n.Reason}"),
         ExchangeResult.Lost l => new NumberOutcome.Unknown(l.Reason),
+        ExchangeResult.Redirected r => new NumberOutcome.Refused(RefusalKind.Temporary, SmsRefusal.Redirected, r.Message),
         ExchangeResult.Answered a => Read(a),
         _ => new NumberOutcome.Unknown("unexpected exchange result"),
     };
