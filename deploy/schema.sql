@@ -2058,3 +2058,21 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202042116_ProviderUnreachableSince') THEN
+    ALTER TABLE providers ADD unreachable_since timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202042116_ProviderUnreachableSince') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261202042116_ProviderUnreachableSince', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+

@@ -17,4 +17,7 @@ public enum ProviderCallFailure
 
     /// <summary>The provider answered with <c>{"error": ...}</c> for the whole call.</summary>
     ProviderError,
+
+    /// <summary>The provider's URL answered with a redirect (3xx), not followed: the request carries the API key.</summary>
+    Redirected,
 }

@@ -41,6 +41,9 @@ public static class ProvidersServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 AutomaticDecompression = System.Net.DecompressionMethods.All,
                 UseCookies = false,
+                // Every request carries the API key (in the form, or in the query for GETs): following a redirect
+                // would hand it to wherever the Location points. A 3xx is reported instead (ExchangeResult.Redirected).
+                AllowAutoRedirect = false,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             // The default handlers log request URIs; ProviderTransport logs what matters, without secrets.

@@ -5,9 +5,10 @@ namespace Fulfillment.Simulator;
 /// <summary><c>add</c>: validates like a real provider, charges the balance, and draws the order's future.</summary>
 internal static class AddAction
 {
-    public static (Answer Answer, bool Accepted) Run(SimulatorState state, Dictionary<string, string> fields, bool strings, DateTimeOffset now)
+    public static (Answer Answer, bool Accepted) Run(SimulatorState state, Dictionary<string, string> fields, bool strings, bool hostile, DateTimeOffset now)
     {
         var settings = state.Settings;
+        (Answer, bool) Refuse(string message) => (Answer.Error(message, hostile), false);
         if (state.FindService(fields.GetValueOrDefault("service")) is not { } service)
             return Refuse("Incorrect service ID");
 
@@ -46,16 +47,18 @@ internal static class AddAction
             return Refuse("You have active order with this link. Please wait until order being completed.");
         }
 
+        var unusable = state.Random.Chance(settings.UnusableIdRate);
         var answer = Answer.Json(w =>
         {
             w.WriteStartObject();
-            w.WriteNumberOrString("order", order.Id, strings);
+            if (unusable)
+                w.WriteString("order", HostileText.UnusableId(order.Id, settings.UnusableIdKind));
+            else
+                w.WriteNumberOrString("order", order.Id, strings);
             w.WriteEndObject();
         });
         return (answer, true);
     }
-
-    private static (Answer, bool) Refuse(string message) => (Answer.Error(message), false);
 
     /// <summary>The amount to deliver: the quantity field, or what the type's own fields imply.</summary>
     private static int? Quantity(SimulatedService service, Dictionary<string, string> fields)

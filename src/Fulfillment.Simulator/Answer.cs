@@ -18,10 +18,11 @@ internal readonly record struct Answer(int Status, ReadOnlyMemory<byte> Body, st
         return new Answer(200, buffer.WrittenMemory, JsonType);
     }
 
-    public static Answer Error(string message) => Json(w =>
+    /// <param name="hostile">Carry control characters (<see cref="HostileText.JsonLiteral"/>).</param>
+    public static Answer Error(string message, bool hostile = false) => Json(w =>
     {
         w.WriteStartObject();
-        w.WriteString("error", message);
+        w.WriteText("error", message, hostile);
         w.WriteEndObject();
     });
 
@@ -34,6 +35,19 @@ internal readonly record struct Answer(int Status, ReadOnlyMemory<byte> Body, st
 
 internal static class JsonWriterExtensions
 {
+    /// <summary>A text property; a hostile one carries control characters and a lone surrogate (<see cref="HostileText.JsonLiteral"/>).</summary>
+    public static void WriteText(this Utf8JsonWriter writer, string name, string value, bool hostile)
+    {
+        if (!hostile)
+        {
+            writer.WriteString(name, value);
+            return;
+        }
+
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(HostileText.JsonLiteral(value), skipInputValidation: true);
+    }
+
     public static void WriteNumberOrString(this Utf8JsonWriter writer, string name, decimal value, bool asString)
     {
         if (asString)

@@ -17,9 +17,16 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
 
         await ProviderBehaviour.DelayAsync(state, context.RequestAborted);
 
+        if (ProviderBehaviour.Redirects(settings))
+        {
+            await ProviderBehaviour.RedirectAsync(context, settings);
+            return;
+        }
+
+        var hostile = state.Random.Chance(settings.ControlCharactersRate);
         if (!keyValid)
         {
-            await WriteAsync(context, Answer.Error("Invalid API key"));
+            await WriteAsync(context, Answer.Error("Invalid API key", hostile));
             return;
         }
 
@@ -34,26 +41,26 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         var now = state.Time.GetUtcNow();
         if (action == "add")
         {
-            await AddAsync(context, fields, fault, strings, now);
+            await AddAsync(context, fields, fault, strings, hostile, now);
             return;
         }
 
         var answer = action switch
         {
-            "services" => AccountActions.Services(settings, strings),
-            "balance" => AccountActions.Balance(settings, strings),
-            "status" => OrderActions.Status(state, fields, strings, now),
-            "refill" => OrderActions.Refill(state, fields, strings, now),
-            "refill_status" => OrderActions.RefillStatus(state, fields, now),
-            "cancel" => OrderActions.Cancel(state, fields, now),
-            _ => Answer.Error("Incorrect request"),
+            "services" => AccountActions.Services(settings, strings, hostile),
+            "balance" => AccountActions.Balance(settings, strings, hostile),
+            "status" => OrderActions.Status(state, fields, strings, hostile, now),
+            "refill" => OrderActions.Refill(state, fields, strings, hostile, now),
+            "refill_status" => OrderActions.RefillStatus(state, fields, hostile, now),
+            "cancel" => OrderActions.Cancel(state, fields, hostile, now),
+            _ => Answer.Error("Incorrect request", hostile),
         };
         await WriteAsync(context, Corrupt(answer, fault));
     }
 
-    private async Task AddAsync(HttpContext context, Dictionary<string, string> fields, Fault fault, bool strings, DateTimeOffset now)
+    private async Task AddAsync(HttpContext context, Dictionary<string, string> fields, Fault fault, bool strings, bool hostile, DateTimeOffset now)
     {
-        var (answer, accepted) = AddAction.Run(state, fields, strings, now);
+        var (answer, accepted) = AddAction.Run(state, fields, strings, hostile, now);
         if (accepted)
         {
             var settings = state.Settings;

@@ -50,6 +50,15 @@ internal static class ControlEndpoints
 
         sim.MapGet("/settings", () => Results.Json(state.Settings, Json));
 
+        // The provider goes down: the listener closes (connections are refused) and opens again after the duration.
+        sim.MapPost("/outage", (TimeSpan? duration) =>
+        {
+            if (duration is not { } d || d <= TimeSpan.Zero || state.Outage is not { } outage)
+                return Results.BadRequest(new { error = "give a positive duration, e.g. /_sim/outage?duration=00:00:30" });
+            outage(d);
+            return Results.Accepted(value: new { down_for = d });
+        });
+
         sim.MapPost("/settings", async (HttpRequest request) =>
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);

@@ -7,7 +7,7 @@ internal static class OrderActions
 {
     private const string IncorrectOrder = "Incorrect order ID";
 
-    public static Answer Status(SimulatorState state, Dictionary<string, string> fields, bool strings, DateTimeOffset now)
+    public static Answer Status(SimulatorState state, Dictionary<string, string> fields, bool strings, bool hostile, DateTimeOffset now)
     {
         if (fields.TryGetValue("orders", out var many))
         {
@@ -17,7 +17,7 @@ internal static class OrderActions
                 foreach (var id in Ids(many))
                 {
                     w.WritePropertyName(id);
-                    WriteStatus(w, state, Find(state, id), strings, now);
+                    WriteStatus(w, state, Find(state, id), strings, hostile, now);
                 }
 
                 w.WriteEndObject();
@@ -25,15 +25,15 @@ internal static class OrderActions
         }
 
         var order = Find(state, fields.GetValueOrDefault("order"));
-        return Answer.Json(w => WriteStatus(w, state, order, strings, now));
+        return Answer.Json(w => WriteStatus(w, state, order, strings, hostile, now));
     }
 
-    public static Answer Refill(SimulatorState state, Dictionary<string, string> fields, bool strings, DateTimeOffset now)
+    public static Answer Refill(SimulatorState state, Dictionary<string, string> fields, bool strings, bool hostile, DateTimeOffset now)
     {
         if (!fields.TryGetValue("orders", out var many))
         {
             var result = TryRefill(state, Find(state, fields.GetValueOrDefault("order")), now);
-            return result.Error is { } error ? Answer.Error(error) : Answer.Json(w =>
+            return result.Error is { } error ? Answer.Error(error, hostile) : Answer.Json(w =>
             {
                 w.WriteStartObject();
                 w.WriteNumberOrString("refill", result.Id, strings);
@@ -50,7 +50,7 @@ internal static class OrderActions
                 w.WriteStartObject();
                 WriteId(w, "order", id);
                 if (result.Error is { } error)
-                    WriteError(w, "refill", error);
+                    WriteError(w, "refill", error, hostile);
                 else
                     w.WriteNumberOrString("refill", result.Id, strings);
                 w.WriteEndObject();
@@ -60,15 +60,15 @@ internal static class OrderActions
         });
     }
 
-    public static Answer RefillStatus(SimulatorState state, Dictionary<string, string> fields, DateTimeOffset now)
+    public static Answer RefillStatus(SimulatorState state, Dictionary<string, string> fields, bool hostile, DateTimeOffset now)
     {
         if (!fields.TryGetValue("refills", out var many))
         {
             var refill = FindRefill(state, fields.GetValueOrDefault("refill"));
-            return refill is null ? Answer.Error("Refill not found") : Answer.Json(w =>
+            return refill is null ? Answer.Error("Refill not found", hostile) : Answer.Json(w =>
             {
                 w.WriteStartObject();
-                w.WriteString("status", refill.StatusAt(now));
+                w.WriteString("status", Word(refill.StatusAt(now), hostile));
                 w.WriteEndObject();
             });
         }
@@ -82,9 +82,9 @@ internal static class OrderActions
                 w.WriteStartObject();
                 WriteId(w, "refill", id);
                 if (refill is null)
-                    WriteError(w, "status", "Refill not found");
+                    WriteError(w, "status", "Refill not found", hostile);
                 else
-                    w.WriteString("status", refill.StatusAt(now));
+                    w.WriteString("status", Word(refill.StatusAt(now), hostile));
                 w.WriteEndObject();
             }
 
@@ -92,13 +92,13 @@ internal static class OrderActions
         });
     }
 
-    public static Answer Cancel(SimulatorState state, Dictionary<string, string> fields, DateTimeOffset now)
+    public static Answer Cancel(SimulatorState state, Dictionary<string, string> fields, bool hostile, DateTimeOffset now)
     {
         var style = state.Settings.CancelAnswer;
         if (!fields.TryGetValue("orders", out var many))
         {
             var error = TryCancel(Find(state, fields.GetValueOrDefault("order")), now);
-            return error is not null ? Answer.Error(error) : Answer.Json(w =>
+            return error is not null ? Answer.Error(error, hostile) : Answer.Json(w =>
             {
                 w.WriteStartObject();
                 WriteCancelValue(w, style);
@@ -115,7 +115,7 @@ internal static class OrderActions
                 w.WriteStartObject();
                 WriteId(w, "order", id);
                 if (error is not null)
-                    WriteError(w, "cancel", error);
+                    WriteError(w, "cancel", error, hostile);
                 else
                     WriteCancelValue(w, style);
                 w.WriteEndObject();
@@ -125,12 +125,12 @@ internal static class OrderActions
         });
     }
 
-    private static void WriteStatus(Utf8JsonWriter w, SimulatorState state, SimulatedOrder? order, bool strings, DateTimeOffset now)
+    private static void WriteStatus(Utf8JsonWriter w, SimulatorState state, SimulatedOrder? order, bool strings, bool hostile, DateTimeOffset now)
     {
         w.WriteStartObject();
         if (order is null)
         {
-            w.WriteString("error", IncorrectOrder);
+            w.WriteText("error", IncorrectOrder, hostile);
             w.WriteEndObject();
             return;
         }
@@ -141,9 +141,9 @@ internal static class OrderActions
             : StatusSpelling.Usual(current);
         w.WriteNumberOrString("charge", order.Charge, strings);
         w.WriteNumberOrString("start_count", order.StartCount, strings);
-        w.WriteString("status", spelling);
+        w.WriteString("status", Word(spelling, hostile));
         w.WriteNumberOrString("remains", order.RemainsAt(now), strings);
-        w.WriteString("currency", state.Settings.Currency);
+        w.WriteString("currency", Word(state.Settings.Currency, hostile));
         w.WriteEndObject();
     }
 
@@ -199,12 +199,14 @@ internal static class OrderActions
         }
     }
 
-    private static void WriteError(Utf8JsonWriter w, string property, string error)
+    private static void WriteError(Utf8JsonWriter w, string property, string error, bool hostile)
     {
         w.WriteStartObject(property);
-        w.WriteString("error", error);
+        w.WriteText("error", error, hostile);
         w.WriteEndObject();
     }
+
+    private static string Word(string text, bool hostile) => hostile ? HostileText.Word(text) : text;
 
     /// <summary>Ids echo back as numbers when they are numbers, as providers do.</summary>
     private static void WriteId(Utf8JsonWriter w, string property, string id)

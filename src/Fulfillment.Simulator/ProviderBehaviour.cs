@@ -33,6 +33,18 @@ internal static class ProviderBehaviour
         _ => Answer.Text(200, HtmlPage, "text/html; charset=utf-8"),
     };
 
+    /// <summary>Whether every request is redirected (<see cref="SimulatorSettings.RedirectTo"/>).</summary>
+    public static bool Redirects(SimulatorSettings settings) => !string.IsNullOrWhiteSpace(settings.RedirectTo);
+
+    /// <summary>A web server's rewrite: the configured target followed by the request's own query (which, on a GET, carries the key).</summary>
+    public static Task RedirectAsync(HttpContext context, SimulatorSettings settings)
+    {
+        context.Response.StatusCode = settings.RedirectStatus;
+        context.Response.Headers.Location = settings.RedirectTo + context.Request.QueryString.Value;
+        context.Response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
     public static async Task WriteAsync(HttpContext context, Answer answer)
     {
         context.Response.StatusCode = answer.Status;

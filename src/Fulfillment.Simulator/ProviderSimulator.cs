@@ -15,8 +15,9 @@ namespace Fulfillment.Simulator;
 /// </summary>
 public sealed class ProviderSimulator : IAsyncDisposable
 {
-    private readonly WebApplication app;
     private readonly SimulatorState state;
+    private readonly SemaphoreSlim listening = new(1, 1);
+    private WebApplication? app;
 
     private ProviderSimulator(WebApplication app, SimulatorState state, Uri baseUrl)
     {
@@ -25,7 +26,16 @@ public sealed class ProviderSimulator : IAsyncDisposable
         BaseUrl = baseUrl;
         ApiUrl = new Uri(baseUrl, "api/v2");
         SmsApiUrl = new Uri(baseUrl, "stubs/handler_api.php");
+        state.Outage = duration => _ = Task.Run(async () =>
+        {
+            await GoDownAsync();
+            await Task.Delay(duration);
+            await ComeBackAsync();
+        });
     }
+
+    /// <summary>False between <see cref="GoDownAsync"/> and <see cref="ComeBackAsync"/>.</summary>
+    public bool IsUp => app is not null;
 
     /// <summary>The server root; control endpoints live under <c>/_sim</c>.</summary>
     public Uri BaseUrl { get; }
@@ -72,15 +82,90 @@ public sealed class ProviderSimulator : IAsyncDisposable
             builder.WebHost.UseUrls("http://127.0.0.1:5055");
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
-        var app = Build(builder, new SimulatorState(WithCatalogue(settings), TimeProvider.System));
-        await app.RunAsync();
-        return 0;
+        // An outage asked for over /_sim/outage stops the application, waits, and starts a new one on the same
+        // address with the same state: connections are refused meanwhile, as from a provider that is down.
+        var state = new SimulatorState(WithCatalogue(settings), TimeProvider.System);
+        while (true)
+        {
+            var app = Build(builder, state);
+            TimeSpan? outage = null;
+            state.Outage = duration =>
+            {
+                outage = duration;
+                app.Lifetime.StopApplication();
+            };
+            await app.RunAsync();
+            if (outage is not { } wait)
+                return 0;
+
+            await Task.Delay(wait);
+            builder = WebApplication.CreateSlimBuilder(args);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+            if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+                builder.WebHost.UseUrls("http://127.0.0.1:5055");
+        }
+    }
+
+    /// <summary>
+    /// The provider goes down: the listener closes, so connections are refused and no request is even
+    /// recorded. Orders, activations, settings and the record are kept for <see cref="ComeBackAsync"/>.
+    /// </summary>
+    public async Task GoDownAsync()
+    {
+        await listening.WaitAsync();
+        try
+        {
+            if (app is { } running)
+            {
+                app = null;
+                await running.StopAsync();
+                await running.DisposeAsync();
+            }
+        }
+        finally
+        {
+            listening.Release();
+        }
+    }
+
+    /// <summary>Listens again on the same address, with everything the simulator knew.</summary>
+    public async Task ComeBackAsync(CancellationToken cancellationToken = default)
+    {
+        await listening.WaitAsync(cancellationToken);
+        try
+        {
+            if (app is not null)
+                return;
+            for (var attempt = 1; ; attempt++)
+            {
+                var builder = WebApplication.CreateSlimBuilder();
+                builder.Logging.ClearProviders();
+                builder.WebHost.UseUrls(BaseUrl.GetLeftPart(UriPartial.Authority));
+                var restarted = Build(builder, state);
+                try
+                {
+                    await restarted.StartAsync(cancellationToken);
+                    app = restarted;
+                    return;
+                }
+                catch (IOException) when (attempt < 50)
+                {
+                    // The port is still held by a closing socket; it is ours again within moments.
+                    await restarted.DisposeAsync();
+                    await Task.Delay(100, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            listening.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await GoDownAsync();
+        listening.Dispose();
     }
 
     private static WebApplication Build(WebApplicationBuilder builder, SimulatorState state)

@@ -60,6 +60,32 @@ public sealed class SimulatorSettings
     /// <summary>Accept, then reset the connection without answering.</summary>
     public double AddAbortAfterAcceptRate { get; set; }
 
+    // Hostile answers, on both protocols.
+
+    /// <summary>
+    /// Share of requests whose answer texts carry control characters: error messages (NUL, an ANSI escape, BEL and
+    /// a lone surrogate escape), status words, service types and currency (NUL and BEL, which a client's cleaning
+    /// drops), service names and categories; on the SMS protocol, NUL and BEL after the token.
+    /// </summary>
+    public double ControlCharactersRate { get; set; }
+
+    /// <summary>
+    /// Share of accepted adds (and rented numbers) answered with an id a client cannot use later, spoiled as
+    /// <see cref="UnusableIdKind"/> says. The order is created (the number rented) all the same.
+    /// </summary>
+    public double UnusableIdRate { get; set; }
+
+    public UnusableIdKind UnusableIdKind { get; set; } = UnusableIdKind.Comma;
+
+    /// <summary>
+    /// When set, every request to either protocol is answered with <see cref="RedirectStatus"/> and a Location of
+    /// this URL followed by the request's own query (as a web server's rewrite rule does), before the key is
+    /// checked or anything is processed. The request is recorded.
+    /// </summary>
+    public string? RedirectTo { get; set; }
+
+    public int RedirectStatus { get; set; } = 302;
+
     /// <summary>Refuse an add whose link has an active order, like real providers do.</summary>
     public bool DuplicateLinkRefusal { get; set; } = true;
 

@@ -15,6 +15,9 @@ internal sealed class SimulatorState(SimulatorSettings settings, TimeProvider ti
 
     public SimRandom Random { get; } = new(settings.Seed);
 
+    /// <summary>Takes the simulator down for the given time (<c>POST /_sim/outage</c>); set by whoever hosts it.</summary>
+    public Action<TimeSpan>? Outage { get; set; }
+
     public SimulatedService? FindService(string? id)
     {
         if (!int.TryParse(id, out var number))

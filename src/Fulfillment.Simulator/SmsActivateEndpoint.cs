@@ -21,9 +21,16 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
 
         await ProviderBehaviour.DelayAsync(state, context.RequestAborted);
 
+        if (ProviderBehaviour.Redirects(settings))
+        {
+            await ProviderBehaviour.RedirectAsync(context, settings);
+            return;
+        }
+
+        var hostile = state.Random.Chance(settings.ControlCharactersRate);
         if (!keyValid)
         {
-            await ProviderBehaviour.WriteAsync(context, Text("BAD_KEY"));
+            await ProviderBehaviour.WriteAsync(context, Text("BAD_KEY", hostile));
             return;
         }
 
@@ -35,14 +42,15 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
         }
 
         var now = state.Time.GetUtcNow();
-        var (answer, rented) = action switch
+        var (text, rented) = action switch
         {
             "getNumber" => GetNumber(fields, now),
-            "getStatus" => (Text(WithActivation(fields, now, a => a.Status(now))), false),
-            "setStatus" => (Text(WithActivation(fields, now, a => SetStatus(a, fields, now))), false),
-            "getBalance" => (Text(GetBalance(now)), false),
-            _ => (Text("BAD_ACTION"), false),
+            "getStatus" => (WithActivation(fields, now, a => a.Status(now)), false),
+            "setStatus" => (WithActivation(fields, now, a => SetStatus(a, fields, now)), false),
+            "getBalance" => (GetBalance(now), false),
+            _ => ("BAD_ACTION", false),
         };
+        var answer = Text(text, hostile);
 
         if (rented && state.Random.Chance(settings.SmsAbortAfterRentRate))
         {
@@ -64,18 +72,18 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
         }
     }
 
-    private (Answer Answer, bool Rented) GetNumber(Dictionary<string, string> fields, DateTimeOffset now)
+    private (string Text, bool Rented) GetNumber(Dictionary<string, string> fields, DateTimeOffset now)
     {
         var settings = state.Settings;
         var service = fields.GetValueOrDefault("service")?.Trim() ?? "";
         var known = settings.SmsServices.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (service.Length == 0 || !known.Contains(service, StringComparer.OrdinalIgnoreCase))
-            return (Text("BAD_SERVICE"), false);
+            return ("BAD_SERVICE", false);
         if (state.Random.Chance(settings.SmsNoNumbersRate))
-            return (Text("NO_NUMBERS"), false);
+            return ("NO_NUMBERS", false);
         var price = settings.SmsPrice;
         if (!state.Orders.TryCharge(settings, price))
-            return (Text("NO_BALANCE"), false);
+            return ("NO_BALANCE", false);
 
         var activation = new SimulatedActivation(
             state.Activations.NextId(),
@@ -88,7 +96,10 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
             Scaled(settings.SmsActivationLifetime),
             () => Digits(Math.Clamp(settings.SmsCodeLength, 1, 12)));
         state.Activations.Add(activation);
-        return (Text($"ACCESS_NUMBER:{activation.Id}:{activation.Phone}"), true);
+        var id = state.Random.Chance(settings.UnusableIdRate)
+            ? HostileText.UnusableId(activation.Id, settings.UnusableIdKind)
+            : activation.Id.ToString(CultureInfo.InvariantCulture);
+        return ($"ACCESS_NUMBER:{id}:{activation.Phone}", true);
     }
 
     private string SetStatus(SimulatedActivation activation, Dictionary<string, string> fields, DateTimeOffset now) =>
@@ -133,7 +144,7 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
         return builder.ToString();
     }
 
-    private static Answer Text(string body) => Answer.Text(200, body, TextType);
+    private static Answer Text(string body, bool hostile = false) => Answer.Text(200, hostile ? HostileText.SmsText(body) : body, TextType);
 
     /// <summary>Declares the whole answer, sends half of it, and drops the connection.</summary>
     private static async Task CutAsync(HttpContext context, Answer answer)

@@ -16,4 +16,7 @@ public sealed class Provider
     // Engine-internal: why dispatch to this provider is paused, and its last error, for operators.
     public string? PausedReason { get; set; }
     public string? LastError { get; set; }
+
+    // Engine-internal: since when every call to this provider has failed (no usable answer); null once one succeeds.
+    public DateTimeOffset? UnreachableSince { get; set; }
 }

@@ -624,6 +624,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("paused_reason");
 
+                    b.Property<DateTimeOffset?>("UnreachableSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("unreachable_since");
+
                     b.HasKey("Id")
                         .HasName("pk_providers");
 

@@ -23,6 +23,11 @@ public sealed class ActivationDispatch(IOptions<DispatchOptions> dispatch, IOpti
             case NumberOutcome.Rented rented:
                 return new DispatchResult.Accepted(order.Id, rented.ActivationId, now + options.Value.CheckInterval,
                     JsonSerializer.Serialize(new { phone = rented.Phone, rented_at = now, codes = Array.Empty<object>() }));
+            case NumberOutcome.RentedUnusable unusable:
+                return new DispatchResult.Review(order.Id,
+                    $"Provider {providerName} rented a number for this order, but {unusable.Reason}; it cannot be followed or canceled here. " +
+                    "The provider has the rent (it cancels and refunds an unused number when its lifetime ends): check it there and settle it " +
+                    "by hand (release_order(id, 'refund')); never retry it, that would rent a second number.");
             case NumberOutcome.Refused { Kind: RefusalKind.Permanent } refused:
                 return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
                     $"Refused by provider {providerName}: {refused.Message}", new { stage = "getNumber", reason = refused.Reason.ToString() },

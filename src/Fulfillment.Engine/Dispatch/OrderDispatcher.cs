@@ -1,6 +1,7 @@
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers.Resilience;
@@ -22,6 +23,7 @@ namespace Fulfillment.Engine.Dispatch;
 /// </summary>
 public sealed class OrderDispatcher(
     DispatchStore store,
+    ProviderStore providers,
     ISmmClient client,
     ISmsActivateClient sms,
     ActivationDispatch activations,
@@ -258,15 +260,16 @@ public sealed class OrderDispatcher(
         }
     }
 
-    /// <summary>A batch's sends and their outcomes, to be recorded.</summary>
-    private sealed record SentBatch(IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> Sent, IReadOnlyList<DispatchResult> Results);
+    /// <summary>A batch's sends and their outcomes, to be recorded, with what they said about each provider's health.</summary>
+    private sealed record SentBatch(IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> Sent, IReadOnlyList<DispatchResult> Results,
+        IReadOnlyList<ProviderHealth> Health);
 
     private async Task<SentBatch> SendAsync(ClaimResult claim)
     {
         var o = options.Value;
         if (claim.ToSend.Count == 0)
         {
-            return new SentBatch([], []);
+            return new SentBatch([], [], []);
         }
 
         // From here on the requests may leave: a crash now sends these orders to review, never twice.
@@ -283,19 +286,27 @@ public sealed class OrderDispatcher(
         }
 
         var results = new System.Collections.Concurrent.ConcurrentBag<DispatchResult>();
+        var health = new System.Collections.Concurrent.ConcurrentBag<ProviderHealth>();
         // Sends are not cancelled by shutdown once started: an add cut off mid-flight would be an unknown outcome.
         await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelSends }, async (item, _) =>
         {
             try
             {
-                results.Add(item.Send switch
+                switch (item.Send)
                 {
-                    DispatchDecision.Send send => Interpret(item.Order, send.Provider.Name,
-                        await client.AddAsync(send.Provider, send.Request, CancellationToken.None)),
-                    DispatchDecision.Rent rent => activations.Interpret(item.Order, rent.Provider.Name,
-                        await sms.GetNumberAsync(rent.Provider, rent.ServiceCode, rent.Country, CancellationToken.None)),
-                    _ => throw new InvalidOperationException($"Unexpected decision {item.Send.GetType().Name}."),
-                });
+                    case DispatchDecision.Send send:
+                        var added = await client.AddAsync(send.Provider, send.Request, CancellationToken.None);
+                        health.Add(ProviderHealth.Of(send.Provider, added));
+                        results.Add(Interpret(item.Order, send.Provider.Name, added));
+                        break;
+                    case DispatchDecision.Rent rent:
+                        var rented = await sms.GetNumberAsync(rent.Provider, rent.ServiceCode, rent.Country, CancellationToken.None);
+                        health.Add(ProviderHealth.Of(rent.Provider, rented));
+                        results.Add(activations.Interpret(item.Order, rent.Provider.Name, rented));
+                        break;
+                    default:
+                        throw new InvalidOperationException($"Unexpected decision {item.Send.GetType().Name}.");
+                }
             }
             catch (Exception ex)
             {
@@ -306,7 +317,7 @@ public sealed class OrderDispatcher(
             }
         });
 
-        return new SentBatch(toSend, [.. results]);
+        return new SentBatch(toSend, [.. results], [.. health]);
     }
 
     private async Task RecordAsync(SentBatch batch)
@@ -350,6 +361,63 @@ public sealed class OrderDispatcher(
         logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
             batch.Sent.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
             results.Count(r => r is DispatchResult.Retry), results.Count(r => r is DispatchResult.Review));
+        await RecordProviderHealthAsync(batch.Health);
+    }
+
+    /// <summary>
+    /// Once per provider and batch, not per order: an answered add clears the provider's outage
+    /// (unreachable_since and its last_error); adds that could not reach it (connection refused, timeout before
+    /// sending, circuit open, redirect) set both; a misconfiguration is written to last_error. Best effort.
+    /// </summary>
+    private async Task RecordProviderHealthAsync(IReadOnlyList<ProviderHealth> health)
+    {
+        foreach (var provider in health.GroupBy(h => h.ProviderId))
+        {
+            try
+            {
+                if (provider.Any(h => h.Reached == true))
+                {
+                    await providers.RecordReachableAsync(provider.Key, CancellationToken.None);
+                }
+                else if (provider.LastOrDefault(h => h.Reached == false) is { Error: { } unreachable })
+                {
+                    await providers.RecordUnreachableAsync(provider.Key, unreachable, clock.GetUtcNow(), CancellationToken.None);
+                }
+                else if (provider.LastOrDefault(h => h.Error is not null) is { Error: { } error })
+                {
+                    await providers.RecordErrorAsync(provider.Key, error, CancellationToken.None);
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Provider {ProviderId}: the health seen by dispatch could not be recorded ({Error})", provider.Key, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>What one add or rent said about its provider: reached (true), unreachable (false), or nothing (null); and the error to show.</summary>
+    private sealed record ProviderHealth(long ProviderId, bool? Reached, string? Error)
+    {
+        public static ProviderHealth Of(Fulfillment.Providers.ProviderEndpoint provider, AddOutcome outcome) => outcome switch
+        {
+            AddOutcome.Accepted or AddOutcome.AcceptedUnusable => new(provider.Id, true, null),
+            AddOutcome.Refused { Reason: RefusalReason.Unreachable or RefusalReason.Redirected } r => new(provider.Id, false, "Add not accepted: " + r.Message),
+            AddOutcome.Refused { Reason: RefusalReason.Misconfigured } r => new(provider.Id, null, "Add refused: " + r.Message),
+            // Our own limiter or the provider's 429: it says nothing either way.
+            AddOutcome.Refused { Reason: RefusalReason.RateLimited } => new(provider.Id, null, null),
+            AddOutcome.Refused => new(provider.Id, true, null),
+            _ => new(provider.Id, null, null),
+        };
+
+        public static ProviderHealth Of(Fulfillment.Providers.ProviderEndpoint provider, NumberOutcome outcome) => outcome switch
+        {
+            NumberOutcome.Rented or NumberOutcome.RentedUnusable => new(provider.Id, true, null),
+            NumberOutcome.Refused { Reason: SmsRefusal.NotSent or SmsRefusal.Redirected } r => new(provider.Id, false, "getNumber not accepted: " + r.Message),
+            NumberOutcome.Refused { Reason: SmsRefusal.BadKey or SmsRefusal.Banned } r => new(provider.Id, null, "getNumber refused: " + r.Message),
+            NumberOutcome.Refused { Reason: SmsRefusal.RateLimited } => new(provider.Id, null, null),
+            NumberOutcome.Refused => new(provider.Id, true, null),
+            _ => new(provider.Id, null, null),
+        };
     }
 
     private DispatchResult Interpret(ClaimedOrder order, string providerName, AddOutcome outcome)
@@ -360,6 +428,13 @@ public sealed class OrderDispatcher(
         {
             case AddOutcome.Accepted accepted:
                 return new DispatchResult.Accepted(order.Id, accepted.ProviderOrderId, now + tracking.Value.FirstCheckAfter);
+
+            case AddOutcome.AcceptedUnusable unusable:
+                // Not Unknown: AllowResendOnUnknown must not resend an order the provider is known to run.
+                return new DispatchResult.Review(order.Id,
+                    $"Provider {providerName} accepted this order, but {unusable.Reason}; it cannot be tracked, refilled or canceled here. " +
+                    "The provider has the order: follow it there and settle it by hand (release_order(id, 'refund') only if the provider " +
+                    "does not deliver it); never retry it, that would send it twice.");
 
             case AddOutcome.Refused { Kind: RefusalKind.Permanent } refused:
                 return new DispatchResult.Finished(new Finish(order.Id, "failed", null,

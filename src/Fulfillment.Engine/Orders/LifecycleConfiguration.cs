@@ -36,6 +36,7 @@ public static class LifecycleConfiguration
                 $"must be at least MinInterval ({t.MinInterval}), not {t.MaxInterval}");
             problems.Positive(TrackingOptions.Section, nameof(t.Lease), t.Lease);
             problems.Positive(TrackingOptions.Section, nameof(t.ReviewAfter), t.ReviewAfter);
+            problems.Positive(TrackingOptions.Section, nameof(t.UnreachableReviewAfter), t.UnreachableReviewAfter);
         }
 
         if (SectionBinder.Bind<RequestOptions>(configuration, RequestOptions.Section, problems) is { } r)

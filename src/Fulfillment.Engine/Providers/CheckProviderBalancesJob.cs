@@ -40,7 +40,7 @@ public sealed class CheckProviderBalancesJob(
             catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
             {
                 logger.LogWarning("Provider {Provider}: balance check failed: {Error}", provider.Name, ex.Message);
-                await store.RecordErrorAsync(provider.Id, "Balance check failed: " + ex.Message, cancellationToken);
+                await store.RecordUnreachableAsync(provider.Id, "Balance check failed: " + ex.Message, clock.GetUtcNow(), cancellationToken);
             }
         }
     }

@@ -25,7 +25,7 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     public async Task<string?> RecordBalanceAsync(long providerId, decimal balance, string? currency, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = db.CreateCommand("""
-            UPDATE providers SET balance = $2, currency = coalesce($3, currency), balance_checked_at = $4, last_error = NULL,
+            UPDATE providers SET balance = $2, currency = coalesce($3, currency), balance_checked_at = $4, last_error = NULL, unreachable_since = NULL,
                 paused_reason = CASE WHEN $2 < min_balance
                     THEN 'Dispatch paused: balance ' || $2 || ' is below min_balance ' || min_balance || '.' END
             WHERE id = $1
@@ -43,6 +43,34 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand("UPDATE providers SET last_error = $2 WHERE id = $1");
         command.Parameters.Add(new() { Value = providerId });
         command.Parameters.Add(new() { Value = error });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// A call that got no usable answer (refused connection, timeout, redirect, HTTP error, unreadable body, an
+    /// error for the whole call): <paramref name="error"/> goes to last_error, and unreachable_since is set unless
+    /// it already is. Returns unreachable_since: how long the provider has been failing.
+    /// </summary>
+    public async Task<DateTimeOffset?> RecordUnreachableAsync(long providerId, string error, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE providers SET last_error = $2, unreachable_since = coalesce(unreachable_since, $3) WHERE id = $1 RETURNING unreachable_since");
+        command.Parameters.Add(new() { Value = providerId });
+        command.Parameters.Add(new() { Value = error });
+        command.Parameters.Add(new() { Value = now });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
+    }
+
+    /// <summary>
+    /// A usable answer: the provider is reachable again. The outage's last_error goes with unreachable_since; an
+    /// error recorded while the provider was reachable stays. Writes nothing when it was not unreachable.
+    /// </summary>
+    public async Task RecordReachableAsync(long providerId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE providers SET unreachable_since = NULL, last_error = NULL WHERE id = $1 AND unreachable_since IS NOT NULL");
+        command.Parameters.Add(new() { Value = providerId });
         await command.ExecuteNonQueryAsync(ct);
     }
 

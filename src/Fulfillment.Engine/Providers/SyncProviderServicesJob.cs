@@ -36,9 +36,11 @@ public sealed class SyncProviderServicesJob(
             catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
             {
                 logger.LogWarning("Provider {Provider}: service list fetch failed: {Error}", provider.Name, ex.Message);
-                await store.RecordErrorAsync(provider.Id, "Service list fetch failed: " + ex.Message, cancellationToken);
+                await store.RecordUnreachableAsync(provider.Id, "Service list fetch failed: " + ex.Message, clock.GetUtcNow(), cancellationToken);
                 continue;
             }
+
+            await store.RecordReachableAsync(provider.Id, cancellationToken);
 
             if (services.Count == 0)
             {

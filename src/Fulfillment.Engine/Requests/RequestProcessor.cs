@@ -127,8 +127,8 @@ public sealed class RequestProcessor(
             case OrderStatus.InProgress when !r.ServiceCancel && r.Provider?.Kind != ProviderKind.SmsActivate:
                 updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, "The order has started and its service does not allow cancel.", null));
                 break;
-            case OrderStatus.InProgress when r.Provider?.Endpoint is null || string.IsNullOrEmpty(r.ProviderOrderId):
-                updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to cancel (missing provider or provider order id).", null));
+            case OrderStatus.InProgress when r.Provider?.Endpoint is null || ProviderText.IdProblem(r.ProviderOrderId) is not null:
+                updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to cancel (missing provider, or a missing or unusable provider order id).", null));
                 break;
             case OrderStatus.InProgress:
                 toCancel.Add(r);
@@ -164,9 +164,9 @@ public sealed class RequestProcessor(
         {
             updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The order is {r.OrderStatus}; only completed or partial orders can be refilled.", null));
         }
-        else if (r.Provider?.Endpoint is null || string.IsNullOrEmpty(r.ProviderOrderId))
+        else if (r.Provider?.Endpoint is null || ProviderText.IdProblem(r.ProviderOrderId) is not null)
         {
-            updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to refill (missing provider or provider order id).", null));
+            updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to refill (missing provider, or a missing or unusable provider order id).", null));
         }
         else
         {
@@ -250,6 +250,8 @@ public sealed class RequestProcessor(
             {
                 RefillOutcome.Accepted accepted => new(r.Id, OrderRequestStatus.Sent, accepted.RefillId, "The provider accepted the refill.",
                     clock.GetUtcNow() + options.Value.RefillCheckInterval),
+                RefillOutcome.AcceptedUnusable unusable => new(r.Id, OrderRequestStatus.Failed, null,
+                    $"The provider accepted the refill, but {unusable.Reason}; it cannot be followed here, a person must check it at the provider.", null),
                 RefillOutcome.Refused refused => new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the refill: {refused.Message}", null),
                 RefillOutcome.Unknown unknown => new(r.Id, OrderRequestStatus.Failed, null,
                     $"The provider's answer to the refill was lost ({unknown.Reason}); it is not sent again. Check the provider: it may be refilling.", null),

@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Fulfillment.Engine.Orders;
+using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Fulfillment.Engine.Tracking;
 
@@ -15,6 +18,7 @@ namespace Fulfillment.Engine.Tracking;
 /// </summary>
 public sealed class StatusTracker(
     TrackingStore store,
+    ProviderStore providers,
     ISmmClient client,
     IOptions<TrackingOptions> options,
     EngineMetrics metrics,
@@ -80,15 +84,17 @@ public sealed class StatusTracker(
     {
         var o = options.Value;
         var now = clock.GetUtcNow();
-        var unusable = due.Where(d => d.Provider?.Endpoint is null || string.IsNullOrEmpty(d.ProviderOrderId)).ToList();
+        // An id stored before ids were validated could break the multi-status call of every order sharing it.
+        var unusable = due.Where(d => d.Provider?.Endpoint is null || ProviderText.IdProblem(d.ProviderOrderId) is not null).ToList();
         if (unusable.Count > 0)
         {
             await store.RecordAsync([], [], unusable.Select(o => (o.Id,
-                "In progress without a provider order id or a usable provider row; a person must check it.")).ToList(), now, CancellationToken.None);
+                "In progress without a usable provider order id or a usable provider row; a person must check it.")).ToList(), now, CancellationToken.None);
         }
 
+        var health = new PassHealth(providers, logger);
         var calls = due
-            .Where(d => d.Provider?.Endpoint is not null && !string.IsNullOrEmpty(d.ProviderOrderId))
+            .Where(d => d.Provider?.Endpoint is not null && ProviderText.IdProblem(d.ProviderOrderId) is null)
             .GroupBy(d => d.Provider!.Id)
             .SelectMany(g => g.Chunk(MaxIdsPerCall).Select(chunk => (Endpoint: g.First().Provider!.Endpoint!, Orders: chunk)))
             .ToList();
@@ -101,7 +107,7 @@ public sealed class StatusTracker(
         try
         {
             await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = ct },
-                async (call, token) => answered.Writer.TryWrite(await CheckAsync(call.Endpoint, call.Orders, token)));
+                async (call, token) => answered.Writer.TryWrite(await CheckAsync(call.Endpoint, call.Orders, health, token)));
         }
         finally
         {
@@ -161,27 +167,58 @@ public sealed class StatusTracker(
         }
     }
 
-    private async Task<Checked> CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, CancellationToken ct)
+    private async Task<Checked> CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, PassHealth health, CancellationToken ct)
     {
         var progress = new List<Progress>();
         var finishes = new List<Finish>();
         var reviews = new List<(long, string)>();
+        IReadOnlyDictionary<string, StatusResult> answers;
         try
         {
-            var answers = await client.GetStatusesAsync(endpoint, orders.Select(x => x.ProviderOrderId!).Distinct().ToArray(), ct);
-            foreach (var order in orders)
-            {
-                Apply(order, answers.GetValueOrDefault(order.ProviderOrderId!), progress, finishes, reviews);
-            }
+            answers = await client.GetStatusesAsync(endpoint, orders.Select(x => x.ProviderOrderId!).Distinct().ToArray(), ct);
         }
         catch (Exception ex) when (ex is ProviderCallException or HttpRequestException or TimeoutException)
         {
             logger.LogWarning("Status check of {Count} order(s) at provider {Provider} failed: {Error}", orders.Length, endpoint.Name, ex.Message);
-            var retryAt = clock.GetUtcNow() + options.Value.MinInterval;
-            progress.AddRange(orders.Select(order => new Progress(order.Id, null, null, null, retryAt, "Status check failed: " + ex.Message)));
+            var error = "Status check failed: " + ex.Message;
+            var since = await health.UnreachableAsync(endpoint, error, clock.GetUtcNow());
+            Unanswered(endpoint, orders, error, since, progress, reviews);
+            return new Checked(endpoint.Name, orders.Length, progress, finishes, reviews);
+        }
+
+        await health.ReachableAsync(endpoint);
+        foreach (var order in orders)
+        {
+            Apply(order, answers.GetValueOrDefault(order.ProviderOrderId!), progress, finishes, reviews);
         }
 
         return new Checked(endpoint.Name, orders.Length, progress, finishes, reviews);
+    }
+
+    /// <summary>
+    /// A status call that failed: asked again soon, unless the provider has been failing every call for
+    /// <see cref="TrackingOptions.UnreachableReviewAfter"/> while the order was there; then a person must look.
+    /// </summary>
+    private void Unanswered(ProviderEndpoint endpoint, TrackedOrder[] orders, string error, DateTimeOffset? unreachableSince,
+        List<Progress> progress, List<(long, string)> reviews)
+    {
+        var o = options.Value;
+        var now = clock.GetUtcNow();
+        foreach (var order in orders)
+        {
+            var since = unreachableSince is { } s && s > order.DispatchedAt ? s : order.DispatchedAt;
+            if (unreachableSince is not null && now - since >= o.UnreachableReviewAfter)
+            {
+                // The provider accepted this order and may still deliver it: sending it again would be a second order.
+                reviews.Add((order.Id, $"Provider {endpoint.Name} has failed every status call since {unreachableSince:u} ({error}); " +
+                    $"this order's status is unknown for {(now - since).TotalHours:0} hours. The provider has the order: check it there, then settle it " +
+                    "by hand (release_order(id, 'refund') only if the provider did not deliver it); never retry it, that would send it twice."));
+            }
+            else
+            {
+                progress.Add(new Progress(order.Id, null, null, null, now + o.MinInterval, error));
+            }
+        }
     }
 
     private void Apply(TrackedOrder order, StatusResult? answer, List<Progress> progress, List<Finish> finishes, List<(long, string)> reviews)
@@ -226,6 +263,48 @@ public sealed class StatusTracker(
         if (age >= o.ReviewAfter)
         {
             reviews.Add((order.Id, $"Still in progress at the provider {age.TotalDays:0} days after dispatch (last status: {answer?.RawStatus ?? answer?.Error ?? "none"})."));
+        }
+    }
+
+    /// <summary>
+    /// A pass writes each provider's row at most once per outcome: the first failed call marks it unreachable (and
+    /// says since when), the first answered call clears that. A database failure here is logged, never fatal: the
+    /// orders' own outcomes matter more.
+    /// </summary>
+    private sealed class PassHealth(ProviderStore providers, ILogger logger)
+    {
+        private readonly ConcurrentDictionary<long, Lazy<Task<DateTimeOffset?>>> _unreachable = new();
+        private readonly ConcurrentDictionary<long, Lazy<Task>> _reachable = new();
+
+        public Task<DateTimeOffset?> UnreachableAsync(ProviderEndpoint endpoint, string error, DateTimeOffset now) =>
+            _unreachable.GetOrAdd(endpoint.Id, _ => new(() => MarkAsync(endpoint, error, now))).Value;
+
+        public Task ReachableAsync(ProviderEndpoint endpoint) =>
+            _reachable.GetOrAdd(endpoint.Id, _ => new(() => ClearAsync(endpoint))).Value;
+
+        private async Task<DateTimeOffset?> MarkAsync(ProviderEndpoint endpoint, string error, DateTimeOffset now)
+        {
+            try
+            {
+                return await providers.RecordUnreachableAsync(endpoint.Id, error, now, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Provider {Provider}: its failure could not be recorded ({Error})", endpoint.Name, ex.Message);
+                return null;
+            }
+        }
+
+        private async Task ClearAsync(ProviderEndpoint endpoint)
+        {
+            try
+            {
+                await providers.RecordReachableAsync(endpoint.Id, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Provider {Provider}: its recovery could not be recorded ({Error})", endpoint.Name, ex.Message);
+            }
         }
     }
 

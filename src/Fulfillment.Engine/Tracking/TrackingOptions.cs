@@ -24,4 +24,10 @@ public sealed class TrackingOptions
 
     /// <summary>An order still in progress this long after dispatch goes to review.</summary>
     public TimeSpan ReviewAfter { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// An order in progress at a provider that has failed every status call this long (counted from
+    /// <c>providers.unreachable_since</c>, or from the order's dispatch if later) goes to review.
+    /// </summary>
+    public TimeSpan UnreachableReviewAfter { get; set; } = TimeSpan.FromDays(2);
 }

@@ -1,20 +1,28 @@
 namespace Fulfillment.Providers.Smm;
 
 /// <summary>
-/// What an add produced. Exactly one of three, and they cannot be confused: only <see cref="Accepted"/>
-/// means the provider runs the order, only <see cref="Refused"/> means it provably does not, and
-/// <see cref="Unknown"/> means it may — the engine must find out before sending it anywhere again.
+/// What an add produced. Exactly one of four, and they cannot be confused: only <see cref="Accepted"/> and
+/// <see cref="AcceptedUnusable"/> mean the provider runs the order, only <see cref="Refused"/> means it provably
+/// does not, and <see cref="Unknown"/> means it may — the engine must find out before sending it anywhere again.
 /// </summary>
 public abstract record AddOutcome
 {
     private AddOutcome() { }
 
-    /// <summary>The provider took the order and answered with its id.</summary>
+    /// <summary>The provider took the order and answered with its id (usable: <see cref="ProviderText.IdProblem"/> found nothing).</summary>
     public sealed record Accepted(string ProviderOrderId) : AddOutcome;
 
     /// <summary>
+    /// The provider took the order, but its id cannot be used in the status, refill and cancel calls that would
+    /// carry it (a comma, a control character, 500 characters...). The order runs at the provider: it must never
+    /// be sent again, and it cannot be followed here. <paramref name="Reason"/> says why and shows the id, escaped.
+    /// </summary>
+    public sealed record AcceptedUnusable(string Reason) : AddOutcome;
+
+    /// <summary>
     /// The provider said no, or the request provably never left this process
-    /// (<see cref="RefusalReason.Unreachable"/>, <see cref="RefusalReason.RateLimited"/> from our own limiter).
+    /// (<see cref="RefusalReason.Unreachable"/>, <see cref="RefusalReason.RateLimited"/> from our own limiter), or the
+    /// provider's URL redirected it (<see cref="RefusalReason.Redirected"/>).
     /// </summary>
     public sealed record Refused(RefusalKind Kind, RefusalReason Reason, string Message) : AddOutcome;
 

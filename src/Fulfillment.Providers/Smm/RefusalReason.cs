@@ -21,6 +21,12 @@ public enum RefusalReason
     /// <summary>The request never left: DNS, connection refused, circuit open.</summary>
     Unreachable,
 
+    /// <summary>
+    /// The provider's URL answered with a redirect (3xx), which is never followed (the request carries the key):
+    /// someone must fix api_url. Read as not accepted, so the order waits and goes out once the URL is fixed.
+    /// </summary>
+    Redirected,
+
     /// <summary>An error the classifier does not recognise; treated as temporary.</summary>
     Other,
 }

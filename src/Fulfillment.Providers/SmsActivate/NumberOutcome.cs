@@ -3,16 +3,22 @@ using Fulfillment.Providers.Smm;
 namespace Fulfillment.Providers.SmsActivate;
 
 /// <summary>
-/// What a <c>getNumber</c> produced. Exactly one of three: only <see cref="Rented"/> means a number is held
-/// (and paid for), only <see cref="Refused"/> means provably none is, and <see cref="Unknown"/> means one may
+/// What a <c>getNumber</c> produced. Exactly one of four: only <see cref="Rented"/> and <see cref="RentedUnusable"/> mean
+/// a number is held (and paid for), only <see cref="Refused"/> means provably none is, and <see cref="Unknown"/> means one may
 /// be — the protocol has no way to look it up, so the engine must not rent again for the same order on its own.
 /// </summary>
 public abstract record NumberOutcome
 {
     private NumberOutcome() { }
 
-    /// <summary><c>ACCESS_NUMBER:ID:PHONE</c>.</summary>
+    /// <summary><c>ACCESS_NUMBER:ID:PHONE</c>, with a usable id (<see cref="ProviderText.IdProblem"/>).</summary>
     public sealed record Rented(string ActivationId, string Phone) : NumberOutcome;
+
+    /// <summary>
+    /// A number was rented (and paid for), but the answer's activation id cannot be used in getStatus and
+    /// setStatus (or no readable phone came with it). Never rent again for this order; a person must look.
+    /// </summary>
+    public sealed record RentedUnusable(string Reason) : NumberOutcome;
 
     /// <summary>
     /// The provider said no, or the request never left this process. <see cref="RefusalKind.Permanent"/> only for

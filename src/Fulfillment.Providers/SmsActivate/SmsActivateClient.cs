@@ -64,6 +64,7 @@ public sealed class SmsActivateClient(ProviderTransport transport, ILogger<SmsAc
     private static string Describe(NumberOutcome outcome) => outcome switch
     {
         NumberOutcome.Rented r => $"rented activation {r.ActivationId}",
+        NumberOutcome.RentedUnusable r => $"rented, unusable: {r.Reason}",
         NumberOutcome.Refused r => $"refused ({r.Kind}, {r.Reason}): {r.Message}",
         NumberOutcome.Unknown u => $"unknown: {u.Reason}",
         _ => outcome.GetType().Name,

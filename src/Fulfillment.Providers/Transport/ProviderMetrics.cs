@@ -17,7 +17,7 @@ public sealed class ProviderMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _callDuration = meterFactory.Create(MeterName).CreateHistogram<double>("fulfillment.provider.call.duration", "s",
-            "Provider calls, retries included, by provider, action and outcome (answered, http_error, not_sent, lost).");
+            "Provider calls, retries included, by provider, action and outcome (answered, http_error, not_sent, lost, redirected).");
     }
 
     public void CallEnded(ProviderEndpoint provider, string action, ExchangeResult result)
@@ -30,6 +30,7 @@ public sealed class ProviderMetrics
             ExchangeResult.Answered => "http_error",
             ExchangeResult.NotSent => "not_sent",
             ExchangeResult.Lost => "lost",
+            ExchangeResult.Redirected => "redirected",
             _ => throw new UnreachableException(),
         };
         _callDuration.Record(result.Elapsed.TotalSeconds,

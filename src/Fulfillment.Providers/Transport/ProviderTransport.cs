@@ -74,7 +74,9 @@ public sealed class ProviderTransport(
                     async ct => await pipelines.Guarded.ExecuteAsync(c => SendAsync(method, url, body, sent, c), ct),
                     cancellationToken)
                 : await pipelines.Guarded.ExecuteAsync(ct => SendAsync(method, url, body, sent, ct), cancellationToken);
-            result = new ExchangeResult.Answered(answer.StatusCode, answer.Body, Elapsed(started));
+            result = answer.IsRedirect
+                ? new ExchangeResult.Redirected(answer.StatusCode, RedirectTarget(url, answer.Location, provider), Elapsed(started))
+                : new ExchangeResult.Answered(answer.StatusCode, answer.Body, Elapsed(started));
         }
         catch (BrokenCircuitException)
         {
@@ -93,7 +95,7 @@ public sealed class ProviderTransport(
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException)
         {
             // Handler messages name host and port, not the query; redacting the key anyway costs nothing.
-            var reason = Redact(Describe(ex), provider);
+            var reason = ProviderText.Clean(Redact(Describe(ex), provider), ProviderText.MessageLength)!;
             result = sent.Value
                 ? new ExchangeResult.Lost(reason, Elapsed(started))
                 : new ExchangeResult.NotSent(NotSentCause.Unreachable, reason, Elapsed(started));
@@ -113,8 +115,10 @@ public sealed class ProviderTransport(
             using var request = new HttpRequestMessage(method, url) { Content = content };
             using var client = httpClients.CreateClient(HttpClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            // Invalid UTF-8 is decoded to U+FFFD here: no invalid byte sequence reaches the readers.
             var body = await response.Content.ReadAsStringAsync(ct);
-            return new RawAnswer((int)response.StatusCode, body);
+            var location = response.Headers.TryGetValues("Location", out var values) ? values.FirstOrDefault() : null;
+            return new RawAnswer((int)response.StatusCode, body, location);
         }
         finally
         {
@@ -136,7 +140,20 @@ public sealed class ProviderTransport(
             return text;
         return text
             .Replace(provider.ApiKey, "***", StringComparison.Ordinal)
-            .Replace(Uri.EscapeDataString(provider.ApiKey), "***", StringComparison.Ordinal);
+            .Replace(Uri.EscapeDataString(provider.ApiKey), "***", StringComparison.Ordinal)
+            .Replace(System.Net.WebUtility.UrlEncode(provider.ApiKey), "***", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Where a redirect points, for an operator: absolute, with the key redacted (a redirect of a GET often
+    /// repeats the query, which carries it), cleaned and cut like any provider text.
+    /// </summary>
+    private static string RedirectTarget(Uri requested, string? location, ProviderEndpoint provider)
+    {
+        if (string.IsNullOrWhiteSpace(location))
+            return "(no Location header)";
+        var target = Uri.TryCreate(requested, location.Trim(), out var absolute) ? absolute.AbsoluteUri : location;
+        return ProviderText.Clean(Redact(target, provider), 300)!;
     }
 
     private TimeSpan Elapsed(long started) => clock.Time.GetElapsedTime(started);
@@ -157,6 +174,10 @@ public sealed class ProviderTransport(
                 break;
             case ExchangeResult.Lost l:
                 logger.LogWarning("Provider {Provider} {Action} answer lost ({Reason}) after {ElapsedMs} ms", provider.Name, action, l.Reason, ms);
+                break;
+            case ExchangeResult.Redirected r:
+                logger.LogWarning("Provider {Provider} {Action} answered HTTP {Status}, a redirect to {Target}, not followed, in {ElapsedMs} ms",
+                    provider.Name, action, r.StatusCode, r.Target, ms);
                 break;
             default:
                 throw new UnreachableException();

@@ -12,6 +12,7 @@ internal static class AddAnswer
             n.Cause == NotSentCause.LocallyThrottled ? RefusalReason.RateLimited : RefusalReason.Unreachable,
             $"not sent: {n.Reason}"),
         ExchangeResult.Lost l => new AddOutcome.Unknown(l.Reason),
+        ExchangeResult.Redirected r => new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Redirected, r.Message),
         ExchangeResult.Answered a => Read(a),
         _ => new AddOutcome.Unknown("unexpected exchange result"),
     };
@@ -38,7 +39,12 @@ internal static class AddAnswer
                 }
 
                 if (SmmJson.Id(root, "order") is { } id)
-                    return new AddOutcome.Accepted(id);
+                {
+                    // Validated as sent, never cleaned into something usable: "12\u0000" is not order 12.
+                    return ProviderText.IdProblem(id) is { } problem
+                        ? new AddOutcome.AcceptedUnusable($"the order id it answered cannot be used ({problem}): {ProviderText.Quote(id)}")
+                        : new AddOutcome.Accepted(id);
+                }
             }
         }
 

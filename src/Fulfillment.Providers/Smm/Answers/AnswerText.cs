@@ -2,7 +2,7 @@ using Fulfillment.Providers.Transport;
 
 namespace Fulfillment.Providers.Smm.Answers;
 
-/// <summary>Short descriptions of bodies for outcomes and exceptions: never the whole body, never the request.</summary>
+/// <summary>Short descriptions of bodies for outcomes and exceptions: never the whole body, never the request, never a control character.</summary>
 internal static class AnswerText
 {
     public static string Describe(ExchangeResult.Answered answer)
@@ -14,9 +14,6 @@ internal static class AnswerText
         return $"HTTP {answer.StatusCode}, {kind}: {Snippet(answer.Body)}";
     }
 
-    public static string Snippet(string body)
-    {
-        var text = body.Trim().ReplaceLineEndings(" ");
-        return text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 120), "…");
-    }
+    /// <summary>The start of a body, cleaned (<see cref="ProviderText.Clean"/>): it ends up in columns and events.</summary>
+    public static string Snippet(string body) => ProviderText.Clean(body, 121)!;
 }

@@ -8,7 +8,7 @@ internal static class BalanceAnswer
     {
         SafeAnswer.ThrowIfError(root, provider, SmmActions.Balance);
         return SmmJson.Decimal(root, "balance") is { } balance
-            ? new BalanceResult(balance, SmmJson.Text(root, "currency"))
+            ? new BalanceResult(balance, SmmJson.CleanText(root, "currency", ProviderText.CurrencyLength))
             : throw SafeAnswer.Unexpected(root, provider, SmmActions.Balance);
     }
 }

@@ -47,7 +47,7 @@ internal static class CancelAnswer
         return text?.Trim().ToUpperInvariant() switch
         {
             "1" or "TRUE" or "SUCCESS" or "OK" => new CancelOutcome.Accepted(),
-            "0" or "FALSE" or "FAIL" or "FAILED" or "ERROR" => new CancelOutcome.Refused($"provider answered {text}"),
+            "0" or "FALSE" or "FAIL" or "FAILED" or "ERROR" => new CancelOutcome.Refused($"provider answered {ProviderText.Clean(text, ProviderText.WordLength)}"),
             _ => new CancelOutcome.Unknown($"unrecognised cancel answer {AnswerText.Snippet(value.GetRawText())}"),
         };
     }

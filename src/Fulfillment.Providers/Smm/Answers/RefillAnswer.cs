@@ -36,8 +36,10 @@ internal static class RefillAnswer
         if (SmmJson.Error(refill) is { } error)
             return new RefillOutcome.Refused(error);
         var id = SmmJson.Text(refill)?.Trim();
-        return string.IsNullOrEmpty(id) || id is "0" or "false"
-            ? new RefillOutcome.Unknown($"no refill id in {AnswerText.Snippet(item.GetRawText())}")
+        if (string.IsNullOrEmpty(id) || id is "0" or "false")
+            return new RefillOutcome.Unknown($"no refill id in {AnswerText.Snippet(item.GetRawText())}");
+        return ProviderText.IdProblem(id) is { } problem
+            ? new RefillOutcome.AcceptedUnusable($"the refill id it answered cannot be used ({problem}): {ProviderText.Quote(id)}")
             : new RefillOutcome.Accepted(id);
     }
 

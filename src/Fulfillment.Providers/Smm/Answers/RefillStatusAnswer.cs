@@ -32,7 +32,7 @@ internal static class RefillStatusAnswer
     {
         if (SmmJson.TryGet(item, "status", out var status) && SmmJson.Error(status) is { } error)
             return new RefillStatusResult(ProviderOrderState.Unknown, null, error);
-        var raw = SmmJson.Text(item, "status");
+        var raw = SmmJson.CleanText(item, "status", ProviderText.WordLength);
         return new RefillStatusResult(ProviderStatusMap.Map(raw), raw);
     }
 }

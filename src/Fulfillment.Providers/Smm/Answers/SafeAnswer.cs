@@ -14,6 +14,8 @@ internal static class SafeAnswer
                 throw new ProviderCallException(ProviderCallFailure.NotSent, provider.Name, action, n.Reason);
             case ExchangeResult.Lost l:
                 throw new ProviderCallException(ProviderCallFailure.NoAnswer, provider.Name, action, l.Reason);
+            case ExchangeResult.Redirected r:
+                throw new ProviderCallException(ProviderCallFailure.Redirected, provider.Name, action, r.Message);
             case ExchangeResult.Answered a:
                 if (SmmJson.TryParse(a.Body, out var document))
                 {

@@ -4,7 +4,10 @@ namespace Fulfillment.Providers.Smm.Answers;
 
 internal static class ServicesAnswer
 {
-    /// <summary>An array of services (some providers key them by id in an object). Entries without an id are skipped.</summary>
+    /// <summary>
+    /// An array of services (some providers key them by id in an object). Entries without a usable id
+    /// (<see cref="ProviderText.IdProblem"/>: an add could not name them) are skipped; texts are cleaned and cut.
+    /// </summary>
     public static IReadOnlyList<ProviderServiceInfo> Read(JsonElement root, ProviderEndpoint provider)
     {
         SafeAnswer.ThrowIfError(root, provider, SmmActions.Services);
@@ -18,13 +21,13 @@ internal static class ServicesAnswer
         var services = new List<ProviderServiceInfo>(items.Count);
         foreach (var item in items)
         {
-            if (SmmJson.Id(item, "service") is not { } id)
+            if (SmmJson.Id(item, "service") is not { } id || ProviderText.IdProblem(id) is not null)
                 continue;
             services.Add(new ProviderServiceInfo(
                 id,
-                SmmJson.Text(item, "name") ?? "",
-                SmmJson.Text(item, "type"),
-                SmmJson.Text(item, "category"),
+                SmmJson.CleanText(item, "name", ProviderText.NameLength) ?? "",
+                SmmJson.CleanText(item, "type", ProviderText.WordLength),
+                SmmJson.CleanText(item, "category", ProviderText.NameLength),
                 SmmJson.Decimal(item, "rate"),
                 SmmJson.Long(item, "min"),
                 SmmJson.Long(item, "max"),

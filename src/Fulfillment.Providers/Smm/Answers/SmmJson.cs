@@ -20,7 +20,7 @@ internal static class SmmJson
             return false;
         try
         {
-            document = JsonDocument.Parse(body.Trim(), Lenient);
+            document = JsonDocument.Parse(WithoutLoneSurrogates(body.Trim()), Lenient);
             return true;
         }
         catch (JsonException)
@@ -28,6 +28,56 @@ internal static class SmmJson
             return false;
         }
     }
+
+    /// <summary>
+    /// Replaces every <c>\uXXXX</c> escape of a lone surrogate with <c>\ufffd</c>. JSON allows such escapes, but
+    /// System.Text.Json throws when it reads them as a string (a value or a property name), and PostgreSQL's
+    /// jsonb refuses them: one answer carrying one would break whoever reads or stores it.
+    /// </summary>
+    internal static string WithoutLoneSurrogates(string json)
+    {
+        var at = json.IndexOf('\\', StringComparison.Ordinal);
+        if (at < 0)
+            return json;
+
+        System.Text.StringBuilder? builder = null;
+        var copied = 0;
+        for (var i = at; i < json.Length - 1; i++)
+        {
+            if (json[i] != '\\')
+                continue;
+            if (json[i + 1] != 'u' || Escaped(json, i) is not { } unit)
+            {
+                i++; // an escaped character: \\, \", \n...; never the start of another escape
+                continue;
+            }
+
+            var pair = char.IsHighSurrogate(unit) && Escaped(json, i + 6) is { } low && char.IsLowSurrogate(low);
+            if (pair)
+            {
+                i += 11;
+                continue;
+            }
+
+            if (char.IsSurrogate(unit))
+            {
+                builder ??= new System.Text.StringBuilder(json.Length);
+                builder.Append(json, copied, i - copied).Append("\\ufffd");
+                copied = i + 6;
+            }
+
+            i += 5;
+        }
+
+        return builder is null ? json : builder.Append(json, copied, json.Length - copied).ToString();
+    }
+
+    /// <summary>The UTF-16 unit of a <c>\uXXXX</c> escape starting at <paramref name="at"/>, or null.</summary>
+    private static char? Escaped(string json, int at) =>
+        at + 6 <= json.Length && json[at] == '\\' && json[at + 1] == 'u'
+        && ushort.TryParse(json.AsSpan(at + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var unit)
+            ? (char)unit
+            : null;
 
     public static bool TryGet(JsonElement element, string name, out JsonElement value)
     {
@@ -60,6 +110,10 @@ internal static class SmmJson
 
     public static string? Text(JsonElement element, string name) => TryGet(element, name, out var value) ? Text(value) : null;
 
+    /// <summary>A text field for storing: <see cref="ProviderText.Clean"/>ed and cut; null when absent or blank.</summary>
+    public static string? CleanText(JsonElement element, string name, int maxLength) =>
+        ProviderText.Clean(Text(element, name), maxLength) is { Length: > 0 } text ? text : null;
+
     /// <summary>An id, int or string; null when absent, empty or zero-like.</summary>
     public static string? Id(JsonElement element, string name)
     {
@@ -81,12 +135,12 @@ internal static class SmmJson
     public static bool Flag(JsonElement element, string name) =>
         Text(element, name)?.Trim().ToUpperInvariant() is "TRUE" or "1" or "YES";
 
-    /// <summary>The <c>error</c> text of an error object; ignores a <c>status</c> field beside it.</summary>
+    /// <summary>The <c>error</c> text of an error object, cleaned for storing; ignores a <c>status</c> field beside it.</summary>
     public static string? Error(JsonElement element)
     {
         if (!TryGet(element, "error", out var error) || error.ValueKind is JsonValueKind.Null or JsonValueKind.False)
             return null;
         var text = error.ValueKind == JsonValueKind.Object ? Text(error, "message") ?? error.GetRawText() : Text(error);
-        return string.IsNullOrWhiteSpace(text) ? "error" : text;
+        return ProviderText.Clean(text, ProviderText.MessageLength) is { Length: > 0 } clean ? clean : "error";
     }
 }

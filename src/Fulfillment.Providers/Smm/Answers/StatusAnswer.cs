@@ -61,15 +61,14 @@ internal static class StatusAnswer
 
     private static StatusResult ReadItem(JsonElement item)
     {
-        var raw = SmmJson.Text(item, "status");
+        // Read from the cleaned word: "Completed\u0000" is Completed; anything else stays Unknown and is asked again.
+        var raw = SmmJson.CleanText(item, "status", ProviderText.WordLength);
         return new StatusResult(
             ProviderStatusMap.Map(raw),
             raw,
             SmmJson.Long(item, "start_count"),
             SmmJson.Long(item, "remains"),
             SmmJson.Decimal(item, "charge"),
-            NullIfEmpty(SmmJson.Text(item, "currency")));
+            SmmJson.CleanText(item, "currency", ProviderText.CurrencyLength));
     }
-
-    private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

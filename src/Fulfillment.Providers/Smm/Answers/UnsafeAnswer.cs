@@ -17,6 +17,9 @@ internal readonly record struct UnsafeAnswer(JsonDocument? Document, bool Refuse
                 return new(null, true, $"not sent: {n.Reason}");
             case ExchangeResult.Lost l:
                 return new(null, false, l.Reason);
+            case ExchangeResult.Redirected r:
+                // Read as not processed, like an add: the redirect is in front of the provider's code.
+                return new(null, true, r.Message);
             case ExchangeResult.Answered a when a.StatusCode >= 500 || a.StatusCode == 408:
                 return new(null, false, $"HTTP {a.StatusCode}: {AnswerText.Snippet(a.Body)}");
             case ExchangeResult.Answered { StatusCode: 429 }:

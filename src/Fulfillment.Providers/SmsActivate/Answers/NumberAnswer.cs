@@ -13,6 +13,7 @@ internal static class NumberAnswer
             n.Cause == NotSentCause.LocallyThrottled ? SmsRefusal.RateLimited : SmsRefusal.NotSent,
             $"not sent: {n.Reason}"),
         ExchangeResult.Lost l => new NumberOutcome.Unknown(l.Reason),
+        ExchangeResult.Redirected r => new NumberOutcome.Refused(RefusalKind.Temporary, SmsRefusal.Redirected, r.Message),
         ExchangeResult.Answered a => Read(a),
         _ => new NumberOutcome.Unknown("unexpected exchange result"),
     };
@@ -28,10 +29,15 @@ internal static class NumberAnswer
         if (sms.Is("ACCESS_NUMBER"))
         {
             // A number was rented even if this answer is mangled; without its id it cannot be used or cancelled.
-            var parts = sms.Rest.Split(':', 2, StringSplitOptions.TrimEntries);
-            return parts is [{ Length: > 0 } id, { Length: > 0 } phone] && !id.Contains(' ', StringComparison.Ordinal)
+            // The id is read as sent and validated, never cleaned into another activation's id.
+            var parts = sms.RawRest.Split(':', 2, StringSplitOptions.TrimEntries);
+            if (parts is not [{ Length: > 0 } id, { Length: > 0 } rawPhone] || id.Contains(' ', StringComparison.Ordinal))
+                return new NumberOutcome.Unknown($"ACCESS_NUMBER without an id and a phone: {SmsAnswer.Http(answer)}");
+            if (ProviderText.IdProblem(id) is { } problem)
+                return new NumberOutcome.RentedUnusable($"the activation id it answered cannot be used ({problem}): {ProviderText.Quote(id)}");
+            return ProviderText.Clean(rawPhone, 32) is { Length: > 0 } phone
                 ? new NumberOutcome.Rented(id, phone)
-                : new NumberOutcome.Unknown($"ACCESS_NUMBER without an id and a phone: {SmsAnswer.Http(answer)}");
+                : new NumberOutcome.RentedUnusable($"activation {id} came without a readable phone number");
         }
 
         if (sms.IsStorageError)

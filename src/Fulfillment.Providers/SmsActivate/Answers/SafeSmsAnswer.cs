@@ -44,6 +44,8 @@ internal static class SafeSmsAnswer
                 throw new ProviderCallException(ProviderCallFailure.NotSent, provider.Name, action, n.Reason);
             case ExchangeResult.Lost l:
                 throw new ProviderCallException(ProviderCallFailure.NoAnswer, provider.Name, action, l.Reason);
+            case ExchangeResult.Redirected r:
+                throw new ProviderCallException(ProviderCallFailure.Redirected, provider.Name, action, r.Message);
             case ExchangeResult.Answered a:
                 var sms = SmsAnswer.Of(a.Body);
                 if (sms.IsAccountError || sms.IsStorageError)

@@ -9,6 +9,7 @@ internal static class SetStatusAnswer
     {
         ExchangeResult.NotSent n => new SetStatusOutcome.Refused($"not sent: {n.Reason}"),
         ExchangeResult.Lost l => new SetStatusOutcome.Unknown(l.Reason),
+        ExchangeResult.Redirected r => new SetStatusOutcome.Refused(r.Message),
         ExchangeResult.Answered a => Read(a),
         _ => new SetStatusOutcome.Unknown("unexpected exchange result"),
     };

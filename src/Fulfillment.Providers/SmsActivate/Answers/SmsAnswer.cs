@@ -6,17 +6,23 @@ namespace Fulfillment.Providers.SmsActivate.Answers;
 /// <summary>
 /// An answer of the text protocol split at its first colon: <c>ACCESS_NUMBER:123:7900</c> is
 /// (<c>ACCESS_NUMBER</c>, <c>123:7900</c>). Providers append newlines and a BOM now and then; the token is
-/// compared case-insensitively.
+/// compared case-insensitively. <see cref="Text"/>, <see cref="Token"/> and <see cref="Rest"/> are cleaned
+/// (<see cref="ProviderText.Clean"/>), so they may be stored; <see cref="RawRest"/> is as sent, for ids, which are
+/// validated and never cleaned.
 /// </summary>
-internal readonly record struct SmsAnswer(string Text, string Token, string Rest)
+internal readonly record struct SmsAnswer(string Text, string Token, string Rest, string RawRest)
 {
     public static SmsAnswer Of(string body)
     {
-        var text = body.Trim().Trim('\uFEFF').Trim();
+        var raw = body.Trim().Trim('\uFEFF').Trim();
+        var text = ProviderText.Clean(raw, ProviderText.MessageLength)!;
         var colon = text.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0
-            ? new(text, text, "")
-            : new(text, text[..colon].Trim(), text[(colon + 1)..].Trim());
+        var rawColon = raw.IndexOf(':', StringComparison.Ordinal);
+        return new(
+            text,
+            colon < 0 ? text : text[..colon].Trim(),
+            colon < 0 ? "" : text[(colon + 1)..].Trim(),
+            rawColon < 0 ? "" : raw[(rawColon + 1)..].Trim());
     }
 
     public bool Is(string token) => Token.Equals(token, StringComparison.OrdinalIgnoreCase);
