@@ -1,5 +1,6 @@
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Orders;
 using Fulfillment.Providers;
 using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
@@ -41,6 +42,12 @@ public sealed class CheckProviderBalancesJob(
             {
                 logger.LogWarning("Provider {Provider}: balance check failed: {Error}", provider.Name, ex.Message);
                 await store.RecordUnreachableAsync(provider.Id, "Balance check failed: " + ex.Message, clock.GetUtcNow(), cancellationToken);
+            }
+            catch (Exception ex) when (RowByRow.IsBadRow(ex))
+            {
+                // An absurd balance the database refuses stops only this provider's check.
+                logger.LogError("Provider {Provider}: its balance could not be stored: {Error}", provider.Name, RowByRow.Reason(ex));
+                await store.TryRecordErrorAsync(provider.Id, "Balance could not be stored: " + RowByRow.Reason(ex), logger, cancellationToken);
             }
         }
     }

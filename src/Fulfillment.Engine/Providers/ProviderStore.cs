@@ -1,3 +1,5 @@
+using Fulfillment.Engine.Orders;
+using Microsoft.Extensions.Logging;
 using Fulfillment.Providers.Smm;
 using Npgsql;
 
@@ -36,6 +38,19 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         command.Parameters.Add(new() { Value = (object?)currency ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = now });
         return await command.ExecuteScalarAsync(ct) as string;
+    }
+
+    /// <summary>Best effort: a provider row the database refuses to update is logged, and the job goes on with the next provider.</summary>
+    public async Task TryRecordErrorAsync(long providerId, string error, ILogger logger, CancellationToken ct)
+    {
+        try
+        {
+            await RecordErrorAsync(providerId, error, ct);
+        }
+        catch (Exception ex) when (RowByRow.IsBadRow(ex))
+        {
+            logger.LogError("Provider {ProviderId}: its last_error could not be stored either ({Error})", providerId, RowByRow.Reason(ex));
+        }
     }
 
     public async Task RecordErrorAsync(long providerId, string error, CancellationToken ct)
@@ -82,6 +97,7 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     public async Task<(int Disabled, int Flagged)> RecordServicesAsync(
         long providerId, string providerName, IReadOnlyList<ProviderServiceInfo> services, bool disableVanished, DateTimeOffset now, CancellationToken ct)
     {
+        services = Sane(services);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -153,6 +169,15 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         await transaction.CommitAsync(ct);
         return (disabled, flagged);
     }
+
+    /// <summary>
+    /// A list as a provider may send it, made storable: an id listed twice counts once (its first entry), and
+    /// a rate no price can be (negative, or beyond what numeric(20,6) holds) is unknown rather than a failure.
+    /// </summary>
+    private static List<ProviderServiceInfo> Sane(IReadOnlyList<ProviderServiceInfo> services) =>
+        services.DistinctBy(s => s.ServiceId, StringComparer.Ordinal)
+            .Select(s => s.Rate is { } rate && (rate < 0 || rate >= 10_000_000_000_000m) ? s with { Rate = null } : s)
+            .ToList();
 
     private static int? ClampToInt(long? value) => value is null ? null : (int)Math.Clamp(value.Value, int.MinValue, int.MaxValue);
 }

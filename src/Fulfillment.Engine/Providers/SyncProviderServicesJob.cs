@@ -1,5 +1,6 @@
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Orders;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
@@ -49,10 +50,19 @@ public sealed class SyncProviderServicesJob(
                 continue;
             }
 
-            var (disabled, flagged) = await store.RecordServicesAsync(provider.Id, provider.Name, services,
-                options.Value.DisableVanishedServices, clock.GetUtcNow(), cancellationToken);
-            logger.LogInformation("Provider {Provider}: {Count} upstream service(s); {Disabled} panel service(s) disabled, {Flagged} flagged",
-                provider.Name, services.Count, disabled, flagged);
+            // One provider's list the database refuses never stops the next provider's: its last_error says why.
+            try
+            {
+                var (disabled, flagged) = await store.RecordServicesAsync(provider.Id, provider.Name, services,
+                    options.Value.DisableVanishedServices, clock.GetUtcNow(), cancellationToken);
+                logger.LogInformation("Provider {Provider}: {Count} upstream service(s); {Disabled} panel service(s) disabled, {Flagged} flagged",
+                    provider.Name, services.Count, disabled, flagged);
+            }
+            catch (Exception ex) when (RowByRow.IsBadRow(ex))
+            {
+                logger.LogError("Provider {Provider}: its service list could not be stored: {Error}", provider.Name, RowByRow.Reason(ex));
+                await store.TryRecordErrorAsync(provider.Id, "Service list could not be stored: " + RowByRow.Reason(ex), logger, cancellationToken);
+            }
         }
     }
 }
