@@ -1,20 +1,19 @@
 using Fulfillment.Data;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Hosting;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Worker.Configuration;
 
 namespace Fulfillment.Worker.Cli;
 
-/// <summary><c>migrate</c>: applies pending migrations (idempotent), or writes the idempotent script.</summary>
+/// <summary><c>migrate</c>: applies pending migrations and the scheduler's tables (idempotent), or writes the idempotent script.</summary>
 public static class MigrateCommand
 {
     public static async Task<int> RunAsync(string[] args, JobCatalog catalog)
     {
         if (args.Length >= 2 && args[0] == "--script")
         {
-            await File.WriteAllTextAsync(args[1], GenerateIdempotentScript());
+            await File.WriteAllTextAsync(args[1], SchemaMigrator.GenerateIdempotentScript(new SchedulerOptions().TablePrefix));
             await Console.Out.WriteLineAsync($"wrote {args[1]}");
             return EngineCommandLine.Ok;
         }
@@ -27,18 +26,11 @@ public static class MigrateCommand
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILogger<PanelDbContext>>();
-        await using var db = await host.Services.GetRequiredService<IDbContextFactory<PanelDbContext>>().CreateDbContextAsync();
-        var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
-        await db.Database.MigrateAsync();
-        logger.LogInformation("Applied {Count} migration(s): {Migrations}", pending.Count, pending.Count == 0 ? "none, the schema was up to date" : string.Join(", ", pending));
+        var scheduler = new SchedulerOptions();
+        builder.Configuration.GetSection(SchedulerOptions.Section).Bind(scheduler);
+        var applied = await SchemaMigrator.MigrateAsync(builder.Configuration[ConfigurationCheck.ConnectionStringKey] ?? "", scheduler.TablePrefix);
+        logger.LogInformation("Applied {Count} migration(s): {Migrations}; the scheduler's {Prefix}* tables are in place", applied.Count,
+            applied.Count == 0 ? "none, the schema was up to date" : string.Join(", ", applied), scheduler.TablePrefix);
         return EngineCommandLine.Ok;
-    }
-
-    /// <summary>The script committed as deploy/schema.sql, for DBAs who apply schema by hand.</summary>
-    public static string GenerateIdempotentScript()
-    {
-        using var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>()
-            .UseNpgsql("Host=localhost;Database=script_only").Options);
-        return db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
     }
 }

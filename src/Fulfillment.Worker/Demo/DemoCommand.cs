@@ -1,3 +1,5 @@
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Worker.Cli;
 using System.Diagnostics;
 using Fulfillment.Data;
 using Fulfillment.LocalPostgres;
@@ -34,11 +36,7 @@ public static class DemoCommand
 
     private static async Task<int> RunOnAsync(string connectionString, string[] args)
     {
-        await using (var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>()
-            .UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString).Options))
-        {
-            await db.Database.MigrateAsync();
-        }
+        await SchemaMigrator.MigrateAsync(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString, new SchedulerOptions().TablePrefix);
 
         await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
         {

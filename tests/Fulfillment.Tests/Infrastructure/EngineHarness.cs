@@ -5,6 +5,7 @@ using Fulfillment.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Fulfillment.Tests.Infrastructure;
 
@@ -29,8 +30,14 @@ public sealed class EngineHarness : IAsyncDisposable
     public Panel Panel { get; }
     public IServiceProvider Services => _host.Services;
 
+    public static Task<EngineHarness> StartAsync(
+        DatabaseFixture database, Action<SimulatorSettings>? simulator = null, params string[] settings) =>
+        StartAsync(database.ConnectionString, database.DataSource, simulator, settings);
+
+    /// <param name="connectionString">What the engine connects as (the engine role, in the role tests).</param>
+    /// <param name="panelDb">What <see cref="Panel"/> arranges rows with.</param>
     public static async Task<EngineHarness> StartAsync(
-        DatabaseFixture database, Action<SimulatorSettings>? simulator = null, params string[] settings)
+        string connectionString, NpgsqlDataSource panelDb, Action<SimulatorSettings>? simulator = null, params string[] settings)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var simulatorSettings = new SimulatorSettings { ApiKey = "test-key", Seed = 42 };
@@ -38,7 +45,7 @@ public sealed class EngineHarness : IAsyncDisposable
         var sim = await ProviderSimulator.StartAsync(simulatorSettings, clock);
         var builder = EngineHost.CreateBuilder(EngineMode.Tool,
         [
-            $"--ConnectionStrings:Panel={database.ConnectionString}",
+            $"--ConnectionStrings:Panel={connectionString}",
             "--Serilog:MinimumLevel:Default=Warning",
             "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
             "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.01",
@@ -46,7 +53,7 @@ public sealed class EngineHarness : IAsyncDisposable
         ]);
         builder.Services.AddSingleton<TimeProvider>(clock);
         var host = builder.Build();
-        var harness = new EngineHarness(host, sim, clock, new Panel(database.DataSource));
+        var harness = new EngineHarness(host, sim, clock, new Panel(panelDb));
         // Register this "instance" so its dispatch claims count as alive.
         await host.Services.GetRequiredService<HeartbeatStore>().UpsertAsync(
             host.Services.GetRequiredService<InstanceIdentity>(), clock.GetUtcNow(), new { }, CancellationToken.None);

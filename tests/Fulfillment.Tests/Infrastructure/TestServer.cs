@@ -1,6 +1,5 @@
-using Fulfillment.Data;
+using Fulfillment.Worker.Cli;
 using Fulfillment.LocalPostgres;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Fulfillment.Tests.Infrastructure;
@@ -25,10 +24,7 @@ public static class TestServer
 
         // No pooling: CREATE DATABASE ... TEMPLATE refuses while any connection to the template is open.
         var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
-        await using (var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>().UseNpgsql(unpooled).Options))
-        {
-            await db.Database.MigrateAsync();
-        }
+        await SchemaMigrator.MigrateAsync(unpooled, "qrtz_");
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {

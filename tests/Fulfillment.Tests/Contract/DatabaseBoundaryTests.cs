@@ -1,0 +1,231 @@
+using Fulfillment.Worker.Cli;
+using Fulfillment.Engine.Jobs;
+using Fulfillment.Tests.Infrastructure;
+using Npgsql;
+
+namespace Fulfillment.Tests.Contract;
+
+/// <summary>
+/// The database is the security boundary between the panel and the engine. From an empty database:
+/// deploy/engine-role.sql, `migrate` as the owner, the role script again; then the panel role signs in
+/// and tries every bypass (each fails with a clear error and changes nothing) and runs its legitimate
+/// flow, and the engine runs its whole lifecycle as the engine role.
+/// </summary>
+public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, DatabaseFixture migrated)
+    : IClassFixture<EmptyDatabaseFixture>, IClassFixture<DatabaseFixture>
+{
+    private static readonly string[] WriteApi = ["place_order", "deposit", "request_cancel", "request_refill", "block_user", "request_erasure", "release_order"];
+
+    [Fact]
+    public async Task Every_function_pins_its_search_path_the_write_api_runs_as_its_owner_and_nothing_is_public()
+    {
+        var panel = new Panel(migrated.DataSource);
+        var functions = await panel.ScalarAsync<string>("""
+            SELECT string_agg(format('%s|%s|%s|%s', p.proname, p.prosecdef, coalesce(array_to_string(p.proconfig, ';'), ''),
+                              has_function_privilege('public', p.oid, 'EXECUTE')), E'\n' ORDER BY p.proname)
+            FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace
+            """);
+
+        foreach (var line in functions.Split('\n'))
+        {
+            var parts = line.Split('|');
+            var (name, definer, config, publicExecute) = (parts[0], parts[1] == "t", parts[2], parts[3] == "t");
+            Assert.True(config == "search_path=pg_catalog, public, pg_temp", $"{name}: search_path is '{config}'");
+            Assert.True(definer == WriteApi.Contains(name), $"{name}: SECURITY DEFINER is {definer}");
+            Assert.False(publicExecute, $"{name}: PUBLIC may execute it");
+        }
+
+        Assert.Contains("place_order|", functions, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task From_an_empty_database_the_panel_role_cannot_move_money_and_the_engine_runs_as_the_engine_role()
+    {
+        var admin = await databases.CreateAsync();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var roles = new Roles($"fo_{suffix}", $"fe_{suffix}", $"fp_{suffix}", "pw-" + suffix);
+        try
+        {
+            await RunRoleScriptAsync(admin, roles);
+            await SchemaMigrator.MigrateAsync(As(admin, roles.Owner, roles.Password), "qrtz_");
+
+            await RunRoleScriptAsync(admin, roles);
+
+            await using var panelDb = NpgsqlDataSource.Create(As(admin, roles.Panel, roles.Password));
+            var panel = new Panel(panelDb);
+            await using var adminDb = NpgsqlDataSource.Create(admin);
+            var god = new Panel(adminDb);
+            await PanelBypassesFailAsync(panel, god);
+            await PanelAndEngineLifecycleAsync(admin, roles, panel, god);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var cleanup = NpgsqlDataSource.Create(admin);
+            var database = new NpgsqlConnectionStringBuilder(admin).Database!;
+            await using (var maintenance = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString))
+            {
+                await using var drop = maintenance.CreateCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+                await drop.ExecuteNonQueryAsync();
+                foreach (var role in new[] { roles.Panel, roles.Engine, roles.Owner })
+                {
+                    await using var dropRole = maintenance.CreateCommand($"DROP ROLE IF EXISTS \"{role}\"");
+                    await dropRole.ExecuteNonQueryAsync();
+                }
+            }
+        }
+    }
+
+    private sealed record Roles(string Owner, string Engine, string Panel, string Password);
+
+    private static string As(string admin, string role, string password) =>
+        new NpgsqlConnectionStringBuilder(admin) { Username = role, Password = password, Pooling = false }.ConnectionString;
+
+    /// <summary>deploy/engine-role.sql without psql: its body, with the variables as transaction-local settings.</summary>
+    private static async Task RunRoleScriptAsync(string admin, Roles roles)
+    {
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["db"] = connection.Database, ["owner_role"] = roles.Owner, ["owner_password"] = roles.Password,
+            ["engine_role"] = roles.Engine, ["engine_password"] = roles.Password, ["panel_role"] = roles.Panel,
+            ["panel_password"] = roles.Password, ["quartz_prefix"] = "qrtz_", ["lock_public"] = "off", ["adopt"] = "off",
+        };
+        foreach (var (name, value) in settings)
+        {
+            await using var set = new NpgsqlCommand("SELECT set_config($1, $2, true)", connection, transaction);
+            set.Parameters.Add(new() { Value = "fulfillment_setup." + name });
+            set.Parameters.Add(new() { Value = value });
+            await set.ExecuteNonQueryAsync();
+        }
+
+        await using var body = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy", "engine-role.body.sql")), connection, transaction);
+        await body.ExecuteNonQueryAsync();
+        await transaction.CommitAsync();
+    }
+
+    private static async Task PanelBypassesFailAsync(Panel panel, Panel god)
+    {
+        var user = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('victim', 'v@example.com') RETURNING id");
+        var other = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('other', 'o@example.com') RETURNING id");
+        var provider = await panel.ScalarAsync<long>("INSERT INTO providers (name, api_url, api_key) VALUES ('up', 'https://up.example/api/v2', 'k') RETURNING id");
+        var service = await panel.ScalarAsync<long>(
+            "INSERT INTO services (name, provider_id, provider_service_id, rate, min, max) VALUES ('s', $1, '1', 1.0, 10, 1000) RETURNING id", provider);
+        await panel.ScalarAsync<long>("SELECT deposit($1, 10, 'stripe:pi_1')", user);
+        var order = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/x', 100)", user, service);
+
+        async Task Refused(string expected, string sql, params object[] args)
+        {
+            var before = await god.SnapshotAsync();
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => panel.ExecuteAsync(sql, args));
+            Assert.Contains(expected, ex.MessageText, StringComparison.Ordinal);
+            Assert.Equal(before, await god.SnapshotAsync());
+        }
+
+        await Refused("permission denied for table ledger",
+            "INSERT INTO ledger (user_id, kind, amount, balance_after) VALUES ($1, 'adjustment', 1000, 1009.9)", user);
+        await Refused("permission denied for table users", "UPDATE users SET balance = 1000 WHERE id = $1", user);
+        await Refused("permission denied for table users", "INSERT INTO users (username, balance) VALUES ('rich', 1000)");
+        await Refused("permission denied for table orders", "UPDATE orders SET status = 'canceled' WHERE id = $1", order);
+        await Refused("permission denied for table orders", "UPDATE orders SET refunded = charge WHERE id = $1", order);
+        await Refused("permission denied for table orders", "INSERT INTO orders (user_id, service_id, link, quantity) VALUES ($1, $2, 'https://x.example/p', 100)", user, service);
+        await Refused("permission denied for function fulfillment_finish_order",
+            "SELECT fulfillment_finish_order($1, 'canceled', NULL, NULL, now())", order);
+        await Refused("permission denied for function fulfillment_post_ledger",
+            "SELECT fulfillment_post_ledger($1, NULL, 'adjustment', 1000, NULL)", user);
+        await Refused("permission denied for schema public",
+            "CREATE FUNCTION deposit(bigint, integer, text) RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint'");
+        await Refused("reference_conflict", "SELECT deposit($1, 10, 'stripe:pi_1')", other);
+        await Refused("permission denied for table providers", "UPDATE providers SET last_error = NULL, balance = 1 WHERE id = $1", provider);
+
+        // Temporary tables named like the engine's are never what its functions write.
+        await using (var connection = await panel.DataSource.OpenConnectionAsync())
+        {
+            await using var shadow = new NpgsqlCommand("""
+                CREATE TEMP TABLE users (id bigint, balance numeric, status text);
+                CREATE TEMP TABLE ledger (id bigint, user_id bigint, amount numeric);
+                INSERT INTO pg_temp.users VALUES (1, 1000000, 'active');
+                """, connection);
+            await shadow.ExecuteNonQueryAsync();
+            await using var deposit = new NpgsqlCommand($"SELECT deposit({user}, 5, 'stripe:pi_2')", connection);
+            await deposit.ExecuteScalarAsync();
+            await using var temp = new NpgsqlCommand("SELECT count(*) FROM pg_temp.ledger", connection);
+            Assert.Equal(0L, (long)(await temp.ExecuteScalarAsync())!);
+        }
+
+        Assert.Equal(15m - 0.1m, await god.BalanceAsync(user));
+        Assert.Equal(await god.BalanceAsync(user), await god.LedgerSumAsync(user));
+        // Out of the way of the engine's jobs below: its address does not exist.
+        await panel.ExecuteAsync("UPDATE providers SET enabled = false WHERE id = $1", provider);
+    }
+
+    private static async Task PanelAndEngineLifecycleAsync(string admin, Roles roles, Panel panel, Panel god)
+    {
+        await using var engine = await EngineHarness.StartAsync(As(admin, roles.Engine, roles.Password), panel.DataSource,
+            s => { s.PartialProbability = 0; s.CanceledProbability = 0; s.RefillRejectProbability = 0; });
+        var provider = await panel.ScalarAsync<long>("INSERT INTO providers (name, api_url, api_key) VALUES ('sim', $1, $2) RETURNING id",
+            engine.Simulator.ApiUrl.ToString(), engine.Simulator.Settings.ApiKey);
+        var service = await panel.ScalarAsync<long>("""
+            INSERT INTO services (name, provider_id, provider_service_id, rate, min, max, cancel, refill) VALUES ('likes', $1, '1', 2.0, 10, 10000, true, true)
+            RETURNING id
+            """, provider);
+        var buyer = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('buyer', 'b@example.com') RETURNING id");
+        var blocked = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('fraud', 'f@example.com') RETURNING id");
+        var leaving = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('leaving', 'l@example.com') RETURNING id");
+        foreach (var (user, reference) in new[] { (buyer, "stripe:pi_b"), (blocked, "stripe:pi_f"), (leaving, "stripe:pi_l") })
+        {
+            await panel.ScalarAsync<long>("SELECT deposit($1, 20, $2)", user, reference);
+        }
+
+        var delivered = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/delivered', 1000)", buyer, service);
+        var canceled = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/canceled', 1000)", buyer, service);
+        var reviewed = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/reviewed', 1000)", buyer, service);
+        var ofBlocked = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/blocked', 1000)", blocked, service);
+        await panel.ScalarAsync<long>("SELECT request_cancel($1)", canceled);
+        await panel.ExecuteAsync("SELECT block_user($1, 'chargeback')", blocked);
+        await panel.ScalarAsync<long>("SELECT request_erasure($1)", leaving);
+        await god.ExecuteAsync("UPDATE orders SET status = 'review', error = 'answer lost' WHERE id = $1", reviewed);
+        await panel.ExecuteAsync("SELECT release_order($1, 'refund')", reviewed);
+
+        foreach (var job in new[] { JobNames.ProcessOrderRequests, JobNames.DispatchOrders, JobNames.CheckProviderBalances, JobNames.SyncProviderServices })
+        {
+            await engine.RunAsync(job);
+        }
+
+        engine.Clock.Advance(TimeSpan.FromMinutes(10));
+        foreach (var job in new[] { JobNames.SyncOrderStatus, JobNames.ResolveConflicts, JobNames.PurgeExpiredData, JobNames.Heartbeat })
+        {
+            await engine.RunAsync(job);
+        }
+
+        Assert.Equal("completed", await engine.StatusAsync(delivered));
+        Assert.Equal("canceled", await engine.StatusAsync(canceled));
+        Assert.Equal("canceled", await engine.StatusAsync(reviewed));
+        Assert.Equal("canceled", await engine.StatusAsync(ofBlocked));
+        Assert.Equal(18m, await god.BalanceAsync(buyer));
+        Assert.Equal(0m, await god.BalanceAsync(blocked));
+        Assert.Equal($"erased:{leaving}", await god.ScalarAsync<string>("SELECT username FROM users WHERE id = $1", leaving));
+        Assert.True(await god.ScalarAsync<bool>("SELECT balance IS NOT NULL FROM providers WHERE id = $1", provider));
+        Assert.Equal(1, engine.Simulator.Record.AddCount("https://instagram.com/p/delivered"));
+
+        var refill = await panel.ScalarAsync<long>("SELECT request_refill($1)", delivered);
+        await engine.RunAsync(JobNames.ProcessOrderRequests);
+        Assert.Equal("sent", await god.ScalarAsync<string>("SELECT status FROM order_requests WHERE id = $1", refill));
+        Assert.Equal(1, await panel.ExecuteAsync("UPDATE notifications SET sent_at = now() WHERE order_id = $1", delivered));
+        foreach (var user in new[] { buyer, blocked, leaving })
+        {
+            Assert.Equal(await god.BalanceAsync(user), await god.LedgerSumAsync(user));
+        }
+
+        // The engine does what the engine does and no more: no DDL, not the panel's write API.
+        await using var engineDb = NpgsqlDataSource.Create(As(admin, roles.Engine, roles.Password));
+        var asEngine = new Panel(engineDb);
+        var ddl = await Assert.ThrowsAsync<PostgresException>(() => asEngine.ExecuteAsync("CREATE TABLE qrtz_extra (x int)"));
+        Assert.Contains("permission denied for schema public", ddl.MessageText, StringComparison.Ordinal);
+        var api = await Assert.ThrowsAsync<PostgresException>(() => asEngine.ExecuteAsync("SELECT deposit($1, 1, 'engine:1')", buyer));
+        Assert.Contains("permission denied for function deposit", api.MessageText, StringComparison.Ordinal);
+        Assert.True(await asEngine.ScalarAsync<long>("SELECT count(*) FROM qrtz_locks") >= 0);
+    }
+}
