@@ -1,6 +1,7 @@
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Hosting;
+using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Worker.Cli;
@@ -79,10 +80,27 @@ public static class EngineCommandLine
         return !problems.Any(p => !p.IsWarning);
     }
 
+    /// <summary>The schedule `run` will store, job by job: with several instances, the last one to start sets it for all.</summary>
+    public static void ReportSchedule(IConfiguration configuration, JobCatalog catalog, TextWriter output)
+    {
+        var schedules = JobSchedule.Read(configuration, catalog);
+        var width = schedules.Max(s => s.Job.Length);
+        output.WriteLine("schedule (`run` stores it at start, replacing what earlier starts stored):");
+        foreach (var schedule in schedules)
+        {
+            output.WriteLine($"  {schedule.Job.PadRight(width)}  {schedule.Describe()}");
+        }
+    }
+
     private static int CheckConfig(string[] args, JobCatalog catalog)
     {
         var builder = EngineHost.CreateBuilder(EngineMode.Tool, args, catalog);
         var ok = ReportConfiguration(builder.Configuration, catalog, Console.Out);
+        if (ok)
+        {
+            ReportSchedule(builder.Configuration, catalog, Console.Out);
+        }
+
         Console.Out.WriteLine(ok ? "configuration OK" : "configuration has errors");
         return ok ? Ok : Failed;
     }

@@ -54,7 +54,6 @@ public static class EngineServiceExtensions
         var scheduler = new SchedulerOptions();
         configuration.GetSection(SchedulerOptions.Section).Bind(scheduler);
         var connectionString = configuration[ConfigurationCheck.ConnectionStringKey] ?? "";
-        var catalog = builder.Services.Select(d => d.ImplementationInstance).OfType<JobCatalog>().Single();
 
         builder.AddQuartz(q =>
         {
@@ -75,31 +74,10 @@ public static class EngineServiceExtensions
                 });
                 store.ProvisionSchema();
             });
-
-            foreach (var name in catalog.Jobs.Keys)
-            {
-                var options = new JobOptions();
-                configuration.GetSection($"{JobOptions.Section}:{name}").Bind(options);
-                if (!options.Enabled)
-                {
-                    continue;
-                }
-
-                q.AddJob<EngineJobRunner>(j => j.WithIdentity(name).StoreDurably());
-                q.AddTrigger(t =>
-                {
-                    t.ForJob(name).WithIdentity(name);
-                    if (!string.IsNullOrWhiteSpace(options.Cron))
-                    {
-                        t.WithCronSchedule(options.Cron, c => c.InTimeZone(TimeZoneInfo.Utc));
-                    }
-                    else
-                    {
-                        t.WithSimpleSchedule(s => s.WithInterval(options.Interval!.Value).RepeatForever());
-                    }
-                });
-            }
         });
+
+        // Before Quartz's hosted service: the stored triggers follow the configuration before anything fires.
+        builder.Services.AddHostedService<ScheduleSync>();
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
 }

@@ -80,6 +80,27 @@ public sealed class ConfigurationCheckTests
     }
 
     [Fact]
+    public async Task Check_config_prints_the_effective_schedule_of_every_job()
+    {
+        using var engine = EngineProcess.Start("check-config",
+            "--Fulfillment:Jobs:DispatchOrders:Interval=00:00:42",
+            "--Fulfillment:Jobs:CheckProviderBalances:Enabled=false",
+            "--Fulfillment:Jobs:PurgeExpiredData:Cron=0 15 4 * * ?");
+
+        var exit = await engine.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(exit == 0, engine.Output);
+        var lines = engine.Output.Split('\n').Select(l => l.Trim()).ToList();
+        Assert.Contains(lines, l => l.StartsWith("DispatchOrders ", StringComparison.Ordinal) && l.Contains("every 00:00:42", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("CheckProviderBalances ", StringComparison.Ordinal) && l.Contains("disabled", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("PurgeExpiredData ", StringComparison.Ordinal) && l.Contains("cron '0 15 4 * * ?' UTC", StringComparison.Ordinal));
+        foreach (var job in JobCatalog.Default.Jobs.Keys)
+        {
+            Assert.Contains(lines, l => l.StartsWith(job + " ", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Run_with_a_bad_value_stops_before_touching_the_database()
     {
         // Nothing listens on port 1: had the engine tried the database, it would fail with a connection error instead.
