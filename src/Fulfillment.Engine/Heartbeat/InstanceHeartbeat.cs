@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,7 @@ namespace Fulfillment.Engine.Heartbeat;
 /// </summary>
 public sealed class InstanceHeartbeat(
     HeartbeatStore store,
+    DatabaseAvailability availability,
     InstanceIdentity identity,
     EngineActivity activity,
     EngineMetrics metrics,
@@ -37,10 +39,13 @@ public sealed class InstanceHeartbeat(
                 {
                     await BeatAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // The database may be briefly away; the next tick tries again.
-                    logger.LogWarning(ex, "Heartbeat of engine instance {InstanceId} failed", identity.Id);
+                    // The database may be away (a lost contact is logged once, by DatabaseAvailability); the next tick tries again.
+                    if (!availability.Report(ex, "The heartbeat"))
+                    {
+                        logger.LogWarning(ex, "Heartbeat of engine instance {InstanceId} failed", identity.Id);
+                    }
                 }
             }
         }
@@ -69,6 +74,7 @@ public sealed class InstanceHeartbeat(
     {
         metrics.SetQueueDepths(await store.QueueDepthsAsync(EngineMetrics.QueueStatuses, ct));
         await store.UpsertAsync(identity, clock.GetUtcNow(), Info(), ct);
+        availability.ReportReachable();
     }
 
     private object Info()

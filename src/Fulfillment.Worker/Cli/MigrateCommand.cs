@@ -1,9 +1,11 @@
 using Fulfillment.Data;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
 
 namespace Fulfillment.Worker.Cli;
 
@@ -27,6 +29,7 @@ public static class MigrateCommand
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILogger<PanelDbContext>>();
+        await ServerVersion.EnsureSupportedAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<PanelDbContext>>().CreateDbContextAsync();
         var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
         await db.Database.MigrateAsync();
