@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 namespace Fulfillment.Worker.Cli;
 
 /// <summary>
-/// <c>fulfillment [run|migrate|run-once JOB|check-config] [--Key=Value ...]</c>. Anything after
+/// <c>fulfillment [run|migrate|run-once JOB|check-config|health|demo] [--Key=Value ...]</c>. Anything after
 /// the verb is configuration, e.g. <c>--ConnectionStrings:Panel="Host=..."</c>.
 /// </summary>
 public static class EngineCommandLine
@@ -24,7 +24,8 @@ public static class EngineCommandLine
           migrate             apply the database schema to ConnectionStrings:Panel and exit
           migrate --script F  write the idempotent SQL script of the schema to file F and exit
           run-once JOB        run one scheduled job once, now, and exit
-          check-config        validate the configuration, print every problem with its key
+          check-config        validate the configuration, print every problem with its key, then the schedule
+          health              exit 0 when this instance's heartbeat is fresh (for container health checks)
           demo                a throwaway database and a simulated provider, demo orders driven to completion, a summary
         """;
 
@@ -51,6 +52,8 @@ public static class EngineCommandLine
                     return await RunOnceCommand.RunAsync(rest[0], rest[1..], catalog);
                 case "check-config":
                     return CheckConfig(rest, catalog);
+                case "health":
+                    return await HealthCommand.RunAsync(rest, catalog);
                 case "demo":
                     return await Demo.DemoCommand.RunAsync(rest);
                 case "help" or "--help" or "-h":

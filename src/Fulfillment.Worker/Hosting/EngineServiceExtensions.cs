@@ -6,6 +6,7 @@ using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -40,6 +41,10 @@ public static class EngineServiceExtensions
         builder.Configuration.GetSection(EngineOptions.Section).Bind(engine);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = engine.ShutdownTimeout);
         builder.Services.AddSystemd();
+        // AddSystemd registers a notifier only when it recognises systemd as the parent process; the watchdog
+        // follows the sd_notify protocol itself (NOTIFY_SOCKET, WATCHDOG_USEC), so it makes one when needed.
+        builder.Services.AddSingleton<IHeartbeatObserver>(sp => new SystemdWatchdog(
+            sp.GetService<ISystemdNotifier>() ?? new SystemdNotifier(), sp.GetRequiredService<IOptions<EngineOptions>>(), sp.GetRequiredService<ILogger<SystemdWatchdog>>()));
         builder.Services.AddHostedService<SchemaGate>();
         builder.Services.AddHostedService<InstanceHeartbeat>();
         builder.Services.AddNewOrderListener();

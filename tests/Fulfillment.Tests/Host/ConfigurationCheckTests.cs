@@ -59,6 +59,13 @@ public sealed class ConfigurationCheckTests
     }
 
     [Fact]
+    public void A_relative_health_file_is_an_error()
+    {
+        Assert.Contains(Check(("Fulfillment:Engine:HealthFile", "run/engine.json")), p => p.Key == "Fulfillment:Engine:HealthFile" && !p.IsWarning);
+        Assert.DoesNotContain(Check(("Fulfillment:Engine:HealthFile", "/run/fulfillment/engine.json")), p => p.Key == "Fulfillment:Engine:HealthFile");
+    }
+
+    [Fact]
     public void The_connection_string_password_is_never_echoed()
     {
         var problems = Check(("ConnectionStrings:Panel", "Host=db;Password=hunter2;Nonsense=1"));

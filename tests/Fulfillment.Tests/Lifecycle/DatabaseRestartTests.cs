@@ -105,6 +105,45 @@ public sealed partial class DatabaseRestartTests(OwnPostgres postgres) : IClassF
         Assert.Contains("Database is back after", engine.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_systemd_watchdog_is_fed_only_while_the_heartbeat_reaches_the_database()
+    {
+        var (admin, engineConnection, role) = await postgres.CreateDatabaseAsync();
+        await using var adminSource = NpgsqlDataSource.Create(admin);
+        var panel = new Panel(adminSource);
+        using var systemd = new NotifySocket();
+        var environment = new Dictionary<string, string>
+        {
+            // What systemd gives a unit with WatchdogSec=60.
+            ["NOTIFY_SOCKET"] = systemd.Path,
+            ["WATCHDOG_USEC"] = "60000000",
+        };
+        using var engine = EngineProcess.Start(environment,
+        [
+            "run", .. FastEngine.Settings(engineConnection, "watchdog"),
+            "--Serilog:MinimumLevel:Default=Information", "--Serilog:MinimumLevel:Override:Fulfillment.Engine.Database=Debug",
+        ]);
+        await Poll.UntilAsync(() => systemd.Count("WATCHDOG=1") >= 3, TimeSpan.FromSeconds(60),
+            () => "the engine never fed the watchdog:\n" + engine.Output);
+
+        // The database shuts the engine out: its sessions cut, its logins refused.
+        await panel.ExecuteAsync($"ALTER ROLE {role} NOLOGIN");
+        await panel.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role);
+        await Poll.UntilAsync(() => engine.Output.Contains("Database unreachable since", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+            () => "the engine never noticed the outage:\n" + engine.Output);
+        var outageNoticed = systemd.Received;
+        const string failedBeat = "The heartbeat failed while the database is unreachable";
+        var beatsBefore = Count(engine.Output, failedBeat);
+        await Poll.UntilAsync(() => Count(engine.Output, failedBeat) >= beatsBefore + 6, TimeSpan.FromSeconds(30),
+            () => "the heartbeat stopped trying:\n" + engine.Output);
+        Assert.Equal(0, systemd.CountSince(outageNoticed, "WATCHDOG=1"));
+        Assert.False(engine.HasExited, engine.Output);
+
+        await panel.ExecuteAsync($"ALTER ROLE {role} LOGIN");
+        await Poll.UntilAsync(() => systemd.CountSince(outageNoticed, "WATCHDOG=1") >= 2, TimeSpan.FromSeconds(30),
+            () => "the watchdog was not fed again after the database came back:\n" + engine.Output);
+    }
+
     private static Task<bool> ListeningAsync(Panel panel, string role) => panel.ScalarAsync<bool>(
         "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND (query = 'LISTEN fulfillment_orders' OR query LIKE '%new-order listener keepalive'))", role);
 
