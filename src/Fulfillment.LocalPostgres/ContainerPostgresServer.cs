@@ -40,6 +40,7 @@ internal sealed class ContainerPostgresServer(PostgreSqlContainer container) : P
     {
         await container.StopAsync(ct);
         await container.StartAsync(ct);
+        Npgsql.NpgsqlConnection.ClearAllPools(); // this process's pooled connections to it were all cut
     }
 
     public override async ValueTask DisposeAsync() => await container.DisposeAsync();

@@ -72,6 +72,7 @@ internal sealed class LocalBinariesPostgresServer : PostgresServer
     {
         await RunAsync(Path.Combine(BinDirectory, "pg_ctl"), ["-D", _dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], Environment.UserName == "root", ct);
         await PgCtlStartAsync(ct);
+        NpgsqlConnection.ClearAllPools(); // this process's pooled connections to it were all cut
     }
 
     private Task PgCtlStartAsync(CancellationToken ct) => RunAsync(Path.Combine(BinDirectory, "pg_ctl"),

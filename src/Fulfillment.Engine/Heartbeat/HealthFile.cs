@@ -20,7 +20,7 @@ public static class HealthFile
             Directory.CreateDirectory(directory);
         }
 
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp"; // unique: several engines in one process (tests, the demo) may write at once
         File.WriteAllText(temporary, JsonSerializer.Serialize(new Content(identity.Id, identity.Host, Environment.ProcessId, identity.StartedAt)));
         File.Move(temporary, path, overwrite: true);
     }

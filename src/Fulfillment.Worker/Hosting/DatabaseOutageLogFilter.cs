@@ -8,11 +8,13 @@ namespace Fulfillment.Worker.Hosting;
 /// Takes the warnings and errors that only say "the database cannot be reached" out of the log and
 /// hands them to <see cref="DatabaseAvailability"/>, which logs an outage once. The engine's own code
 /// reports such failures itself; this is for the libraries' retry loops (Quartz's cluster check-in,
-/// misfire handler and trigger acquisition, EF Core), which would otherwise log every attempt.
+/// misfire handler and trigger acquisition, EF Core), which would otherwise log every attempt. Other
+/// categories are left alone: the host's "failed to start", say, must say why.
 /// </summary>
 public sealed class DatabaseOutageLogFilter(IServiceProvider services) : ILogEventFilter
 {
     private static readonly string Own = typeof(DatabaseAvailability).FullName!;
+    private static readonly string[] Filtered = ["Quartz", "Npgsql", "Microsoft.EntityFrameworkCore", "Fulfillment"];
 
     // Resolved on the first such event, not when the logger is built: it logs through that logger.
     private DatabaseAvailability? _availability;
@@ -25,7 +27,7 @@ public sealed class DatabaseOutageLogFilter(IServiceProvider services) : ILogEve
         }
 
         var source = logEvent.Properties.TryGetValue("SourceContext", out var value) && value is ScalarValue { Value: string name } ? name : "";
-        if (source == Own)
+        if (source == Own || !Filtered.Any(prefix => source.StartsWith(prefix, StringComparison.Ordinal)))
         {
             return true;
         }

@@ -35,9 +35,8 @@ public sealed partial class DatabaseRestartTests(OwnPostgres postgres) : IClassF
             "--Fulfillment:Jobs:DispatchOrders:Interval=00:10:00",
         ]);
         await Poll.UntilAsync(() => ListeningAsync(panel, role), TimeSpan.FromSeconds(60), () => "the engine never listened:\n" + engine.Output);
-        // Started, scheduler included: the Heartbeat job has run.
-        await Poll.UntilAsync(async () => await HeartbeatJobRunsAsync(panel) > 0, TimeSpan.FromSeconds(60), () => "the scheduler never ran a job:\n" + engine.Output);
-        var jobRunsBefore = await HeartbeatJobRunsAsync(panel);
+        await WaitUntilStartedAsync(panel, "restart", engine);
+        var jobRunsBefore = await HeartbeatJobRunsAsync(panel, "restart");
 
         await panel.ExecuteAsync($"ALTER ROLE {role} NOLOGIN");
         await postgres.Server.RestartAsync();
@@ -68,7 +67,7 @@ public sealed partial class DatabaseRestartTests(OwnPostgres postgres) : IClassF
                 "SELECT max(heartbeat_at) FROM engine_instances WHERE host = 'restart'") > restoredAt,
             TimeSpan.FromSeconds(20), () => "the heartbeat did not advance:\n" + engine.Output);
         // The scheduler fires again: the Heartbeat job, which only Quartz runs, counts runs past the outage.
-        await Poll.UntilAsync(async () => await HeartbeatJobRunsAsync(panel) > jobRunsBefore + 2, TimeSpan.FromSeconds(60),
+        await Poll.UntilAsync(async () => await HeartbeatJobRunsAsync(panel, "restart") > jobRunsBefore + 2, TimeSpan.FromSeconds(60),
             () => "the scheduler did not resume:\n" + engine.Output);
 
         var output = engine.Output;
@@ -125,6 +124,7 @@ public sealed partial class DatabaseRestartTests(OwnPostgres postgres) : IClassF
         ]);
         await Poll.UntilAsync(() => systemd.Count("WATCHDOG=1") >= 3, TimeSpan.FromSeconds(60),
             () => "the engine never fed the watchdog:\n" + engine.Output);
+        await WaitUntilStartedAsync(panel, "watchdog", engine);
 
         // The database shuts the engine out: its sessions cut, its logins refused.
         await panel.ExecuteAsync($"ALTER ROLE {role} NOLOGIN");
@@ -147,8 +147,16 @@ public sealed partial class DatabaseRestartTests(OwnPostgres postgres) : IClassF
     private static Task<bool> ListeningAsync(Panel panel, string role) => panel.ScalarAsync<bool>(
         "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND (query = 'LISTEN fulfillment_orders' OR query LIKE '%new-order listener keepalive'))", role);
 
-    private static Task<long> HeartbeatJobRunsAsync(Panel panel) => panel.ScalarAsync<long>(
-        "SELECT coalesce(max((info->'jobs'->'Heartbeat'->>'runs')::bigint), 0) FROM engine_instances WHERE host = 'restart'");
+    private static Task<long> HeartbeatJobRunsAsync(Panel panel, string host) => panel.ScalarAsync<long>(
+        "SELECT coalesce(max((info->'jobs'->'Heartbeat'->>'runs')::bigint), 0) FROM engine_instances WHERE host = $1", host);
+
+    /// <summary>
+    /// Started, scheduler included (the Heartbeat job, which only Quartz runs, has run): an outage while
+    /// the host is still starting fails the start, which systemd or the container platform then repeats.
+    /// </summary>
+    private static Task WaitUntilStartedAsync(Panel panel, string host, EngineProcess engine) =>
+        Poll.UntilAsync(async () => await HeartbeatJobRunsAsync(panel, host) > 0, TimeSpan.FromSeconds(60),
+            () => "the scheduler never ran a job:\n" + engine.Output);
 
     private static int Count(string text, string phrase) => Regex.Count(text, Regex.Escape(phrase));
 
