@@ -13,15 +13,34 @@ internal sealed class ContainerPostgresServer(PostgreSqlContainer container) : P
         || File.Exists("/var/run/docker.sock")
         || File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker", "run", "docker.sock"));
 
-    public static async Task<ContainerPostgresServer> StartAsync(CancellationToken ct)
+    public override bool CanRestart => true;
+
+    /// <param name="fixedHostPort">
+    /// Binds a host port chosen now rather than a random one, which Docker would choose again on every
+    /// start: a restarted container must keep the address its clients reconnect to.
+    /// </param>
+    public static async Task<ContainerPostgresServer> StartAsync(CancellationToken ct, bool fixedHostPort = false)
     {
-        var container = new PostgreSqlBuilder("postgres:17-alpine")
-            .WithCommand("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=400")
-            .Build();
+        var builder = new PostgreSqlBuilder("postgres:17-alpine")
+            .WithCommand("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=400");
+        if (fixedHostPort)
+        {
+            builder = builder.WithPortBinding(LocalBinariesPostgresServer.FreePort(), PostgreSqlBuilder.PostgreSqlPort);
+        }
+
+        var container = builder.Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromMinutes(3));
         await container.StartAsync(timeout.Token);
         return new ContainerPostgresServer(container);
+    }
+
+    /// <summary>docker stop (PostgreSQL's fast shutdown) and docker start of the same container: same data, same port.</summary>
+    public override async Task RestartAsync(CancellationToken ct = default)
+    {
+        await container.StopAsync(ct);
+        await container.StartAsync(ct);
+        Npgsql.NpgsqlConnection.ClearAllPools(); // this process's pooled connections to it were all cut
     }
 
     public override async ValueTask DisposeAsync() => await container.DisposeAsync();

@@ -16,6 +16,7 @@ internal sealed class LocalBinariesPostgresServer : PostgresServer
     private const string OsUser = "postgres";
     private readonly string _dataDirectory;
     private readonly string _root;
+    private string _serverOptions = "";
     private int _disposed;
 
     private LocalBinariesPostgresServer(string binDirectory, string root, int port)
@@ -56,14 +57,26 @@ internal sealed class LocalBinariesPostgresServer : PostgresServer
         var server = new LocalBinariesPostgresServer(bin, root, FreePort());
         await RunAsync(Path.Combine(bin, "initdb"),
             ["-D", server._dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"], asRoot, ct);
-        var serverOptions = string.Join(' ',
+        server._serverOptions = string.Join(' ',
             $"-p {server.Port}", $"-k {root}", "-c listen_addresses=127.0.0.1", "-c fsync=off",
             "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=400", "-c shared_buffers=256MB");
-        await RunAsync(Path.Combine(bin, "pg_ctl"),
-            ["-D", server._dataDirectory, "-o", serverOptions, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], asRoot, ct);
+        await server.PgCtlStartAsync(ct);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         return server;
     }
+
+    public override bool CanRestart => true;
+
+    /// <summary>A fast shutdown (every session is terminated, as in a failover or a DBA's restart), then a start on the same port.</summary>
+    public override async Task RestartAsync(CancellationToken ct = default)
+    {
+        await RunAsync(Path.Combine(BinDirectory, "pg_ctl"), ["-D", _dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], Environment.UserName == "root", ct);
+        await PgCtlStartAsync(ct);
+        NpgsqlConnection.ClearAllPools(); // this process's pooled connections to it were all cut
+    }
+
+    private Task PgCtlStartAsync(CancellationToken ct) => RunAsync(Path.Combine(BinDirectory, "pg_ctl"),
+        ["-D", _dataDirectory, "-o", _serverOptions, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "start"], Environment.UserName == "root", ct);
 
     public override ValueTask DisposeAsync()
     {
@@ -121,7 +134,7 @@ internal sealed class LocalBinariesPostgresServer : PostgresServer
             .FirstOrDefault();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -46,6 +46,40 @@ public abstract class PostgresServer : IAsyncDisposable
         return local;
     }
 
+    /// <summary>
+    /// A server that the caller owns and may restart, for tests of a database restart: a throwaway
+    /// cluster from local binaries when the machine has them, otherwise a dedicated container. Never the
+    /// server of <c>FULFILLMENT_TEST_POSTGRES</c>, which other users may share and is not ours to restart.
+    /// </summary>
+    public static async Task<PostgresServer> StartOwnAsync(Action<string>? log = null, CancellationToken ct = default)
+    {
+        log ??= _ => { };
+        if (LocalBinariesPostgresServer.FindBinDirectory() is not null)
+        {
+            var local = await LocalBinariesPostgresServer.StartAsync(ct);
+            log($"PostgreSQL (own): started a throwaway cluster from {local.BinDirectory} on port {local.Port}");
+            return local;
+        }
+
+        if (ContainerPostgresServer.DockerEngineMayAnswer())
+        {
+            var container = await ContainerPostgresServer.StartAsync(ct, fixedHostPort: true);
+            log("PostgreSQL (own): started a dedicated Testcontainers container");
+            return container;
+        }
+
+        throw new InvalidOperationException(
+            "A restartable PostgreSQL server is needed: install PostgreSQL (initdb and pg_ctl on PATH or under " +
+            "/usr/lib/postgresql/*/bin) or start a Docker engine. " + EnvironmentVariable + " cannot serve here: it is not ours to restart.");
+    }
+
+    /// <summary>Whether <see cref="RestartAsync"/> works: the server is this process's own.</summary>
+    public virtual bool CanRestart => false;
+
+    /// <summary>Stops the server (fast shutdown: every connection is cut) and starts it again on the same address.</summary>
+    public virtual Task RestartAsync(CancellationToken ct = default) =>
+        throw new NotSupportedException($"A PostgreSQL server from {Source} cannot be restarted by the tests.");
+
     /// <summary>Creates an empty database, or a copy of <paramref name="template"/>, and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name, string? template = null, CancellationToken ct = default)
     {

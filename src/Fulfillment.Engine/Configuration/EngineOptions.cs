@@ -16,4 +16,14 @@ public sealed class EngineOptions
 
     /// <summary>How long a stop waits for running jobs. The systemd unit's TimeoutStopSec must be longer.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// Where <c>run</c> writes which instance it is, for <c>fulfillment health</c> (a separate process)
+    /// to check that instance's heartbeat. Empty: <c>fulfillment-engine.json</c> in the temporary directory.
+    /// </summary>
+    public string? HealthFile { get; set; }
+
+    public string HealthFilePath => string.IsNullOrWhiteSpace(HealthFile)
+        ? Path.Combine(Path.GetTempPath(), "fulfillment-engine.json")
+        : HealthFile;
 }

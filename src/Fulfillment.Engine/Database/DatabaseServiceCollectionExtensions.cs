@@ -1,6 +1,7 @@
 using Fulfillment.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Fulfillment.Engine.Database;
@@ -17,6 +18,12 @@ public static class DatabaseServiceCollectionExtensions
         }
 
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(builder.ConnectionString).Build());
+
+        // Its probe connects outside the pool, so a pool that is merely exhausted does not pass for an outage.
+        var probe = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false, Timeout = 10, CommandTimeout = 10 };
+        services.AddSingleton(sp => new DatabaseAvailability(
+            sp.GetRequiredService<NpgsqlDataSource>(), probe.ConnectionString,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DatabaseAvailability>>()));
         services.AddPooledDbContextFactory<PanelDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;

@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Database;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,15 +8,31 @@ namespace Fulfillment.Engine.Dispatch;
 
 /// <summary>
 /// LISTENs for place_order's NOTIFY and dispatches at once, so a new order reaches its provider
-/// within milliseconds. Notifications arriving during a pass coalesce into one more pass.
+/// within milliseconds. Notifications arriving during a pass coalesce into one more pass. A lost
+/// connection (a database restart or failover) is re-established with a back-off, and every LISTEN
+/// is followed by one pass for the orders placed while nobody listened.
 /// </summary>
 public sealed class NewOrderListener(
     NpgsqlDataSource db,
     OrderDispatcher dispatcher,
+    DatabaseAvailability availability,
     IOptions<DispatchOptions> options,
+    TimeProvider clock,
     ILogger<NewOrderListener> logger) : BackgroundService
 {
     public const string Channel = "fulfillment_orders";
+
+    // The first retry is quick (a connection cut by a restart usually finds the server back within a
+    // second or two); then doubling, capped so an order placed during a long outage waits at most this
+    // long after the database is back. One connection attempt per instance every 5 s costs the server nothing.
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(5);
+
+    // A failover can leave the socket half-open: no reset ever arrives and a wait on it never ends. After
+    // this long without a notification a statement checks that the server is still at the other end.
+    private static readonly TimeSpan KeepaliveAfter = TimeSpan.FromSeconds(30);
+    private const int KeepaliveTimeoutSeconds = 10;
+    private const string KeepaliveSql = "SELECT 1 -- new-order listener keepalive";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,6 +43,7 @@ public sealed class NewOrderListener(
 
         var wake = new SemaphoreSlim(0, 1);
         var worker = DispatchOnWakeAsync(wake, stoppingToken);
+        var retry = FirstRetry;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -37,11 +55,17 @@ public sealed class NewOrderListener(
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
+                availability.ReportReachable();
+                retry = FirstRetry;
                 // Orders placed while we were not listening.
                 Signal(wake);
                 while (!stoppingToken.IsCancellationRequested)
                 {
-                    await connection.WaitAsync(stoppingToken);
+                    if (!await connection.WaitAsync(KeepaliveAfter, stoppingToken))
+                    {
+                        await using var keepalive = new NpgsqlCommand(KeepaliveSql, connection) { CommandTimeout = KeepaliveTimeoutSeconds };
+                        await keepalive.ExecuteScalarAsync(stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -50,8 +74,13 @@ public sealed class NewOrderListener(
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "Listening for new orders failed; retrying in 5 s (the DispatchOrders schedule still runs)");
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                if (!availability.Report(ex, "The new-order listener"))
+                {
+                    logger.LogWarning(ex, "Listening for new orders failed; retrying in {Retry} (the DispatchOrders schedule still runs)", retry);
+                }
+
+                await Task.Delay(retry, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetry.Ticks));
             }
         }
 
@@ -83,15 +112,24 @@ public sealed class NewOrderListener(
             {
                 return;
             }
-            catch (NpgsqlException ex) when (ex.IsTransient)
-            {
-                // A deadlock victim or a dropped connection: a claim rolled back, or claimed orders not yet
-                // sent went back to pending; outcomes that could not be stored are recovered after AbandonedAfter.
-                logger.LogWarning("Dispatch after a new-order notification failed ({Error}); retrying on the next notification or schedule", ex.Message);
-            }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Dispatch after a new-order notification failed; the DispatchOrders schedule will retry");
+                // A lost contact is logged once by DatabaseAvailability; the listener's next LISTEN signals another pass.
+                if (availability.Report(ex, "Dispatch after a new-order notification"))
+                {
+                    continue;
+                }
+
+                if (ex is NpgsqlException { IsTransient: true })
+                {
+                    // A deadlock victim or a dropped connection: a claim rolled back, or claimed orders not yet
+                    // sent went back to pending; outcomes that could not be stored are recovered after AbandonedAfter.
+                    logger.LogWarning("Dispatch after a new-order notification failed ({Error}); retrying on the next notification or schedule", ex.Message);
+                }
+                else
+                {
+                    logger.LogError(ex, "Dispatch after a new-order notification failed; the DispatchOrders schedule will retry");
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,17 +13,22 @@ namespace Fulfillment.Engine.Heartbeat;
 /// </summary>
 public sealed class InstanceHeartbeat(
     HeartbeatStore store,
+    DatabaseAvailability availability,
     InstanceIdentity identity,
     EngineActivity activity,
     EngineMetrics metrics,
+    IEnumerable<IHeartbeatObserver> observers,
     IOptions<EngineOptions> options,
     TimeProvider clock,
     ILogger<InstanceHeartbeat> logger) : BackgroundService
 {
+    private readonly IHeartbeatObserver[] _observers = [.. observers];
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await BeatAsync(cancellationToken);
         logger.LogInformation("Engine instance {InstanceId} ({Host}, version {Version}) registered", identity.Id, identity.Host, identity.Version);
+        WriteHealthFile();
         await base.StartAsync(cancellationToken);
     }
 
@@ -37,10 +43,13 @@ public sealed class InstanceHeartbeat(
                 {
                     await BeatAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // The database may be briefly away; the next tick tries again.
-                    logger.LogWarning(ex, "Heartbeat of engine instance {InstanceId} failed", identity.Id);
+                    // The database may be away (a lost contact is logged once, by DatabaseAvailability); the next tick tries again.
+                    if (!availability.Report(ex, "The heartbeat"))
+                    {
+                        logger.LogWarning(ex, "Heartbeat of engine instance {InstanceId} failed", identity.Id);
+                    }
                 }
             }
         }
@@ -53,6 +62,15 @@ public sealed class InstanceHeartbeat(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        try
+        {
+            HealthFile.DeleteIfOwnedBy(options.Value.HealthFilePath, identity.Id);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Could not delete the health file {Path}", options.Value.HealthFilePath);
+        }
+
         try
         {
             await store.RemoveAsync(identity.Id, cancellationToken);
@@ -68,7 +86,27 @@ public sealed class InstanceHeartbeat(
     public async Task BeatAsync(CancellationToken ct)
     {
         metrics.SetQueueDepths(await store.QueueDepthsAsync(EngineMetrics.QueueStatuses, ct));
-        await store.UpsertAsync(identity, clock.GetUtcNow(), Info(), ct);
+        var now = clock.GetUtcNow();
+        await store.UpsertAsync(identity, now, Info(), ct);
+        availability.ReportReachable();
+        foreach (var observer in _observers)
+        {
+            observer.HeartbeatReachedDatabase(now);
+        }
+    }
+
+    private void WriteHealthFile()
+    {
+        var path = options.Value.HealthFilePath;
+        try
+        {
+            HealthFile.Write(path, identity);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The engine runs without it; only `fulfillment health` cannot tell which instance is this one.
+            logger.LogWarning(ex, "Could not write the health file {Path}; `fulfillment health` will report this instance unhealthy", path);
+        }
     }
 
     private object Info()

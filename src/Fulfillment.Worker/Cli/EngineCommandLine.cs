@@ -1,12 +1,13 @@
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Hosting;
+using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Worker.Cli;
 
 /// <summary>
-/// <c>fulfillment [run|migrate|run-once JOB|check-config] [--Key=Value ...]</c>. Anything after
+/// <c>fulfillment [run|migrate|run-once JOB|check-config|health|demo] [--Key=Value ...]</c>. Anything after
 /// the verb is configuration, e.g. <c>--ConnectionStrings:Panel="Host=..."</c>.
 /// </summary>
 public static class EngineCommandLine
@@ -23,7 +24,8 @@ public static class EngineCommandLine
           migrate             apply the database schema to ConnectionStrings:Panel and exit
           migrate --script F  write the idempotent SQL script of the schema to file F and exit
           run-once JOB        run one scheduled job once, now, and exit
-          check-config        validate the configuration, print every problem with its key
+          check-config        validate the configuration, print every problem with its key, then the schedule
+          health              exit 0 when this instance's heartbeat is fresh (for container health checks)
           demo                a throwaway database and a simulated provider, demo orders driven to completion, a summary
         """;
 
@@ -50,6 +52,8 @@ public static class EngineCommandLine
                     return await RunOnceCommand.RunAsync(rest[0], rest[1..], catalog);
                 case "check-config":
                     return CheckConfig(rest, catalog);
+                case "health":
+                    return await HealthCommand.RunAsync(rest, catalog);
                 case "demo":
                     return await Demo.DemoCommand.RunAsync(rest);
                 case "help" or "--help" or "-h":
@@ -79,10 +83,27 @@ public static class EngineCommandLine
         return !problems.Any(p => !p.IsWarning);
     }
 
+    /// <summary>The schedule `run` will store, job by job: with several instances, the last one to start sets it for all.</summary>
+    public static void ReportSchedule(IConfiguration configuration, JobCatalog catalog, TextWriter output)
+    {
+        var schedules = JobSchedule.Read(configuration, catalog);
+        var width = schedules.Max(s => s.Job.Length);
+        output.WriteLine("schedule (`run` stores it at start, replacing what earlier starts stored):");
+        foreach (var schedule in schedules)
+        {
+            output.WriteLine($"  {schedule.Job.PadRight(width)}  {schedule.Describe()}");
+        }
+    }
+
     private static int CheckConfig(string[] args, JobCatalog catalog)
     {
         var builder = EngineHost.CreateBuilder(EngineMode.Tool, args, catalog);
         var ok = ReportConfiguration(builder.Configuration, catalog, Console.Out);
+        if (ok)
+        {
+            ReportSchedule(builder.Configuration, catalog, Console.Out);
+        }
+
         Console.Out.WriteLine(ok ? "configuration OK" : "configuration has errors");
         return ok ? Ok : Failed;
     }

@@ -1,8 +1,10 @@
 using Fulfillment.Data;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Hosting;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Worker.Configuration;
+using Npgsql;
 
 namespace Fulfillment.Worker.Cli;
 
@@ -26,6 +28,7 @@ public static class MigrateCommand
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILogger<PanelDbContext>>();
+        await ServerVersion.EnsureSupportedAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
         var scheduler = new SchedulerOptions();
         builder.Configuration.GetSection(SchedulerOptions.Section).Bind(scheduler);
         var applied = await SchemaMigrator.MigrateAsync(builder.Configuration[ConfigurationCheck.ConnectionStringKey] ?? "", scheduler.TablePrefix);

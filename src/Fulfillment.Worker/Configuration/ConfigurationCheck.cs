@@ -37,6 +37,9 @@ public static partial class ConfigurationCheck
             problems.Require(EngineOptions.Section, nameof(EngineOptions.ShutdownTimeout),
                 engine.ShutdownTimeout >= TimeSpan.FromSeconds(1) && engine.ShutdownTimeout <= TimeSpan.FromMinutes(10),
                 $"must be between 00:00:01 and 00:10:00, not {engine.ShutdownTimeout}");
+            problems.Require(EngineOptions.Section, nameof(EngineOptions.HealthFile),
+                string.IsNullOrWhiteSpace(engine.HealthFile) || Path.IsPathFullyQualified(engine.HealthFile),
+                $"must be an absolute file path (or empty for the temporary directory), not '{engine.HealthFile}'");
         }
 
         var scheduler = SectionBinder.Bind<SchedulerOptions>(configuration, SchedulerOptions.Section, problems);

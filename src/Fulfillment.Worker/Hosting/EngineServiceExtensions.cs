@@ -6,6 +6,7 @@ using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.Orders;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -40,6 +41,10 @@ public static class EngineServiceExtensions
         builder.Configuration.GetSection(EngineOptions.Section).Bind(engine);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = engine.ShutdownTimeout);
         builder.Services.AddSystemd();
+        // AddSystemd registers a notifier only when it recognises systemd as the parent process; the watchdog
+        // follows the sd_notify protocol itself (NOTIFY_SOCKET, WATCHDOG_USEC), so it makes one when needed.
+        builder.Services.AddSingleton<IHeartbeatObserver>(sp => new SystemdWatchdog(
+            sp.GetService<ISystemdNotifier>() ?? new SystemdNotifier(), sp.GetRequiredService<IOptions<EngineOptions>>(), sp.GetRequiredService<ILogger<SystemdWatchdog>>()));
         builder.Services.AddHostedService<SchemaGate>();
         builder.Services.AddHostedService<InstanceHeartbeat>();
         builder.Services.AddNewOrderListener();
@@ -54,7 +59,6 @@ public static class EngineServiceExtensions
         var scheduler = new SchedulerOptions();
         configuration.GetSection(SchedulerOptions.Section).Bind(scheduler);
         var connectionString = configuration[ConfigurationCheck.ConnectionStringKey] ?? "";
-        var catalog = builder.Services.Select(d => d.ImplementationInstance).OfType<JobCatalog>().Single();
 
         builder.AddQuartz(q =>
         {
@@ -67,39 +71,19 @@ public static class EngineServiceExtensions
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(connectionString);
+                // Quartz validates its tables at start (its default) and never creates them: `migrate`, run as
+                // the owner, does (SchemaMigrator), so the runtime role needs no DDL.
                 store.ConfigureStore(o => o.TablePrefix = scheduler.TablePrefix);
                 store.UseClustering(c =>
                 {
                     c.Enabled = scheduler.Clustered;
                     c.CheckinInterval = scheduler.CheckinInterval;
                 });
-                store.ProvisionSchema();
             });
-
-            foreach (var name in catalog.Jobs.Keys)
-            {
-                var options = new JobOptions();
-                configuration.GetSection($"{JobOptions.Section}:{name}").Bind(options);
-                if (!options.Enabled)
-                {
-                    continue;
-                }
-
-                q.AddJob<EngineJobRunner>(j => j.WithIdentity(name).StoreDurably());
-                q.AddTrigger(t =>
-                {
-                    t.ForJob(name).WithIdentity(name);
-                    if (!string.IsNullOrWhiteSpace(options.Cron))
-                    {
-                        t.WithCronSchedule(options.Cron, c => c.InTimeZone(TimeZoneInfo.Utc));
-                    }
-                    else
-                    {
-                        t.WithSimpleSchedule(s => s.WithInterval(options.Interval!.Value).RepeatForever());
-                    }
-                });
-            }
         });
+
+        // Before Quartz's hosted service: the stored triggers follow the configuration before anything fires.
+        builder.Services.AddHostedService<ScheduleSync>();
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
 }

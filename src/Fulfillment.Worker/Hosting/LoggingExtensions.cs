@@ -18,7 +18,8 @@ public static class LoggingExtensions
         builder.Services.AddSerilog((services, logger) =>
         {
             logger.ReadFrom.Configuration(builder.Configuration)
-                .Enrich.FromLogContext();
+                .Enrich.FromLogContext()
+                .Filter.With(new DatabaseOutageLogFilter(services));
             if (string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
             {
                 logger.WriteTo.Console(new CompactJsonFormatter());

@@ -1,18 +1,53 @@
 using Fulfillment.Data;
+using Fulfillment.Engine.Database;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Fulfillment.Worker.Hosting;
 
 /// <summary>
-/// Refuses to start the engine on a database whose schema is behind this version, with the
-/// command that fixes it, instead of failing later on a missing column.
+/// Refuses to start the engine on a PostgreSQL it cannot run on, or on a database whose schema is
+/// behind this version, with what fixes it, instead of failing later on a missing column. While the
+/// database cannot be reached it waits (logging that once), so an engine restarted during an outage
+/// (by the systemd watchdog, or a container platform) starts when the database is back instead of
+/// exhausting its restarts; a stop (SIGTERM) ends the wait.
 /// </summary>
-public sealed class SchemaGate(IDbContextFactory<PanelDbContext> contexts, ILogger<SchemaGate> logger) : IHostedService
+public sealed class SchemaGate(
+    IDbContextFactory<PanelDbContext> contexts,
+    NpgsqlDataSource db,
+    DatabaseAvailability availability,
+    TimeProvider clock,
+    ILogger<SchemaGate> logger) : IHostedService
 {
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(15);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        var retry = FirstRetry;
+        while (true)
+        {
+            try
+            {
+                await CheckAsync(cancellationToken);
+                availability.ReportReachable();
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && availability.Report(ex, "The start-up check"))
+            {
+                await Task.Delay(retry, clock, cancellationToken);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetry.Ticks));
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        var version = await ServerVersion.EnsureSupportedAsync(db, cancellationToken);
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
+        var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {
             throw new InvalidOperationException(
@@ -20,8 +55,6 @@ public sealed class SchemaGate(IDbContextFactory<PanelDbContext> contexts, ILogg
                 "Run `fulfillment migrate` first.");
         }
 
-        logger.LogInformation("Panel database schema is up to date");
+        logger.LogInformation("Panel database schema is up to date (PostgreSQL {Version})", version.ToString(2));
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

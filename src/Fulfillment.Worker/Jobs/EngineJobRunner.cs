@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.Telemetry;
@@ -15,6 +16,7 @@ namespace Fulfillment.Worker.Jobs;
 public sealed class EngineJobRunner(
     JobCatalog catalog,
     IServiceProvider services,
+    DatabaseAvailability availability,
     EngineActivity activity,
     EngineMetrics metrics,
     TimeProvider clock,
@@ -31,6 +33,7 @@ public sealed class EngineJobRunner(
             await using var scope = services.CreateAsyncScope();
             await catalog.Resolve(scope.ServiceProvider, name).RunAsync(cancellationToken);
             succeeded = true;
+            availability.ReportReachable();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -38,8 +41,12 @@ public sealed class EngineJobRunner(
         }
         catch (Exception ex)
         {
-            // A failing run is logged and counted; the next trigger runs it again.
-            logger.LogError(ex, "Job {Job} failed", name);
+            // A failing run is logged and counted; the next trigger runs it again. A lost contact with the
+            // database is logged once for the whole outage, by DatabaseAvailability, not once per run.
+            if (!availability.Report(ex, $"Job {name}"))
+            {
+                logger.LogError(ex, "Job {Job} failed", name);
+            }
         }
         finally
         {

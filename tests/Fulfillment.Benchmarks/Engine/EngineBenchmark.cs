@@ -64,11 +64,8 @@ public static class EngineBenchmark
     {
         var report = new EngineReport();
         await using var monitor = new WorkingSetMonitor();
-        await using (var context = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>()
-            .UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString).Options))
-        {
-            await context.Database.MigrateAsync();
-        }
+        await Fulfillment.Worker.Cli.SchemaMigrator.MigrateAsync(
+            new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString, "qrtz_");
 
         // The simulator runs in its own process, as a provider would: its CPU and memory are not the engine's.
         // Zero latency, no faults, every order completes, the same link may run twice; nothing recorded

@@ -59,6 +59,13 @@ public sealed class ConfigurationCheckTests
     }
 
     [Fact]
+    public void A_relative_health_file_is_an_error()
+    {
+        Assert.Contains(Check(("Fulfillment:Engine:HealthFile", "run/engine.json")), p => p.Key == "Fulfillment:Engine:HealthFile" && !p.IsWarning);
+        Assert.DoesNotContain(Check(("Fulfillment:Engine:HealthFile", "/run/fulfillment/engine.json")), p => p.Key == "Fulfillment:Engine:HealthFile");
+    }
+
+    [Fact]
     public void The_connection_string_password_is_never_echoed()
     {
         var problems = Check(("ConnectionStrings:Panel", "Host=db;Password=hunter2;Nonsense=1"));
@@ -77,6 +84,27 @@ public sealed class ConfigurationCheckTests
         Assert.NotEqual(0, exit);
         Assert.Contains("Fulfillment:Jobs:Heartbeat", engine.Output, StringComparison.Ordinal);
         Assert.Contains("Fulfillment:Engine:ShutdownTimeout", engine.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_config_prints_the_effective_schedule_of_every_job()
+    {
+        using var engine = EngineProcess.Start("check-config",
+            "--Fulfillment:Jobs:DispatchOrders:Interval=00:00:42",
+            "--Fulfillment:Jobs:CheckProviderBalances:Enabled=false",
+            "--Fulfillment:Jobs:PurgeExpiredData:Cron=0 15 4 * * ?");
+
+        var exit = await engine.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(exit == 0, engine.Output);
+        var lines = engine.Output.Split('\n').Select(l => l.Trim()).ToList();
+        Assert.Contains(lines, l => l.StartsWith("DispatchOrders ", StringComparison.Ordinal) && l.Contains("every 00:00:42", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("CheckProviderBalances ", StringComparison.Ordinal) && l.Contains("disabled", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("PurgeExpiredData ", StringComparison.Ordinal) && l.Contains("cron '0 15 4 * * ?' UTC", StringComparison.Ordinal));
+        foreach (var job in JobCatalog.Default.Jobs.Keys)
+        {
+            Assert.Contains(lines, l => l.StartsWith(job + " ", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

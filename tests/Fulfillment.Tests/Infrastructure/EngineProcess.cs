@@ -21,6 +21,8 @@ public sealed class EngineProcess : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public string Output
     {
         get
@@ -32,7 +34,10 @@ public sealed class EngineProcess : IDisposable
         }
     }
 
-    public static EngineProcess Start(params string[] args)
+    public static EngineProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the engine with <paramref name="environment"/> added to this process's environment.</summary>
+    public static EngineProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // The Worker's own build output, not the copy beside the tests: the test project also runs on
         // the ASP.NET Core framework (the simulator), so its folder lacks packages the engine needs.
@@ -46,6 +51,11 @@ public sealed class EngineProcess : IDisposable
         }
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return new EngineProcess(Process.Start(start)!);
     }
 
