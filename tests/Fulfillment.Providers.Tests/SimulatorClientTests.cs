@@ -29,7 +29,10 @@ public sealed class SimulatorClientTests
         var id = Assert.IsType<AddOutcome.Accepted>(added).ProviderOrderId;
 
         var first = await client.GetStatusAsync(harness.Provider, id, CancellationToken.None);
-        Assert.Equal((ProviderOrderState.Pending, 1000L, 0.9m), (first.State, first.Remains!.Value, first.Charge!.Value));
+        // Pending for 50 ms at this speed: on a busy machine the first answer may already be a later, unfinished state.
+        Assert.Contains(first.State, new[] { ProviderOrderState.Pending, ProviderOrderState.InProgress });
+        Assert.InRange(first.Remains!.Value, 1L, 1000L);
+        Assert.Equal(0.9m, first.Charge!.Value);
 
         var final = await PollUntilAsync(() => client.GetStatusAsync(harness.Provider, id, CancellationToken.None), s => s.State == ProviderOrderState.Completed);
         Assert.Equal(0, final.Remains);
