@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers;
 using Fulfillment.Providers.SmsActivate;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Activations;
 
@@ -45,25 +47,21 @@ public sealed class ActivationTracker(
 
     private async Task CheckAsync(TrackedOrder order, CancellationToken ct)
     {
-        var progress = new List<Progress>();
-        var finishes = new List<Finish>();
-        var reviews = new List<(long, string)>();
+        var changes = new List<OrderChange>();
         if (order.Provider?.Endpoint is not { } endpoint || string.IsNullOrEmpty(order.ProviderOrderId))
         {
-            reviews.Add((order.Id, "An activation in progress without an activation id or a usable provider row; a person must check it."));
+            changes.Add(Review(order, "An activation in progress without an activation id or a usable provider row; a person must check it."));
         }
         else
         {
-            await DecideAsync(order, endpoint, progress, finishes, reviews, ct);
+            await DecideAsync(order, endpoint, changes, ct);
         }
 
-        await Transient.RetryAsync(() => store.RecordAsync(progress, finishes, reviews, clock.GetUtcNow(), CancellationToken.None),
-            logger, "Recording activation status");
-        metrics.Finished(finishes);
+        await Transient.RetryAsync(() => store.RecordAsync(changes, clock.GetUtcNow(), CancellationToken.None), logger, "Recording activation status");
+        metrics.Finished(changes.OfType<OrderChange.Finished>().Select(f => f.Finish.Status));
     }
 
-    private async Task DecideAsync(TrackedOrder order, ProviderEndpoint endpoint, List<Progress> progress, List<Finish> finishes,
-        List<(long, string)> reviews, CancellationToken ct)
+    private async Task DecideAsync(TrackedOrder order, ProviderEndpoint endpoint, List<OrderChange> changes, CancellationToken ct)
     {
         var o = options.Value;
         var now = clock.GetUtcNow();
@@ -74,7 +72,7 @@ public sealed class ActivationTracker(
         }
         catch (ProviderCallException ex)
         {
-            progress.Add(new Progress(order.Id, null, null, null, now + o.CheckInterval, "Status check failed: " + ex.Message));
+            changes.Add(new OrderChange.Progressed(order.Id, null, null, null, now + o.CheckInterval, "Status check failed: " + ex.Message));
             return;
         }
 
@@ -82,45 +80,47 @@ public sealed class ActivationTracker(
         {
             case ActivationState.Ok or ActivationState.WaitRetry when status.Code is { } code:
                 var confirmed = await client.SetStatusAsync(endpoint, order.ProviderOrderId!, SmsActions.StatusComplete, ct);
-                progress.Add(new Progress(order.Id, StatusWord(status), null, null, now, null, WithCode(order.ResultJson, code, now)));
-                finishes.Add(new Finish(order.Id, OrderStatus.Completed, 0, null,
-                    new { stage = "activation", confirmed = confirmed is SetStatusOutcome.Done }));
+                changes.Add(new OrderChange.Progressed(order.Id, StatusWord(status), null, null, now, null, WithCode(order.ResultJson, code, now)));
+                changes.Add(new OrderChange.Finished(new Finish(order.Id, OrderStatus.Completed, 0, null,
+                    new { stage = "activation", confirmed = confirmed is SetStatusOutcome.Done })));
                 return;
             case ActivationState.Canceled:
-                finishes.Add(new Finish(order.Id, OrderStatus.Canceled, null, "The provider canceled the activation; refunded in full.",
-                    new { stage = "activation" }));
+                changes.Add(new OrderChange.Finished(new Finish(order.Id, OrderStatus.Canceled, null, "The provider canceled the activation; refunded in full.",
+                    new { stage = "activation" })));
                 return;
             case ActivationState.NotFound:
-                reviews.Add((order.Id, "The provider no longer knows this activation; a person must check whether a code was received."));
+                changes.Add(Review(order, "The provider no longer knows this activation; a person must check whether a code was received."));
                 return;
         }
 
         if (now - order.DispatchedAt < o.Window)
         {
-            progress.Add(new Progress(order.Id, StatusWord(status), null, null, now + o.CheckInterval, null));
+            changes.Add(new OrderChange.Progressed(order.Id, StatusWord(status), null, null, now + o.CheckInterval, null));
             return;
         }
 
         switch (await client.SetStatusAsync(endpoint, order.ProviderOrderId!, SmsActions.StatusCancel, ct))
         {
             case SetStatusOutcome.Done:
-                finishes.Add(new Finish(order.Id, OrderStatus.Canceled, null,
+                changes.Add(new OrderChange.Finished(new Finish(order.Id, OrderStatus.Canceled, null,
                     $"No code arrived within {o.Window.TotalMinutes:0} minutes; canceled at the provider and refunded in full.", new { stage = "activation" },
-                    Reason: UserReason.NoCodeReceived));
+                    Reason: UserReason.NoCodeReceived)));
                 break;
             case SetStatusOutcome.EarlyCancelDenied:
-                progress.Add(new Progress(order.Id, StatusWord(status), null, null, now + o.CancelRetryAfter,
+                changes.Add(new OrderChange.Progressed(order.Id, StatusWord(status), null, null, now + o.CancelRetryAfter,
                     "No code yet; the provider refuses to cancel this early, trying again."));
                 break;
             case SetStatusOutcome.Refused refused:
-                reviews.Add((order.Id, $"No code arrived and the provider refused the cancel ({refused.Message}); a person must check it."));
+                changes.Add(Review(order, $"No code arrived and the provider refused the cancel ({refused.Message}); a person must check it."));
                 break;
             default:
                 // The answer was lost: the next status read tells whether it was canceled.
-                progress.Add(new Progress(order.Id, StatusWord(status), null, null, now + o.CheckInterval, "Cancel answer lost; checking again."));
+                changes.Add(new OrderChange.Progressed(order.Id, StatusWord(status), null, null, now + o.CheckInterval, "Cancel answer lost; checking again."));
                 break;
         }
     }
+
+    private static OrderChange.ToReview Review(TrackedOrder order, string reason) => new(order.Id, OrderStatus.InProgress, reason);
 
     /// <summary>The provider's status without the code: the code belongs in <c>result</c>, where retention purges it.</summary>
     private static string StatusWord(ActivationStatus status)

@@ -1,8 +1,9 @@
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Requests;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Blocking;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using Fulfillment.Engine.Dispatch;
+using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Engine.Conflicts;
 
@@ -26,13 +26,13 @@ public static class ConflictKeys
     /// A 64-bit lock id for (scope, key): every engine instance that checks an order of this target
     /// takes it first, so two instances cannot both find "no active order" and both send.
     /// </summary>
-    public static long LockId(ConflictScope scope, ClaimedOrder order, string linkKey)
+    public static long LockId(ConflictScope scope, long serviceId, long? providerId, string? providerServiceId, string linkKey)
     {
         var scoped = scope switch
         {
-            ConflictScope.Service => $"s:{order.ServiceId}|{linkKey}",
-            ConflictScope.ProviderService => $"ps:{order.Provider?.Id}:{order.ProviderServiceId}|{linkKey}",
-            ConflictScope.Provider => $"p:{order.Provider?.Id}|{linkKey}",
+            ConflictScope.Service => $"s:{serviceId}|{linkKey}",
+            ConflictScope.ProviderService => $"ps:{providerId}:{providerServiceId}|{linkKey}",
+            ConflictScope.Provider => $"p:{providerId}|{linkKey}",
             _ => "any|" + linkKey,
         };
         return BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(scoped)));

@@ -1,10 +1,13 @@
+using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Engine.Conflicts;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Data.Entities;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Dispatch;
 
@@ -104,60 +107,35 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         var blockers = await FindBlockersAsync(connection, transaction, sends.Where(x => x.Key is not null).Select(x => (x.Order, x.Key!)).ToList(), conflicts, ct);
 
         var toSend = new List<(ClaimedOrder Order, DispatchDecision Send)>();
-        var failed = 0;
-        var waiting = 0;
-        var held = 0;
-        var finishes = new List<Finish>();
-        var reviews = new List<(long, string)>();
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        var changes = new List<OrderChange>();
         foreach (var (order, decision) in decided)
         {
-            switch (decision)
+            var change = decision is DispatchDecision.Send
+                ? ConflictDecision.Decide(order.Id, blockers.TryGetValue(order.Id, out var blocker) ? blocker : null, conflicts.Policy)
+                : decision.ToChange(order.Id);
+            if (change is null)
             {
-                case DispatchDecision.Send send when blockers.TryGetValue(order.Id, out var blocker) && conflicts.Policy == ConflictPolicy.Fail:
-                    finishes.Add(new Finish(order.Id, "failed", null,
-                        $"Not sent: order {blocker} for the same link is still active; refunded in full.", new { stage = "conflict", blocker },
-                        Reason: UserReason.DuplicateLink));
-                    failed++;
-                    break;
-                case DispatchDecision.Send when blockers.TryGetValue(order.Id, out var blocker):
-                    Add(batch, "UPDATE orders SET status = 'held', held_by = $2, error = $3, updated_at = $4 WHERE id = $1",
-                        order.Id, blocker, $"Waiting for order {blocker} on the same link to finish.", now);
-                    OrderEvents.AddTo(batch, order.Id, "held", now, new { held_by = blocker });
-                    held++;
-                    break;
-                case DispatchDecision.Send or DispatchDecision.Rent:
-                    toSend.Add((order, decision));
-                    break;
-                case DispatchDecision.Fail fail:
-                    finishes.Add(new Finish(order.Id, "failed", null, fail.Error, new { stage = "checks" }, Reason: fail.Reason));
-                    failed++;
-                    break;
-                case DispatchDecision.Cancel cancel:
-                    finishes.Add(new Finish(order.Id, "canceled", null, cancel.Error, new { stage = "checks" }, Reason: cancel.Reason));
-                    failed++;
-                    break;
-                case DispatchDecision.Wait wait:
-                    Add(batch, "UPDATE orders SET next_attempt_at = $2, error = $3, updated_at = $4 WHERE id = $1",
-                        order.Id, wait.Until, wait.Reason, now);
-                    waiting++;
-                    break;
-                case DispatchDecision.Review review:
-                    reviews.Add((order.Id, review.Reason));
-                    break;
+                toSend.Add((order, decision));
+            }
+            else
+            {
+                changes.Add(change);
             }
         }
 
-        OrderReviews.AddTo(batch, reviews, OrderStatus.Pending, now);
-
-        OrderFinisher.AddTo(batch, finishes, now);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        OrderWriter.AddTo(batch, changes, now);
+        var finishes = changes.OfType<OrderChange.Finished>().Select(f => f.Finish).ToList();
+        var failed = finishes.Count;
+        var waiting = changes.Count(c => c is OrderChange.Waiting);
+        var held = changes.Count(c => c is OrderChange.HeldBehind);
         if (toSend.Count > 0)
         {
-            Add(batch, """
-                UPDATE orders SET status = 'dispatching', claimed_by = $2, sending_at = NULL, attempts = attempts + 1,
+            Add(batch, $"""
+                UPDATE orders SET status = '{OrderStatus.Dispatching}', claimed_by = $2, sending_at = NULL, attempts = attempts + 1,
                     provider_id = s.provider_id, error = NULL, updated_at = $3
                 FROM services s
-                WHERE orders.id = ANY($1) AND s.id = orders.service_id
+                WHERE orders.id = ANY($1) AND s.id = orders.service_id AND orders.status IN {OrderLifecycle.Claim.FromSql}
                 """, toSend.Select(x => x.Order.Id).ToArray(), instance, now);
             Add(batch, """
                 INSERT INTO order_events (order_id, at, kind, detail)
@@ -206,7 +184,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         Add(batch, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1::bigint[]) AS k) keys ORDER BY k) locks",
-            keyed.Select(x => ConflictKeys.LockId(conflicts.Scope, x.Order, x.Key)).ToArray());
+            keyed.Select(x => ConflictKeys.LockId(conflicts.Scope, x.Order.ServiceId, x.Order.Provider?.Id, x.Order.ProviderServiceId, x.Key)).ToArray());
         Add(batch, "UPDATE orders SET link_key = u.key FROM unnest($1::bigint[], $2::text[]) AS u(id, key) WHERE orders.id = u.id",
             keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray());
         Add(batch, BlockersSql(conflicts.Scope),
@@ -280,18 +258,10 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// </summary>
     public async Task<int> ReleaseUnsentAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            WITH released AS (
-                UPDATE orders SET status = 'pending', claimed_by = NULL, attempts = greatest(attempts - 1, 0), updated_at = $3
-                WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL
-                RETURNING id)
-            INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT id, $3, 'dispatch_recovered', jsonb_build_object('reason', 'claimed ahead and not sent', 'instance', $2::text) FROM released
-            """);
-        command.Parameters.Add(new() { Value = orderIds });
-        command.Parameters.Add(new() { Value = instance });
-        command.Parameters.Add(new() { Value = now });
-        return await command.ExecuteNonQueryAsync(ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection);
+        OrderWriter.AddTo(batch, orderIds.Select(id => new OrderChange.ReleasedUnsent(id, instance, "claimed ahead and not sent")).ToList(), now);
+        return await batch.ExecuteNonQueryAsync(ct); // one event per order released
     }
 
     /// <summary>
@@ -300,7 +270,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// late answer: kept in the order's events, and an accepted one puts an order in review back to
     /// tracking, since the provider has it. Returns the late answers.
     /// </summary>
-    public async Task<IReadOnlyList<DispatchResult>> RecordAsync(Guid instance, IReadOnlyCollection<DispatchResult> results, DateTimeOffset now, CancellationToken ct)
+    public async Task<IReadOnlyList<OrderChange>> RecordAsync(Guid instance, IReadOnlyCollection<OrderChange> results, DateTimeOffset now, CancellationToken ct)
     {
         if (results.Count == 0)
         {
@@ -310,8 +280,8 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var ours = new HashSet<long>();
-        await using (var command = new NpgsqlCommand("""
-            SELECT id FROM orders WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 ORDER BY id FOR NO KEY UPDATE
+        await using (var command = new NpgsqlCommand($"""
+            SELECT id FROM orders WHERE id = ANY($1) AND status = '{OrderStatus.Dispatching}' AND claimed_by = $2 ORDER BY id FOR NO KEY UPDATE
             """, connection, transaction))
         {
             command.Parameters.Add(new() { Value = results.Select(r => r.OrderId).ToArray() });
@@ -324,64 +294,21 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         }
 
         var late = results.Where(r => !ours.Contains(r.OrderId)).ToList();
-        results = results.Where(r => ours.Contains(r.OrderId)).ToList();
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var accepted = results.OfType<DispatchResult.Accepted>().ToList();
-        if (accepted.Count > 0)
-        {
-            Add(batch, """
-                UPDATE orders o SET status = 'in_progress', provider_order_id = a.provider_order_id, dispatched_at = $3,
-                    next_check_at = a.next_check_at, claimed_by = NULL, error = NULL, updated_at = $3, result = coalesce(a.result, o.result)
-                FROM unnest($1::bigint[], $2::text[], $4::timestamptz[], $5::jsonb[]) AS a(id, provider_order_id, next_check_at, result)
-                WHERE o.id = a.id AND o.status = 'dispatching'
-                """, accepted.Select(a => a.OrderId).ToArray(), accepted.Select(a => a.ProviderOrderId).ToArray(), now,
-                accepted.Select(a => a.NextCheckAt).ToArray(), new NpgsqlParameter
-                {
-                    Value = accepted.Select(a => a.ResultJson).ToArray(),
-                    NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
-                });
-            Add(batch, """
-                INSERT INTO order_events (order_id, at, kind, detail)
-                SELECT id, $3, 'accepted', jsonb_build_object('provider_order_id', poid) FROM unnest($1::bigint[], $2::text[]) AS a(id, poid)
-                """, accepted.Select(a => a.OrderId).ToArray(), accepted.Select(a => a.ProviderOrderId).ToArray(), now);
-        }
-
-        OrderFinisher.AddTo(batch, results.OfType<DispatchResult.Finished>().Select(f => f.Finish).ToList(), now);
-        OrderReviews.AddTo(batch, results.OfType<DispatchResult.Review>().Select(r => (r.OrderId, r.Reason)).ToList(), OrderStatus.Dispatching, now);
-        foreach (var result in results)
-        {
-            switch (result)
-            {
-                case DispatchResult.Retry retry:
-                    Add(batch, """
-                        UPDATE orders SET status = 'pending', next_attempt_at = $2, error = $3, claimed_by = NULL, sending_at = NULL, updated_at = $4
-                        WHERE id = $1 AND status = 'dispatching'
-                        """, retry.OrderId, retry.NextAttemptAt, retry.Reason, now);
-                    OrderEvents.AddTo(batch, retry.OrderId, "dispatch_deferred", now, new { reason = retry.Reason, next_attempt_at = retry.NextAttemptAt });
-                    break;
-                case DispatchResult.Hold hold:
-                    Add(batch, """
-                        UPDATE orders SET status = 'held', held_by = NULL, next_attempt_at = $2, error = $3, claimed_by = NULL, sending_at = NULL, updated_at = $4
-                        WHERE id = $1 AND status = 'dispatching'
-                        """, hold.OrderId, hold.NextAttemptAt, hold.Reason, now);
-                    OrderEvents.AddTo(batch, hold.OrderId, "held", now, new { reason = hold.Reason, next_attempt_at = hold.NextAttemptAt });
-                    break;
-            }
-        }
-
+        OrderWriter.AddTo(batch, results.Where(r => ours.Contains(r.OrderId)).ToList(), now);
         foreach (var answer in late)
         {
-            if (answer is DispatchResult.Accepted a)
+            if (answer is OrderChange.Accepted a)
             {
                 // The provider has it: an order that recovery sent to review is tracked instead of waiting for a person.
-                Add(batch, """
-                    UPDATE orders SET status = 'in_progress', provider_order_id = $2, dispatched_at = $3, next_check_at = $4, error = NULL,
+                Add(batch, $"""
+                    UPDATE orders SET status = '{OrderStatus.InProgress}', provider_order_id = $2, dispatched_at = $3, next_check_at = $4, error = NULL,
                         claimed_by = NULL, updated_at = $3, result = coalesce($5::jsonb, result)
-                    WHERE id = $1 AND status = 'review' AND provider_order_id IS NULL
+                    WHERE id = $1 AND status IN {OrderLifecycle.Retrack.FromSql} AND provider_order_id IS NULL
                     """, a.OrderId, a.ProviderOrderId, now, a.NextCheckAt, new NpgsqlParameter { Value = (object?)a.ResultJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
             }
 
-            OrderEvents.AddTo(batch, answer.OrderId, "late_answer", now, new { outcome = Describe(answer), instance = instance.ToString() });
+            OrderWriter.Event(batch, answer.OrderId, "late_answer", now, new { outcome = OrderChange.Describe(answer), instance = instance.ToString() });
         }
 
         if (batch.BatchCommands.Count > 0)
@@ -396,17 +323,6 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// <summary>An order whose own write was refused goes to review alone, with the reason (<see cref="RowByRow"/>).</summary>
     public Task PutAsideAsync(long orderId, string from, string reason, DateTimeOffset now) =>
         OrderReviews.PutAsideAsync(db, orderId, from, reason, now);
-
-    /// <summary>An outcome in words, for events and for a person reading a put-aside order.</summary>
-    public static string Describe(DispatchResult result) => result switch
-    {
-        DispatchResult.Accepted a => $"accepted by the provider as order {RowByRow.Printable(a.ProviderOrderId, 100)}",
-        DispatchResult.Finished f => $"{f.Finish.Status}: {RowByRow.Printable(f.Finish.Error, 300)}",
-        DispatchResult.Retry r => $"refused for now: {RowByRow.Printable(r.Reason, 300)}",
-        DispatchResult.Hold h => $"held: {RowByRow.Printable(h.Reason, 300)}",
-        DispatchResult.Review r => $"review: {RowByRow.Printable(r.Reason, 300)}",
-        _ => result.GetType().Name,
-    };
 
     /// <summary>
     /// Keeps the orders this instance still holds (claimed, being sent, or waiting to be recorded) fresh,
@@ -431,46 +347,36 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     public async Task<(int Requeued, int Review)> RecoverAbandonedAsync(
         DateTimeOffset staleBefore, DateTimeOffset abandonedBefore, DateTimeOffset now, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            WITH abandoned AS MATERIALIZED (
-                SELECT o.id, o.sending_at IS NULL AS never_sent FROM orders o
-                WHERE o.status = 'dispatching'
-                  AND ((o.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.id = o.claimed_by AND i.heartbeat_at >= $1))
-                       OR o.updated_at < $3)
-                FOR NO KEY UPDATE OF o SKIP LOCKED),
-            updated AS (
-                UPDATE orders o SET
-                    status = CASE WHEN a.never_sent THEN 'pending' ELSE 'review' END,
-                    error = CASE WHEN a.never_sent THEN o.error ELSE
-                        'The engine stopped after sending this order and before recording the answer. Check the provider for an order on this link, then call release_order(id, ''retry'') if it is not there, or release_order(id, ''refund'').' END,
-                    claimed_by = NULL, updated_at = $2
-                FROM abandoned a WHERE o.id = a.id
-                RETURNING o.id, a.never_sent)
-            INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT id, $2, CASE WHEN never_sent THEN 'dispatch_recovered' ELSE 'review' END,
-                   jsonb_build_object('reason', CASE WHEN never_sent THEN 'claimed by a stopped engine before sending' ELSE 'answer lost: engine stopped while sending' END)
-            FROM updated
-            RETURNING kind
-            """);
-        command.Parameters.Add(new() { Value = staleBefore });
-        command.Parameters.Add(new() { Value = now });
-        command.Parameters.Add(new() { Value = abandonedBefore });
-        var requeued = 0;
-        var review = 0;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var changes = new List<OrderChange>();
+        await using (var command = new NpgsqlCommand($"""
+            SELECT o.id, o.sending_at IS NOT NULL FROM orders o
+            WHERE o.status = '{OrderStatus.Dispatching}'
+              AND ((o.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM engine_instances i WHERE i.id = o.claimed_by AND i.heartbeat_at >= $1))
+                   OR o.updated_at < $2)
+            ORDER BY o.id
+            FOR NO KEY UPDATE OF o SKIP LOCKED
+            """, connection, transaction))
         {
-            if (reader.GetString(0) == "review")
+            command.Parameters.Add(new() { Value = staleBefore });
+            command.Parameters.Add(new() { Value = abandonedBefore });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                review++;
-            }
-            else
-            {
-                requeued++;
+                changes.Add(Recovery.Decide(reader.GetInt64(0), reader.GetBoolean(1)));
             }
         }
 
-        return (requeued, review);
+        if (changes.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            OrderWriter.AddTo(batch, changes, now);
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return (changes.Count(c => c is OrderChange.ReleasedUnsent), changes.Count(c => c is OrderChange.ToReview));
     }
 
     private static ClaimedOrder Read(NpgsqlDataReader r)
@@ -481,16 +387,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
             r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16), r.GetBoolean(24));
     }
 
-    private static void Add(NpgsqlBatch batch, string sql, params object?[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-
-        batch.BatchCommands.Add(command);
-    }
+    private static void Add(NpgsqlBatch batch, string sql, params object?[] values) => OrderWriter.Add(batch, sql, values);
 }
 
 /// <param name="Finishes">The orders finished by the checks (or the same-link policy), committed with the claim.</param>
@@ -502,20 +399,4 @@ public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order,
     /// <summary>The claims of one batch's orders made one at a time, as one result of <paramref name="claimed"/> orders.</summary>
     public static ClaimResult Merge(int claimed, IReadOnlyList<ClaimResult> parts) => new(claimed, [.. parts.SelectMany(p => p.ToSend)],
         parts.Sum(p => p.FinishedByChecks), parts.Sum(p => p.Waiting), parts.Sum(p => p.Held), [.. parts.SelectMany(p => p.Finishes)]);
-}
-
-/// <summary>How an add ended, to be recorded.</summary>
-public abstract record DispatchResult(long OrderId)
-{
-    /// <param name="ResultJson">What orders.result starts as (an activation's rented phone), or null.</param>
-    public sealed record Accepted(long OrderId, string ProviderOrderId, DateTimeOffset NextCheckAt, string? ResultJson = null) : DispatchResult(OrderId);
-
-    public sealed record Finished(Finish Finish) : DispatchResult(Finish.OrderId);
-
-    public sealed record Retry(long OrderId, DateTimeOffset NextAttemptAt, string Reason) : DispatchResult(OrderId);
-
-    public sealed record Review(long OrderId, string Reason) : DispatchResult(OrderId);
-
-    /// <summary>The provider's own same-link refusal: held, and released by ResolveConflicts after the wait.</summary>
-    public sealed record Hold(long OrderId, DateTimeOffset NextAttemptAt, string Reason) : DispatchResult(OrderId);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Engine.Dispatch;
 

@@ -1,18 +1,20 @@
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Heartbeat;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers.Resilience;
 using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
-using Fulfillment.Engine.Activations;
+using Fulfillment.Engine.Lifecycle.Decisions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Dispatch;
 
@@ -26,10 +28,10 @@ public sealed class OrderDispatcher(
     ProviderStore providers,
     ISmmClient client,
     ISmsActivateClient sms,
-    ActivationDispatch activations,
     InstanceIdentity identity,
     IOptions<DispatchOptions> options,
     IOptions<TrackingOptions> tracking,
+    IOptions<ActivationOptions> activationOptions,
     IOptions<ConflictOptions> conflicts,
     IOptionsMonitor<ProviderResilienceOptions> providerOptions,
     EngineMetrics metrics,
@@ -209,13 +211,13 @@ public sealed class OrderDispatcher(
     {
         var o = options.Value;
         var claim = await store.ClaimAsync(identity.Id, o.BatchSize, clock.GetUtcNow(),
-            order => OrderChecks.Decide(order, o, clock.GetUtcNow()), conflicts.Value, ct);
+            order => PreSendChecks.Decide(order, o, clock.GetUtcNow()), conflicts.Value, ct);
         foreach (var (order, _) in claim.ToSend)
         {
             _held[order.Id] = 0;
         }
 
-        metrics.Finished(claim.Finishes);
+        metrics.Finished(claim.Finishes.Select(f => f.Status));
         if (claim.FinishedByChecks > 0)
         {
             logger.LogInformation("{Count} order(s) failed the checks before sending and were refunded", claim.FinishedByChecks);
@@ -261,7 +263,7 @@ public sealed class OrderDispatcher(
     }
 
     /// <summary>A batch's sends and their outcomes, to be recorded, with what they said about each provider's health.</summary>
-    private sealed record SentBatch(IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> Sent, IReadOnlyList<DispatchResult> Results,
+    private sealed record SentBatch(IReadOnlyList<(ClaimedOrder Order, DispatchDecision Send)> Sent, IReadOnlyList<OrderChange> Results,
         IReadOnlyList<ProviderHealth> Health);
 
     private async Task<SentBatch> SendAsync(ClaimResult claim)
@@ -285,8 +287,8 @@ public sealed class OrderDispatcher(
             await ReleaseAsync(claim.ToSend.Where(x => !marked.Contains(x.Order.Id)).Select(x => x.Order.Id).ToArray());
         }
 
-        var results = new System.Collections.Concurrent.ConcurrentBag<DispatchResult>();
-        var health = new System.Collections.Concurrent.ConcurrentBag<ProviderHealth>();
+        var results = new ConcurrentBag<OrderChange>();
+        var health = new ConcurrentBag<ProviderHealth>();
         // Sends are not cancelled by shutdown once started: an add cut off mid-flight would be an unknown outcome.
         await Parallel.ForEachAsync(toSend, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelSends }, async (item, _) =>
         {
@@ -297,12 +299,14 @@ public sealed class OrderDispatcher(
                     case DispatchDecision.Send send:
                         var added = await client.AddAsync(send.Provider, send.Request, CancellationToken.None);
                         health.Add(ProviderHealth.Of(send.Provider, added));
-                        results.Add(Interpret(item.Order, send.Provider.Name, added));
+                        results.Add(Decided(item.Order, send.Provider.Name, added,
+                            AddOutcomes.ForAdd(item.Order, send.Provider.Name, added, Settings(send.Provider.Name), clock.GetUtcNow())));
                         break;
                     case DispatchDecision.Rent rent:
                         var rented = await sms.GetNumberAsync(rent.Provider, rent.ServiceCode, rent.Country, CancellationToken.None);
                         health.Add(ProviderHealth.Of(rent.Provider, rented));
-                        results.Add(activations.Interpret(item.Order, rent.Provider.Name, rented));
+                        results.Add(Decided(item.Order, rent.Provider.Name, rented,
+                            AddOutcomes.ForRent(item.Order, rent.Provider.Name, rented, Settings(rent.Provider.Name), clock.GetUtcNow())));
                         break;
                     default:
                         throw new InvalidOperationException($"Unexpected decision {item.Send.GetType().Name}.");
@@ -312,7 +316,7 @@ public sealed class OrderDispatcher(
             {
                 // The clients report provider failures as outcomes; anything else is a bug, and the request may have left.
                 logger.LogError(ex, "Order {OrderId}: sending failed unexpectedly", item.Order.Id);
-                results.Add(new DispatchResult.Review(item.Order.Id, "The engine failed while sending (" + ex.GetType().Name +
+                results.Add(new OrderChange.ToReview(item.Order.Id, OrderStatus.Dispatching, "The engine failed while sending (" + ex.GetType().Name +
                     "); the provider may have received the order. Check it, then call release_order(id, 'retry') or release_order(id, 'refund')."));
             }
         });
@@ -332,19 +336,19 @@ public sealed class OrderDispatcher(
         var results = batch.Results;
         try
         {
-            var late = new List<DispatchResult>();
+            var late = new List<OrderChange>();
             await RowByRow.WriteAsync(results,
                 async some => late.AddRange(await store.RecordAsync(identity.Id, [.. some], clock.GetUtcNow(), CancellationToken.None)),
                 (result, reason) => store.PutAsideAsync(result.OrderId, OrderStatus.Dispatching,
-                    $"The provider's answer could not be recorded ({reason}). The answer was: {DispatchStore.Describe(result)}. " +
-                    (result is DispatchResult.Accepted ? "The provider has this order: do not retry it; find it at the provider, or release_order(id, 'refund')." :
+                    $"The provider's answer could not be recorded ({reason}). The answer was: {OrderChange.Describe(result)}. " +
+                    (result is OrderChange.Accepted ? "The provider has this order: do not retry it; find it at the provider, or release_order(id, 'refund')." :
                         "Check the provider, then call release_order(id, 'retry') if it does not have the order, or release_order(id, 'refund')."),
                     clock.GetUtcNow()),
                 result => $"order {result.OrderId}", logger, "Recording add outcomes");
             foreach (var answer in late)
             {
                 logger.LogWarning("Order {OrderId}: a late answer ({Outcome}) arrived after the order had moved on; it is kept in the order's events",
-                    answer.OrderId, DispatchStore.Describe(answer));
+                    answer.OrderId, OrderChange.Describe(answer));
             }
         }
         finally
@@ -352,15 +356,28 @@ public sealed class OrderDispatcher(
             Forget(results.Select(r => r.OrderId));
         }
 
-        metrics.Dispatched(results, batch.Sent.ToDictionary(x => x.Order.Id, x => x.Send switch
+        var providerOf = batch.Sent.ToDictionary(x => x.Order.Id, x => x.Send switch
         {
             DispatchDecision.Send send => send.Provider.Name,
             DispatchDecision.Rent rent => rent.Provider.Name,
             _ => "unknown",
-        }));
+        });
+        foreach (var result in results)
+        {
+            metrics.Dispatched(providerOf.GetValueOrDefault(result.OrderId, "unknown"), result switch
+            {
+                OrderChange.Accepted => "accepted",
+                OrderChange.Finished => "refused_permanent",
+                OrderChange.Deferred => "refused_temporary",
+                OrderChange.HeldAtProvider => "held",
+                _ => "unknown",
+            });
+        }
+
+        metrics.Finished(results.OfType<OrderChange.Finished>().Select(f => f.Finish.Status));
         logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
-            batch.Sent.Count, results.Count(r => r is DispatchResult.Accepted), results.Count(r => r is DispatchResult.Finished),
-            results.Count(r => r is DispatchResult.Retry), results.Count(r => r is DispatchResult.Review));
+            batch.Sent.Count, results.Count(r => r is OrderChange.Accepted), results.Count(r => r is OrderChange.Finished),
+            results.Count(r => r is OrderChange.Deferred), results.Count(r => r is OrderChange.ToReview));
         await RecordProviderHealthAsync(batch.Health);
     }
 
@@ -420,68 +437,18 @@ public sealed class OrderDispatcher(
         };
     }
 
-    private DispatchResult Interpret(ClaimedOrder order, string providerName, AddOutcome outcome)
+    private AddSettings Settings(string providerName) => new(options.Value, tracking.Value.FirstCheckAfter, activationOptions.Value.CheckInterval,
+        providerOptions.Get(providerName).AllowResendOnUnknown);
+
+    /// <summary>A send is worth a warning when its lost answer makes it go out again, as configured.</summary>
+    private OrderChange Decided(ClaimedOrder order, string providerName, object outcome, OrderChange change)
     {
-        var now = clock.GetUtcNow();
-        var o = options.Value;
-        switch (outcome)
+        if (change is OrderChange.Deferred && outcome is AddOutcome.Unknown unknown)
         {
-            case AddOutcome.Accepted accepted:
-                return new DispatchResult.Accepted(order.Id, accepted.ProviderOrderId, now + tracking.Value.FirstCheckAfter);
-
-            case AddOutcome.AcceptedUnusable unusable:
-                // Not Unknown: AllowResendOnUnknown must not resend an order the provider is known to run.
-                return new DispatchResult.Review(order.Id,
-                    $"Provider {providerName} accepted this order, but {unusable.Reason}; it cannot be tracked, refilled or canceled here. " +
-                    "The provider has the order: follow it there and settle it by hand (release_order(id, 'refund') only if the provider " +
-                    "does not deliver it); never retry it, that would send it twice.");
-
-            case AddOutcome.Refused { Kind: RefusalKind.Permanent } refused:
-                return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
-                    $"Refused by provider {providerName}: {refused.Message}", new { stage = "add", reason = refused.Reason.ToString() },
-                    Reason: refused.Reason is RefusalReason.BadLink or RefusalReason.QuantityOutOfRange ? UserReason.InvalidOrder : UserReason.ServiceUnavailable));
-
-            case AddOutcome.Refused refused:
-                if (now - order.CreatedAt < o.GiveUpAfter && refused.Reason == RefusalReason.DuplicateLink)
-                {
-                    // Held, not failed: the provider runs an order for this target that we may not know about.
-                    return new DispatchResult.Hold(order.Id, now + Backoff(order.Attempts + 1),
-                        $"Held: provider {providerName} reports an active order for this link ({refused.Message}).");
-                }
-
-                if (now - order.CreatedAt >= o.GiveUpAfter)
-                {
-                    return new DispatchResult.Finished(new Finish(order.Id, "failed", null,
-                        $"Provider {providerName} kept refusing the order for {o.GiveUpAfter.TotalHours:0.#} hours (last: {refused.Message}); refunded.",
-                        new { stage = "add", reason = refused.Reason.ToString() }, Reason: UserReason.ServiceUnavailable));
-                }
-
-                return new DispatchResult.Retry(order.Id, now + Backoff(order.Attempts + 1),
-                    $"Waiting to retry: provider {providerName} refused for now ({refused.Message}).");
-
-            case AddOutcome.Unknown unknown:
-                if (providerOptions.Get(providerName).AllowResendOnUnknown)
-                {
-                    logger.LogWarning("Order {OrderId}: the answer of provider {Provider} was lost ({Reason}); resending as configured",
-                        order.Id, providerName, unknown.Reason);
-                    return new DispatchResult.Retry(order.Id, now + Backoff(order.Attempts + 1),
-                        $"Answer lost ({unknown.Reason}); resending, as configured for provider {providerName}.");
-                }
-
-                return new DispatchResult.Review(order.Id,
-                    $"The answer of provider {providerName} was lost ({unknown.Reason}); it may have accepted the order. " +
-                    "Check the provider for an order on this link, then call release_order(id, 'retry') if it is not there, or release_order(id, 'refund').");
-
-            default:
-                throw new InvalidOperationException($"Unexpected add outcome {outcome.GetType().Name}.");
+            logger.LogWarning("Order {OrderId}: the answer of provider {Provider} was lost ({Reason}); resending as configured",
+                order.Id, providerName, unknown.Reason);
         }
-    }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        var o = options.Value;
-        var exponent = Math.Min(attempt - 1, 20);
-        var delay = TimeSpan.FromTicks(o.RetryBackoffMin.Ticks * (1L << exponent));
-        return delay > o.RetryBackoffMax || delay < TimeSpan.Zero ? o.RetryBackoffMax : delay;
+        return change;
     }
 }

@@ -1,7 +1,7 @@
-using Fulfillment.Engine.Orders;
 using Microsoft.Extensions.Logging;
 using Fulfillment.Providers.Smm;
 using Npgsql;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Providers;
 

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Providers;
 using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Requests;
 
@@ -18,7 +20,7 @@ public sealed class RequestProcessor(
     RequestStore store,
     ISmmClient client,
     ISmsActivateClient sms,
-    IOptions<Activations.ActivationOptions> activationOptions,
+    IOptions<Configuration.ActivationOptions> activationOptions,
     IOptions<RequestOptions> options,
     TimeProvider clock,
     ILogger<RequestProcessor> logger)

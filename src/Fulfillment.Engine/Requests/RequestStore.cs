@@ -1,6 +1,7 @@
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
 using Npgsql;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Requests;
 

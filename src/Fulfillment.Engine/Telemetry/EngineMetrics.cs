@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Dispatch;
-using Fulfillment.Engine.Orders;
 
 namespace Fulfillment.Engine.Telemetry;
 
@@ -49,41 +47,26 @@ public sealed class EngineMetrics
             "Orders per waiting status, as of this instance's last heartbeat.");
     }
 
-    /// <summary>Counts the recorded add outcomes; <paramref name="providerOf"/> names each order's provider.</summary>
-    public void Dispatched(IEnumerable<DispatchResult> results, IReadOnlyDictionary<long, string> providerOf)
+    /// <summary>Counts one recorded add outcome: accepted, refused_permanent, refused_temporary, held or unknown.</summary>
+    public void Dispatched(string provider, string outcome)
     {
-        ArgumentNullException.ThrowIfNull(results);
-        ArgumentNullException.ThrowIfNull(providerOf);
-        foreach (var result in results)
+        _dispatched.Add(1, new("provider", provider), new("outcome", outcome));
+        Interlocked.Increment(ref _dispatchedTotal);
+        if (outcome == "accepted")
         {
-            var outcome = result switch
-            {
-                DispatchResult.Accepted => "accepted",
-                DispatchResult.Finished => "refused_permanent",
-                DispatchResult.Retry => "refused_temporary",
-                DispatchResult.Hold => "held",
-                _ => "unknown",
-            };
-            _dispatched.Add(1, new("provider", providerOf.GetValueOrDefault(result.OrderId, "unknown")), new("outcome", outcome));
-            Interlocked.Increment(ref _dispatchedTotal);
-            if (result is DispatchResult.Accepted)
-            {
-                Interlocked.Increment(ref _acceptedTotal);
-            }
+            Interlocked.Increment(ref _acceptedTotal);
         }
-
-        Finished(results.OfType<DispatchResult.Finished>().Select(f => f.Finish));
     }
 
-    /// <summary>Counts finishes once they are recorded (committed).</summary>
-    public void Finished(IEnumerable<Finish> finishes)
+    /// <summary>Counts finishes, by terminal status, once they are recorded (committed).</summary>
+    public void Finished(IEnumerable<string> statuses)
     {
-        ArgumentNullException.ThrowIfNull(finishes);
-        foreach (var finish in finishes)
+        ArgumentNullException.ThrowIfNull(statuses);
+        foreach (var status in statuses)
         {
-            _finished.Add(1, new KeyValuePair<string, object?>("status", finish.Status));
-            _finishedTotals.AddOrUpdate(finish.Status, 1, (_, n) => n + 1);
-            if (RefundingStatuses.Contains(finish.Status))
+            _finished.Add(1, new KeyValuePair<string, object?>("status", status));
+            _finishedTotals.AddOrUpdate(status, 1, (_, n) => n + 1);
+            if (RefundingStatuses.Contains(status))
             {
                 _refundFinishes.Add(1);
                 Interlocked.Increment(ref _refundFinishesTotal);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Providers;
@@ -8,6 +7,11 @@ using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Lifecycle.Decisions;
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Tracking;
 
@@ -88,8 +92,8 @@ public sealed class StatusTracker(
         var unusable = due.Where(d => d.Provider?.Endpoint is null || ProviderText.IdProblem(d.ProviderOrderId) is not null).ToList();
         if (unusable.Count > 0)
         {
-            await store.RecordAsync([], [], unusable.Select(o => (o.Id,
-                "In progress without a usable provider order id or a usable provider row; a person must check it.")).ToList(), now, CancellationToken.None);
+            await store.RecordAsync([.. unusable.Select(o => new OrderChange.ToReview(o.Id, OrderStatus.InProgress,
+                "In progress without a usable provider order id or a usable provider row; a person must check it."))], now, CancellationToken.None);
         }
 
         var health = new PassHealth(providers, logger);
@@ -116,16 +120,8 @@ public sealed class StatusTracker(
         }
     }
 
-    /// <summary>One thing a status answer writes about one order.</summary>
-    private sealed record Answered(long OrderId, Progress? Progress, Finish? Finish, string? Review)
-    {
-        public string Describe() => Finish is { } f
-            ? $"{f.Status} ({Orders.RowByRow.Printable(f.ProviderStatus, 100)}, remains {f.Remains})"
-            : Progress is { } p ? $"{Orders.RowByRow.Printable(p.ProviderStatus ?? p.Error, 100)}, remains {p.Remains}" : Orders.RowByRow.Printable(Review, 200);
-    }
-
     /// <summary>One call's outcome, to be recorded.</summary>
-    private sealed record Checked(string Provider, int Orders, List<Progress> Progress, List<Finish> Finishes, List<(long, string)> Reviews);
+    private sealed record Checked(string Provider, int Orders, List<OrderChange> Changes);
 
     private async Task RecordAsync(ChannelReader<Checked> answered)
     {
@@ -142,36 +138,26 @@ public sealed class StatusTracker(
                 continue;
             }
 
-            // One row per thing to write; an answer the database refuses fails alone (RowByRow), its order to review.
-            List<Answered> rows =
-            [
-                .. batch.SelectMany(b => b.Progress).Select(p => new Answered(p.OrderId, p, null, null)),
-                .. batch.SelectMany(b => b.Finishes).Select(f => new Answered(f.OrderId, null, f, null)),
-                .. batch.SelectMany(b => b.Reviews).Select(r => new Answered(r.Item1, null, null, r.Item2)),
-            ];
-            var putAside = await RowByRow.WriteAsync(rows,
-                some => store.RecordAsync(
-                    [.. some.Select(r => r.Progress).OfType<Progress>()], [.. some.Select(r => r.Finish).OfType<Finish>()],
-                    [.. some.Where(r => r.Review is not null).Select(r => (r.OrderId, r.Review!))], clock.GetUtcNow(), CancellationToken.None),
-                (row, reason) => store.PutAsideAsync(row.OrderId,
-                    $"The provider's status answer could not be recorded ({reason}); last answer: {row.Describe()}. A person must check the order at the provider.",
+            // An answer the database refuses fails alone (RowByRow): its order goes to review with the reason.
+            List<OrderChange> changes = [.. batch.SelectMany(b => b.Changes)];
+            var putAside = await RowByRow.WriteAsync(changes,
+                some => store.RecordAsync(some, clock.GetUtcNow(), CancellationToken.None),
+                (change, reason) => store.PutAsideAsync(change.OrderId,
+                    $"The provider's status answer could not be recorded ({reason}); last answer: {OrderChange.Describe(change)}. A person must check the order at the provider.",
                     clock.GetUtcNow()),
-                row => $"order {row.OrderId}", logger, "Recording status answers");
-            var finishes = batch.SelectMany(b => b.Finishes).Where(f => !putAside.Any(p => p.Finish == f)).ToList();
-            metrics.Finished(finishes);
-            foreach (var call in batch.Where(b => b.Finishes.Count > 0 || b.Reviews.Count > 0))
+                change => $"order {change.OrderId}", logger, "Recording status answers");
+            metrics.Finished(changes.Except(putAside).OfType<OrderChange.Finished>().Select(f => f.Finish.Status));
+            foreach (var call in batch.Where(b => b.Changes.Any(c => c is OrderChange.Finished or OrderChange.ToReview)))
             {
                 logger.LogInformation("Checked {Count} order(s) at provider {Provider}: {Finished} finished, {Review} to review",
-                    call.Orders, call.Provider, call.Finishes.Count, call.Reviews.Count);
+                    call.Orders, call.Provider, call.Changes.Count(c => c is OrderChange.Finished), call.Changes.Count(c => c is OrderChange.ToReview));
             }
         }
     }
 
     private async Task<Checked> CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, PassHealth health, CancellationToken ct)
     {
-        var progress = new List<Progress>();
-        var finishes = new List<Finish>();
-        var reviews = new List<(long, string)>();
+        var o = options.Value;
         IReadOnlyDictionary<string, StatusResult> answers;
         try
         {
@@ -182,88 +168,25 @@ public sealed class StatusTracker(
             logger.LogWarning("Status check of {Count} order(s) at provider {Provider} failed: {Error}", orders.Length, endpoint.Name, ex.Message);
             var error = "Status check failed: " + ex.Message;
             var since = await health.UnreachableAsync(endpoint, error, clock.GetUtcNow());
-            Unanswered(endpoint, orders, error, since, progress, reviews);
-            return new Checked(endpoint.Name, orders.Length, progress, finishes, reviews);
+            return new Checked(endpoint.Name, orders.Length,
+                [.. orders.Select(order => StatusAnswers.Unanswered(order, endpoint.Name, error, since, o, clock.GetUtcNow()))]);
         }
 
         await health.ReachableAsync(endpoint);
+        var changes = new List<OrderChange>();
         foreach (var order in orders)
         {
-            Apply(order, answers.GetValueOrDefault(order.ProviderOrderId!), progress, finishes, reviews);
-        }
-
-        return new Checked(endpoint.Name, orders.Length, progress, finishes, reviews);
-    }
-
-    /// <summary>
-    /// A status call that failed: asked again soon, unless the provider has been failing every call for
-    /// <see cref="TrackingOptions.UnreachableReviewAfter"/> while the order was there; then a person must look.
-    /// </summary>
-    private void Unanswered(ProviderEndpoint endpoint, TrackedOrder[] orders, string error, DateTimeOffset? unreachableSince,
-        List<Progress> progress, List<(long, string)> reviews)
-    {
-        var o = options.Value;
-        var now = clock.GetUtcNow();
-        foreach (var order in orders)
-        {
-            var since = unreachableSince is { } s && s > order.DispatchedAt ? s : order.DispatchedAt;
-            if (unreachableSince is not null && now - since >= o.UnreachableReviewAfter)
+            var answer = answers.GetValueOrDefault(order.ProviderOrderId!);
+            if (answer is { State: ProviderOrderState.Unknown, RawStatus: { } raw })
             {
-                // The provider accepted this order and may still deliver it: sending it again would be a second order.
-                reviews.Add((order.Id, $"Provider {endpoint.Name} has failed every status call since {unreachableSince:u} ({error}); " +
-                    $"this order's status is unknown for {(now - since).TotalHours:0} hours. The provider has the order: check it there, then settle it " +
-                    "by hand (release_order(id, 'refund') only if the provider did not deliver it); never retry it, that would send it twice."));
+                // Never final: recorded verbatim and asked again.
+                logger.LogWarning("Order {OrderId}: unrecognised provider status '{Status}'; it is recorded and checked again", order.Id, raw);
             }
-            else
-            {
-                progress.Add(new Progress(order.Id, null, null, null, now + o.MinInterval, error));
-            }
-        }
-    }
 
-    private void Apply(TrackedOrder order, StatusResult? answer, List<Progress> progress, List<Finish> finishes, List<(long, string)> reviews)
-    {
-        var now = clock.GetUtcNow();
-        var o = options.Value;
-        var age = now - order.DispatchedAt;
-        var detail = new { provider_status = answer?.RawStatus, remains = answer?.Remains, start_count = answer?.StartCount };
-        var state = answer?.State ?? ProviderOrderState.Unknown;
-        // A finish records the provider's words on the order itself, so a finishing order is written once.
-        Finish End(string status, long? remains, string? error) =>
-            new(order.Id, status, remains, error, detail, answer!.RawStatus, answer.StartCount);
-        switch (state)
-        {
-            case ProviderOrderState.Completed:
-                finishes.Add(End("completed", answer!.Remains, null));
-                return;
-            case ProviderOrderState.Partial when answer!.Remains is { } remains:
-                finishes.Add(End("partial", remains, null));
-                return;
-            case ProviderOrderState.Canceled or ProviderOrderState.Refunded:
-                finishes.Add(End("canceled", answer!.Remains, $"The provider canceled the order ({answer.RawStatus}); refunded in full."));
-                return;
-            case ProviderOrderState.Failed:
-                finishes.Add(End("failed", answer!.Remains, $"The provider reported the order as failed ({answer.RawStatus}); refunded in full."));
-                return;
+            changes.AddRange(StatusAnswers.Decide(order, answer, o, clock.GetUtcNow()));
         }
 
-        progress.Add(new Progress(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains, now + NextInterval(age), answer?.Error));
-        if (state == ProviderOrderState.Partial)
-        {
-            reviews.Add((order.Id, "The provider reports the order as Partial without saying how much remains; a person must decide the refund."));
-            return;
-        }
-
-        if (state == ProviderOrderState.Unknown && answer?.RawStatus is { } raw)
-        {
-            // Never final: recorded verbatim and asked again.
-            logger.LogWarning("Order {OrderId}: unrecognised provider status '{Status}'; it is recorded and checked again", order.Id, raw);
-        }
-
-        if (age >= o.ReviewAfter)
-        {
-            reviews.Add((order.Id, $"Still in progress at the provider {age.TotalDays:0} days after dispatch (last status: {answer?.RawStatus ?? answer?.Error ?? "none"})."));
-        }
+        return new Checked(endpoint.Name, orders.Length, changes);
     }
 
     /// <summary>
@@ -306,13 +229,5 @@ public sealed class StatusTracker(
                 logger.LogWarning("Provider {Provider}: its recovery could not be recorded ({Error})", endpoint.Name, ex.Message);
             }
         }
-    }
-
-    /// <summary>A tenth of the order's age, within bounds: young orders often, long ones rarely.</summary>
-    private TimeSpan NextInterval(TimeSpan age)
-    {
-        var o = options.Value;
-        var interval = age / 10;
-        return interval < o.MinInterval ? o.MinInterval : interval > o.MaxInterval ? o.MaxInterval : interval;
     }
 }

@@ -1,16 +1,10 @@
 using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Providers;
 using Npgsql;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Tracking;
-
-/// <summary>An in-progress order due for a status check.</summary>
-public sealed record TrackedOrder(long Id, ProviderRow? Provider, string? ProviderOrderId, int Quantity, DateTimeOffset DispatchedAt, string? ResultJson = null);
-
-/// <summary>What a check found out about one order (the provider's words, verbatim).</summary>
-public sealed record Progress(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error,
-    string? ResultJson = null);
 
 /// <summary>The SQL of status tracking: claim due orders with a lease, record progress and finishes.</summary>
 public sealed class TrackingStore(NpgsqlDataSource db)
@@ -49,10 +43,10 @@ public sealed class TrackingStore(NpgsqlDataSource db)
         return orders;
     }
 
-    public async Task RecordAsync(IReadOnlyCollection<Progress> progress, IReadOnlyCollection<Finish> finishes,
-        IReadOnlyCollection<(long OrderId, string Reason)> reviews, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Records what checks decided (progress, finishes, reviews) in one transaction, through the one writer.</summary>
+    public async Task RecordAsync(IReadOnlyCollection<OrderChange> changes, DateTimeOffset now, CancellationToken ct)
     {
-        if (progress.Count + finishes.Count + reviews.Count == 0)
+        if (changes.Count == 0)
         {
             return;
         }
@@ -60,29 +54,7 @@ public sealed class TrackingStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        if (progress.Count > 0)
-        {
-            var command = new NpgsqlBatchCommand("""
-                UPDATE orders o SET provider_status = coalesce(p.status, o.provider_status), start_count = coalesce(p.start_count, o.start_count),
-                    remains = coalesce(p.remains, o.remains), next_check_at = p.next_check_at, error = p.error, updated_at = $7,
-                    result = coalesce(p.result, o.result)
-                FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::text[], $8::jsonb[])
-                    AS p(id, status, start_count, remains, next_check_at, error, result)
-                WHERE o.id = p.id AND o.status = 'in_progress'
-                """);
-            command.Parameters.Add(new() { Value = progress.Select(p => p.OrderId).ToArray() });
-            command.Parameters.Add(new() { Value = progress.Select(p => p.ProviderStatus).ToArray() });
-            command.Parameters.Add(new() { Value = progress.Select(p => p.StartCount).ToArray() });
-            command.Parameters.Add(new() { Value = progress.Select(p => p.Remains).ToArray() });
-            command.Parameters.Add(new() { Value = progress.Select(p => p.NextCheckAt).ToArray() });
-            command.Parameters.Add(new() { Value = progress.Select(p => p.Error).ToArray() });
-            command.Parameters.Add(new() { Value = now });
-            command.Parameters.Add(new() { Value = progress.Select(p => p.ResultJson).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb });
-            batch.BatchCommands.Add(command);
-        }
-
-        OrderFinisher.AddTo(batch, finishes, now);
-        OrderReviews.AddTo(batch, reviews, OrderStatus.InProgress, now);
+        OrderWriter.AddTo(batch, changes, now);
         await batch.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
     }

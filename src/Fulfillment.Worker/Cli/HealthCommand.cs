@@ -4,6 +4,7 @@ using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Cli;
 

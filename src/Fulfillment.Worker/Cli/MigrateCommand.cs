@@ -5,6 +5,7 @@ using Fulfillment.Worker.Hosting;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Worker.Configuration;
 using Npgsql;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Cli;
 

@@ -1,5 +1,6 @@
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Hosting;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Cli;
 

@@ -4,6 +4,7 @@ using Fulfillment.Engine.Jobs;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Quartz;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Configuration;
 

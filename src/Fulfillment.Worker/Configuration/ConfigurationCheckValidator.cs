@@ -1,5 +1,6 @@
 using Fulfillment.Engine.Jobs;
 using Microsoft.Extensions.Options;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Configuration;
 

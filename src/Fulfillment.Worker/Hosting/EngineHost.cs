@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Hosting;
 

@@ -3,7 +3,6 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Hosting.Systemd;

@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Benchmarks.Engine;
 

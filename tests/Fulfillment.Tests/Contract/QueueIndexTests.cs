@@ -1,4 +1,5 @@
 using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Tests.Contract;
 
@@ -64,11 +65,11 @@ public sealed class QueueIndexTests(DatabaseFixture fixture) : IClassFixture<Dat
     }
 
     [Theory]
-    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.Any)]
-    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.Service)]
-    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.ProviderService)]
-    [InlineData(Fulfillment.Engine.Conflicts.ConflictScope.Provider)]
-    public async Task The_same_link_lookup_reads_the_active_link_index_however_many_orders_came_before(Fulfillment.Engine.Conflicts.ConflictScope scope)
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Any)]
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Service)]
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.ProviderService)]
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Provider)]
+    public async Task The_same_link_lookup_reads_the_active_link_index_however_many_orders_came_before(Fulfillment.Engine.Configuration.ConflictScope scope)
     {
         var provider = await _panel.CreateProviderAsync();
         var service = await _panel.CreateServiceAsync(provider, rate: 1m);

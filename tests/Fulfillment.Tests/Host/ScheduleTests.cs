@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Quartz;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Tests.Host;
 
@@ -97,8 +98,8 @@ public sealed class ScheduleTests(FreshDatabases databases) : IClassFixture<Fres
         var withoutResolveConflicts = new JobCatalog()
             .Add<Fulfillment.Engine.Heartbeat.HeartbeatJob>(JobNames.Heartbeat)
             .Add<Fulfillment.Engine.Dispatch.DispatchOrdersJob>(JobNames.DispatchOrders)
-            .Add<Fulfillment.Engine.Tracking.SyncOrderStatusJob>(JobNames.SyncOrderStatus)
-            .Add<Fulfillment.Engine.Requests.ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
+            .Add<Fulfillment.Worker.Jobs.SyncOrderStatusJob>(JobNames.SyncOrderStatus)
+            .Add<Fulfillment.Worker.Jobs.ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
             .Add<Fulfillment.Engine.Providers.CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
             .Add<Fulfillment.Engine.Providers.SyncProviderServicesJob>(JobNames.SyncProviderServices)
             .Add<Fulfillment.Engine.Retention.PurgeExpiredDataJob>(JobNames.PurgeExpiredData);

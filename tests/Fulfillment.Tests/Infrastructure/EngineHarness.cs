@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Tests.Infrastructure;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Fulfillment.Simulator;
 using Fulfillment.Tests.Infrastructure;
 using Npgsql;
+using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Tests.Lifecycle;
 

@@ -3,6 +3,7 @@ using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Microsoft.Extensions.Configuration;
+using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Tests.Metrics;
 

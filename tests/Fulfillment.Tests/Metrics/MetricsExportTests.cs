@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
+using Fulfillment.Engine.Lifecycle;
 
 namespace Fulfillment.Tests.Metrics;
 
@@ -38,7 +38,7 @@ public sealed class MetricsExportTests
         await host.StartAsync();
         try
         {
-            host.Services.GetRequiredService<EngineMetrics>().Finished([new Finish(1, "failed", null, "test")]);
+            host.Services.GetRequiredService<EngineMetrics>().Finished(["failed"]);
 
             using var http = new HttpClient();
             var text = await http.GetStringAsync(url);

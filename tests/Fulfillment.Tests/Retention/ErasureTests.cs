@@ -1,5 +1,6 @@
 using Fulfillment.Engine.Retention;
 using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Tests.Retention;
 
@@ -91,7 +92,7 @@ public sealed class ErasureTests(DatabaseFixture fixture) : IClassFixture<Databa
         await _h.Panel.ExecuteAsync("SELECT block_user($1, $2)", user, $"chargeback, contact {needle}@example.com");
         await _h.Panel.ExecuteAsync("UPDATE users SET blocked_at = $2 WHERE id = $1", user, _h.Now);
         await new Fulfillment.Engine.Blocking.BlockedAccounts(_h.Panel.DataSource,
-            Microsoft.Extensions.Options.Options.Create(new Fulfillment.Engine.Requests.RequestOptions()), _h.Clock,
+            Microsoft.Extensions.Options.Options.Create(new Fulfillment.Engine.Configuration.RequestOptions()), _h.Clock,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Fulfillment.Engine.Blocking.BlockedAccounts>.Instance).RunAsync(CancellationToken.None);
         await _h.Panel.ScalarAsync<long>("SELECT request_erasure($1)", user);
 

@@ -2,6 +2,7 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Retention;
 using Fulfillment.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Fulfillment.Worker.Configuration;
 
 namespace Fulfillment.Tests.Retention;
 

@@ -1,23 +1,27 @@
 using Fulfillment.Engine.Activations;
 using Fulfillment.Engine.Blocking;
-using Fulfillment.Engine.Conflicts;
+using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Requests;
+using Fulfillment.Engine.Retention;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Fulfillment.Worker.Configuration;
 
-namespace Fulfillment.Engine.Orders;
+namespace Fulfillment.Worker.Hosting;
 
-public static class LifecycleServiceCollectionExtensions
+/// <summary>
+/// The wiring of the engine's modules, in the host: the modules depend on the lifecycle module, not
+/// on each other, and only the host knows them all.
+/// </summary>
+public static class EngineModules
 {
-    /// <summary>The order lifecycle: dispatch, tracking, requests, blocked accounts, provider health.</summary>
-    public static IServiceCollection AddOrderLifecycle(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The engine's modules: their options and the services their jobs use.</summary>
+    public static IServiceCollection AddEngineModules(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section);
         services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section);
         services.AddOptions<RequestOptions>().BindConfiguration(RequestOptions.Section);
@@ -32,12 +36,15 @@ public static class LifecycleServiceCollectionExtensions
         services.AddSingleton<OrderDispatcher>();
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<StatusTracker>();
-        services.AddSingleton<ActivationDispatch>();
         services.AddSingleton<ActivationTracker>();
         services.AddSingleton<RequestStore>();
         services.AddSingleton<RequestProcessor>();
         services.AddSingleton<BlockedAccounts>();
         services.AddSingleton<ProviderStore>();
+
+        // Retention (PurgeExpiredData); its section is validated by RetentionRules in ConfigurationRules.All.
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
+        services.AddScoped<RetentionRunner>();
         return services;
     }
 

@@ -1,9 +1,15 @@
+using Fulfillment.Engine.Conflicts;
+using Fulfillment.Engine.Dispatch;
+using Fulfillment.Engine.Heartbeat;
+using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.Retention;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Fulfillment.Engine.Jobs;
+namespace Fulfillment.Worker.Jobs;
 
 /// <summary>
-/// The jobs this build can run, by contract name. Only jobs with logic are here: a contract
+/// The jobs this build can run, by contract name (wiring: it names every module's job, so it lives in the host). Only jobs with logic are here: a contract
 /// name without an entry is reported by <c>check-config</c> rather than scheduled as a no-op.
 /// </summary>
 public sealed class JobCatalog
@@ -20,14 +26,14 @@ public sealed class JobCatalog
     }
 
     public static JobCatalog Default { get; } = new JobCatalog()
-        .Add<Heartbeat.HeartbeatJob>(JobNames.Heartbeat)
-        .Add<Dispatch.DispatchOrdersJob>(JobNames.DispatchOrders)
-        .Add<Tracking.SyncOrderStatusJob>(JobNames.SyncOrderStatus)
-        .Add<Requests.ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
-        .Add<Providers.CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
-        .Add<Providers.SyncProviderServicesJob>(JobNames.SyncProviderServices)
-        .Add<Conflicts.ResolveConflictsJob>(JobNames.ResolveConflicts)
-        .Add<Retention.PurgeExpiredDataJob>(JobNames.PurgeExpiredData);
+        .Add<HeartbeatJob>(JobNames.Heartbeat)
+        .Add<DispatchOrdersJob>(JobNames.DispatchOrders)
+        .Add<SyncOrderStatusJob>(JobNames.SyncOrderStatus)
+        .Add<ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
+        .Add<CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
+        .Add<SyncProviderServicesJob>(JobNames.SyncProviderServices)
+        .Add<ResolveConflictsJob>(JobNames.ResolveConflicts)
+        .Add<PurgeExpiredDataJob>(JobNames.PurgeExpiredData);
 
     public void Register(IServiceCollection services)
     {

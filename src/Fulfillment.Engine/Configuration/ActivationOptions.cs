@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Activations;
+namespace Fulfillment.Engine.Configuration;
 
 /// <summary><c>Fulfillment:Activations</c>: SMS activations (the MrSMS kind of order).</summary>
 public sealed class ActivationOptions

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Fulfillment.Engine.Orders;
+namespace Fulfillment.Engine.Database;
 
 /// <summary>
 /// Retries a whole write transaction on a transient database error (a deadlock victim, a lost

@@ -1,8 +1,10 @@
+using Fulfillment.Data.Entities;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Fulfillment.Engine.Database;
 
-namespace Fulfillment.Engine.Orders;
+namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>
 /// Puts orders in <c>review</c>, where a person decides (release_order): the one way every stage does it,
@@ -10,26 +12,29 @@ namespace Fulfillment.Engine.Orders;
 /// </summary>
 public static class OrderReviews
 {
-    public static void AddTo(NpgsqlBatch batch, IReadOnlyCollection<(long OrderId, string Reason)> reviews, string from, DateTimeOffset now)
+    public static void AddTo(NpgsqlBatch batch, IReadOnlyCollection<OrderChange.ToReview> reviews, string from, DateTimeOffset now)
     {
         if (reviews.Count == 0)
         {
             return;
         }
 
-        var command = new NpgsqlBatchCommand("""
+        // An order the provider is known to have gets its own event kind: release_order refuses to send it again (provider_has_order).
+        var command = new NpgsqlBatchCommand($"""
             WITH moved AS (
-                UPDATE orders o SET status = 'review', error = r.reason, claimed_by = NULL, updated_at = $3
-                FROM unnest($1::bigint[], $2::text[]) AS r(id, reason)
-                WHERE o.id = r.id AND o.status = $4
-                RETURNING o.id, r.reason)
+                UPDATE orders o SET status = '{OrderStatus.Review}', error = r.reason, claimed_by = NULL, updated_at = $3
+                FROM unnest($1::bigint[], $2::text[], $5::boolean[]) AS r(id, reason, provider_has_it)
+                WHERE o.id = r.id AND o.status = $4 AND $4 IN {OrderLifecycle.ToReview.FromSql}
+                RETURNING o.id, r.reason, r.provider_has_it)
             INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT id, $3, 'review', jsonb_build_object('reason', reason, 'from', $4::text) FROM moved
+            SELECT id, $3, CASE WHEN provider_has_it THEN 'accepted_unusable' ELSE 'review' END, jsonb_build_object('reason', reason, 'from', $4::text)
+            FROM moved
             """);
         command.Parameters.Add(new() { Value = reviews.Select(r => r.OrderId).ToArray() });
         command.Parameters.Add(new() { Value = reviews.Select(r => r.Reason).ToArray() });
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = from });
+        command.Parameters.Add(new() { Value = reviews.Select(r => r.ProviderHasIt).ToArray() });
         batch.BatchCommands.Add(command);
     }
 
@@ -42,7 +47,7 @@ public static class OrderReviews
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using var batch = new NpgsqlBatch(connection, transaction);
-        AddTo(batch, [(orderId, reason)], from, now);
+        AddTo(batch, [new OrderChange.ToReview(orderId, from, reason)], from, now);
         if (known is not null)
         {
             var command = new NpgsqlBatchCommand("INSERT INTO order_events (order_id, at, kind, detail) VALUES ($1, $2, 'put_aside', $3)");

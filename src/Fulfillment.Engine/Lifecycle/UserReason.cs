@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Orders;
+namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>
 /// What a user may read about how an order ended (<c>notifications.payload.reason</c>). The panel shows

@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Tracking;
+namespace Fulfillment.Engine.Configuration;
 
 /// <summary><c>Fulfillment:Tracking</c>: how in-progress orders are polled.</summary>
 public sealed class TrackingOptions

@@ -1,8 +1,8 @@
-using Fulfillment.Engine.Orders;
+using Fulfillment.Data.Entities;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;
 
-namespace Fulfillment.Engine.Dispatch;
+namespace Fulfillment.Engine.Lifecycle.Decisions;
 
 /// <summary>What the pre-send checks decided for a claimed order.</summary>
 public abstract record DispatchDecision
@@ -26,4 +26,14 @@ public abstract record DispatchDecision
 
     /// <summary>Not now (the provider is paused): back to pending until <paramref name="Until"/>.</summary>
     public sealed record Wait(DateTimeOffset Until, string Reason) : DispatchDecision;
+
+    /// <summary>The transition a decision not to send is (null for one to send).</summary>
+    public OrderChange? ToChange(long orderId) => this switch
+    {
+        Fail fail => new OrderChange.Finished(new Finish(orderId, OrderStatus.Failed, null, fail.Error, new { stage = "checks" }, Reason: fail.Reason)),
+        Cancel cancel => new OrderChange.Finished(new Finish(orderId, OrderStatus.Canceled, null, cancel.Error, new { stage = "checks" }, Reason: cancel.Reason)),
+        Wait wait => new OrderChange.Waiting(orderId, wait.Until, wait.Reason),
+        Review review => new OrderChange.ToReview(orderId, OrderStatus.Pending, review.Reason),
+        _ => null,
+    };
 }

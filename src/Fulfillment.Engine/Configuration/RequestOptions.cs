@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Requests;
+namespace Fulfillment.Engine.Configuration;
 
 /// <summary><c>Fulfillment:Requests</c>: cancel and refill requests, and blocked accounts.</summary>
 public sealed class RequestOptions

@@ -1,6 +1,6 @@
 using Fulfillment.Engine.Providers;
 
-namespace Fulfillment.Engine.Dispatch;
+namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>A pending order claimed for dispatch, with what the checks need from its user, service and provider.</summary>
 public sealed record ClaimedOrder(

@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Dispatch;
+namespace Fulfillment.Engine.Configuration;
 
 /// <summary><c>Fulfillment:Dispatch</c>: how pending orders are picked up and sent.</summary>
 public sealed class DispatchOptions

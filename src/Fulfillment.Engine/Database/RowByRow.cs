@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Fulfillment.Engine.Orders;
+namespace Fulfillment.Engine.Database;
 
 /// <summary>
 /// One bad row fails alone. A batch is written in one transaction; when that fails for a reason that

@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Conflicts;
+namespace Fulfillment.Engine.Configuration;
 
 /// <summary><c>Fulfillment:Conflicts</c>: when two orders for the same target count as one conflict, and what happens to the later one.</summary>
 public sealed class ConflictOptions

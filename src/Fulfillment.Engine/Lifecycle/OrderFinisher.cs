@@ -2,7 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Fulfillment.Engine.Orders;
+namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>
 /// A terminal outcome for one order, applied by <c>fulfillment_finish_orders</c>; the provider's last

@@ -1,11 +1,8 @@
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Providers;
-using Fulfillment.Engine.Requests;
-using Fulfillment.Engine.Tracking;
 using Microsoft.Extensions.Configuration;
 
-namespace Fulfillment.Engine.Orders;
+namespace Fulfillment.Worker.Configuration;
 
 /// <summary>Validation of the lifecycle's sections: Dispatch, Tracking, Requests, ProviderSync.</summary>
 public static class LifecycleConfiguration
@@ -47,12 +44,12 @@ public static class LifecycleConfiguration
         }
 
         SectionBinder.Bind<ProviderSyncOptions>(configuration, ProviderSyncOptions.Section, problems);
-        SectionBinder.Bind<Conflicts.ConflictOptions>(configuration, Conflicts.ConflictOptions.Section, problems);
-        if (SectionBinder.Bind<Activations.ActivationOptions>(configuration, Activations.ActivationOptions.Section, problems) is { } a)
+        SectionBinder.Bind<ConflictOptions>(configuration, ConflictOptions.Section, problems);
+        if (SectionBinder.Bind<ActivationOptions>(configuration, ActivationOptions.Section, problems) is { } a)
         {
-            problems.Positive(Activations.ActivationOptions.Section, nameof(a.Window), a.Window);
-            problems.Positive(Activations.ActivationOptions.Section, nameof(a.CheckInterval), a.CheckInterval);
-            problems.Positive(Activations.ActivationOptions.Section, nameof(a.CancelRetryAfter), a.CancelRetryAfter);
+            problems.Positive(ActivationOptions.Section, nameof(a.Window), a.Window);
+            problems.Positive(ActivationOptions.Section, nameof(a.CheckInterval), a.CheckInterval);
+            problems.Positive(ActivationOptions.Section, nameof(a.CancelRetryAfter), a.CancelRetryAfter);
         }
 
         return problems;

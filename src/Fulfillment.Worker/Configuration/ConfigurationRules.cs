@@ -1,6 +1,10 @@
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.Retention;
+using Fulfillment.Engine.Telemetry;
 using Microsoft.Extensions.Configuration;
 
-namespace Fulfillment.Engine.Configuration;
+namespace Fulfillment.Worker.Configuration;
 
 /// <summary>
 /// The configuration rules of the engine's modules, run by <c>check-config</c> and at start-up.
@@ -10,9 +14,9 @@ public static class ConfigurationRules
 {
     public static IReadOnlyList<Func<IConfiguration, IEnumerable<ConfigProblem>>> All { get; } =
     [
-        Orders.LifecycleConfiguration.Check,
-        Providers.ProviderConfiguration.Check,
-        Retention.RetentionRules.Check,
-        Telemetry.MetricsRules.Check,
+        LifecycleConfiguration.Check,
+        ProviderConfiguration.Check,
+        RetentionRules.Check,
+        MetricsRules.Check,
     ];
 }

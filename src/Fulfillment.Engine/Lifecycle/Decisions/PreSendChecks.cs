@@ -1,17 +1,18 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Orders;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Lifecycle;
 
-namespace Fulfillment.Engine.Dispatch;
+namespace Fulfillment.Engine.Lifecycle.Decisions;
 
 /// <summary>
 /// The checks before an order leaves: the user, the service and its mapping, the provider, the
 /// quantity, the link and the parameters the type needs. A careless panel may have written
 /// anything; each failure is a sentence a person can act on, never an exception.
 /// </summary>
-public static partial class OrderChecks
+public static partial class PreSendChecks
 {
     /// <summary>Fields a service type cannot do without (DOMAIN.md, "Type-specific add fields").</summary>
     private static readonly Dictionary<string, string[]> RequiredFields = new(StringComparer.OrdinalIgnoreCase)

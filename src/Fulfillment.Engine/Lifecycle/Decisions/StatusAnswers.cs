@@ -1,0 +1,79 @@
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Providers.Smm;
+
+namespace Fulfillment.Engine.Lifecycle.Decisions;
+
+/// <summary>What a provider's status answer means for an order in progress.</summary>
+public static class StatusAnswers
+{
+    /// <summary>
+    /// Completed, partial (with remains), canceled, refunded or failed: finished, refunded by the rule, with the
+    /// provider's words recorded on the order. Anything else is progress with the next check, a tenth of the
+    /// order's age apart; an unknown word is never final. Partial without remains, or an order still running
+    /// after ReviewAfter: review as well.
+    /// </summary>
+    public static IReadOnlyList<OrderChange> Decide(TrackedOrder order, StatusResult? answer, TrackingOptions options, DateTimeOffset now)
+    {
+        var age = now - order.DispatchedAt;
+        var detail = new { provider_status = answer?.RawStatus, remains = answer?.Remains, start_count = answer?.StartCount };
+        var state = answer?.State ?? ProviderOrderState.Unknown;
+        // A finish records the provider's words on the order itself, so a finishing order is written once.
+        OrderChange End(string status, long? remains, string? error) =>
+            new OrderChange.Finished(new Finish(order.Id, status, remains, error, detail, answer!.RawStatus, answer.StartCount));
+        switch (state)
+        {
+            case ProviderOrderState.Completed:
+                return [End(OrderStatus.Completed, answer!.Remains, null)];
+            case ProviderOrderState.Partial when answer!.Remains is { } remains:
+                return [End(OrderStatus.Partial, remains, null)];
+            case ProviderOrderState.Canceled or ProviderOrderState.Refunded:
+                return [End(OrderStatus.Canceled, answer!.Remains, $"The provider canceled the order ({answer.RawStatus}); refunded in full.")];
+            case ProviderOrderState.Failed:
+                return [End(OrderStatus.Failed, answer!.Remains, $"The provider reported the order as failed ({answer.RawStatus}); refunded in full.")];
+        }
+
+        List<OrderChange> changes =
+            [new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains, now + NextInterval(age, options), answer?.Error)];
+        if (state == ProviderOrderState.Partial)
+        {
+            changes.Add(new OrderChange.ToReview(order.Id, OrderStatus.InProgress,
+                "The provider reports the order as Partial without saying how much remains; a person must decide the refund."));
+        }
+        else if (age >= options.ReviewAfter)
+        {
+            changes.Add(new OrderChange.ToReview(order.Id, OrderStatus.InProgress,
+                $"Still in progress at the provider {age.TotalDays:0} days after dispatch (last status: {answer?.RawStatus ?? answer?.Error ?? "none"})."));
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// A status call that failed: asked again soon, unless the provider has been failing every call for
+    /// <see cref="TrackingOptions.UnreachableReviewAfter"/> while the order was there; then a person must look.
+    /// </summary>
+    /// <param name="unreachableSince">Since when the provider has failed every call, if it has.</param>
+    public static OrderChange Unanswered(TrackedOrder order, string providerName, string error, DateTimeOffset? unreachableSince, TrackingOptions options,
+        DateTimeOffset now)
+    {
+        var since = unreachableSince is { } s && s > order.DispatchedAt ? s : order.DispatchedAt;
+        if (unreachableSince is not null && now - since >= options.UnreachableReviewAfter)
+        {
+            // The provider accepted this order and may still deliver it: sending it again would be a second order.
+            return new OrderChange.ToReview(order.Id, OrderStatus.InProgress,
+                $"Provider {providerName} has failed every status call since {unreachableSince:u} ({error}); " +
+                $"this order's status is unknown for {(now - since).TotalHours:0} hours. The provider has the order: check it there, then settle it " +
+                "by hand (release_order(id, 'refund') only if the provider did not deliver it); never retry it, that would send it twice.");
+        }
+
+        return new OrderChange.Progressed(order.Id, null, null, null, now + options.MinInterval, error);
+    }
+
+    /// <summary>A tenth of the order's age, within bounds: young orders often, long ones rarely.</summary>
+    public static TimeSpan NextInterval(TimeSpan age, TrackingOptions options)
+    {
+        var interval = age / 10;
+        return interval < options.MinInterval ? options.MinInterval : interval > options.MaxInterval ? options.MaxInterval : interval;
+    }
+}

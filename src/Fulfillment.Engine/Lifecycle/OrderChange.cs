@@ -1,0 +1,99 @@
+namespace Fulfillment.Engine.Lifecycle;
+
+/// <summary>
+/// What a decision says should happen to one order: a move of <see cref="OrderLifecycle"/> with what it
+/// writes. Decisions return these; <see cref="OrderWriter"/> applies them as sets.
+/// </summary>
+public abstract record OrderChange(long OrderId)
+{
+    /// <summary>The edge of the lifecycle this change is.</summary>
+    public abstract OrderLifecycle.Move Move { get; }
+
+    /// <summary>The state the order must still be in for the change to apply (the writer's guard).</summary>
+    public virtual string From => Move.From[0];
+
+    /// <summary>The provider accepted the order.</summary>
+    /// <param name="ResultJson">What orders.result starts as (an activation's rented phone), or null.</param>
+    public sealed record Accepted(long OrderId, string ProviderOrderId, DateTimeOffset NextCheckAt, string? ResultJson = null) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Accept;
+    }
+
+    /// <summary>A terminal outcome, refunded by the rule (fulfillment_finish_orders).</summary>
+    public sealed record Finished(Finish Finish) : OrderChange(Finish.OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Finish;
+    }
+
+    /// <summary>Refused for now: back to pending until <paramref name="Until"/>.</summary>
+    public sealed record Deferred(long OrderId, DateTimeOffset Until, string Reason) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Defer;
+    }
+
+    /// <summary>The provider's own same-link refusal: held, released by ResolveConflicts after <paramref name="Until"/>.</summary>
+    public sealed record HeldAtProvider(long OrderId, DateTimeOffset Until, string Reason) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.HoldAtProvider;
+    }
+
+    /// <summary>Behind <paramref name="Blocker"/>, an active order on the same target.</summary>
+    public sealed record HeldBehind(long OrderId, long Blocker, string Reason) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.HoldBehind;
+    }
+
+    /// <summary>Not now (its provider is paused): stays pending until <paramref name="Until"/>.</summary>
+    public sealed record Waiting(long OrderId, DateTimeOffset Until, string Reason) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Wait;
+    }
+
+    /// <summary>A person decides: the reason is on the order and in its events.</summary>
+    /// <param name="Leaving">The state it leaves: pending, dispatching or in_progress.</param>
+    /// <param name="ProviderHasIt">The provider accepted it (with an id the engine cannot use): release_order refuses to send it again.</param>
+    public sealed record ToReview(long OrderId, string Leaving, string Reason, bool ProviderHasIt = false) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.ToReview;
+
+        public override string From => Leaving;
+    }
+
+    /// <summary>The provider's latest words about an order in progress (verbatim), and its next check.</summary>
+    public sealed record Progressed(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error,
+        string? ResultJson = null) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Progress;
+    }
+
+    /// <summary>Claimed and provably never sent (no sending mark): back to pending, the claim undone.</summary>
+    /// <param name="Instance">Only if this instance still holds the claim; null for recovery of a stopped engine's claims.</param>
+    public sealed record ReleasedUnsent(long OrderId, Guid? Instance, string Reason) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.ReleaseUnsent;
+    }
+
+    /// <summary>Sanity: a decision may only ask for an edge the lifecycle has.</summary>
+    public static void EnsureAllowed(OrderChange change)
+    {
+        if (!change.Move.From.Contains(change.From))
+        {
+            throw new InvalidOperationException($"Order {change.OrderId}: the lifecycle has no move '{change.Move.Name}' from {change.From}.");
+        }
+    }
+
+    /// <summary>The change in words, for events and for a person reading an order put aside.</summary>
+    public static string Describe(OrderChange change) => change switch
+    {
+        Accepted a => $"accepted by the provider as order {Database.RowByRow.Printable(a.ProviderOrderId, 100)}",
+        Finished f => $"{f.Finish.Status}: {Database.RowByRow.Printable(f.Finish.Error, 300)}",
+        Deferred d => $"refused for now: {Database.RowByRow.Printable(d.Reason, 300)}",
+        HeldAtProvider h => $"held: {Database.RowByRow.Printable(h.Reason, 300)}",
+        HeldBehind h => $"held behind order {h.Blocker}",
+        Waiting w => $"waiting: {Database.RowByRow.Printable(w.Reason, 300)}",
+        ToReview r => $"review: {Database.RowByRow.Printable(r.Reason, 300)}",
+        ReleasedUnsent r => $"released, never sent: {r.Reason}",
+        Progressed p => $"{Database.RowByRow.Printable(p.ProviderStatus ?? p.Error, 100)}, remains {p.Remains}",
+        _ => change.GetType().Name,
+    };
+}

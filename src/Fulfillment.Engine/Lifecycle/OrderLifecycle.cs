@@ -1,0 +1,84 @@
+using static Fulfillment.Data.Entities.OrderStatus;
+
+namespace Fulfillment.Engine.Lifecycle;
+
+/// <summary>
+/// Every move an order can make, from which states, and why: the README's lifecycle diagram as code.
+/// The decisions (<c>Lifecycle/Decisions</c>) return <see cref="OrderChange"/> records naming one of these
+/// moves, and <see cref="OrderWriter"/> writes them with a status guard built from its <see cref="Move.From"/>,
+/// so an order only ever moves along an edge drawn here. The SQL that moves orders by itself is named here
+/// too: the write API (release_order), and the trigger that releases held orders.
+/// </summary>
+/// <remarks>
+/// <code>
+/// pending ──claim──▶ dispatching ──accept──▶ in_progress ──finish──▶ completed | partial | canceled | failed
+///    ▲  │                │  └─finish (refused for good)──────────────────────────────▶ failed
+///    │  │                ├─defer (refused for now) / release_unsent ──▶ pending
+///    │  │                ├─hold_at_provider ──▶ held
+///    │  │                └─review (answer lost) ──▶ review ──retry──▶ pending | retrack ──▶ in_progress | finish
+///    │  ├─finish (fails a check, canceled) ; wait (provider paused) ; review (cannot be judged)
+///    │  └─hold (same link as an active order) ──▶ held ──release_held──▶ pending
+///    └──────────────────────────────────────── retry
+/// </code>
+/// </remarks>
+public static class OrderLifecycle
+{
+    /// <summary>One edge of the lifecycle.</summary>
+    /// <param name="From">The states it leaves; the writer's guard.</param>
+    /// <param name="To">The state it reaches (for <see cref="Finish"/>: any terminal state).</param>
+    public sealed record Move(string Name, IReadOnlyList<string> From, string To, string Why)
+    {
+        /// <summary>The guard for a status column: <c>IN ('a', 'b')</c>, from the constants.</summary>
+        public string FromSql => InList(From);
+    }
+
+    public static readonly Move Claim = new("claim", [Pending], Dispatching,
+        "picked up for dispatch by one instance (claimed_by); the add may leave only once the batch is marked sending");
+
+    public static readonly Move Wait = new("wait", [Pending], Pending, "not now: its provider is paused for balance (next_attempt_at)");
+
+    public static readonly Move HoldBehind = new("hold", [Pending], Held, "an active order on the same target is ahead of it (held_by)");
+
+    public static readonly Move ReleaseUnsent = new("release_unsent", [Dispatching], Pending,
+        "claimed and provably never sent (no sending mark): shutdown, a block since the claim, or a stopped engine");
+
+    public static readonly Move Accept = new("accept", [Dispatching], InProgress, "the provider accepted it (provider_order_id)");
+
+    public static readonly Move Defer = new("defer", [Dispatching], Pending, "the provider refused for now: tried again after a backoff");
+
+    public static readonly Move HoldAtProvider = new("hold_at_provider", [Dispatching], Held,
+        "the provider runs an order for this link; released after a backoff");
+
+    public static readonly Move ToReview = new("review", [Pending, Dispatching, InProgress], Review,
+        "the engine cannot be sure what happened (an answer lost after sending), or cannot judge the order: a person decides");
+
+    public static readonly Move Progress = new("progress", [InProgress], InProgress, "the provider's latest words, and the next check");
+
+    /// <summary>Done by the trigger <see cref="ReleaseHeldTrigger"/> the moment the blocker finishes; ResolveConflicts is the safety net.</summary>
+    public static readonly Move ReleaseHeld = new("release_held", [Held], Pending, "the order it waited for finished, or the provider's wait is over");
+
+    /// <summary>release_order(id, 'retry') in SQL (the write API).</summary>
+    public static readonly Move Retry = new("retry", [Review], Pending, "a person confirmed the provider never took it");
+
+    /// <summary>release_order(id, 'retry') of an order with a provider order id, or a late accepted answer.</summary>
+    public static readonly Move Retrack = new("retrack", [Review], InProgress, "the provider has it: tracked again instead of sent again");
+
+    /// <summary>fulfillment_finish_orders: the refund rule, the event and the notification in one place.</summary>
+    public static readonly Move Finish = new("finish", [Pending, Held, Dispatching, InProgress, Review], "terminal",
+        "delivered, delivered in part, refused, canceled or failed: refunded by the rule, exactly once");
+
+    /// <summary>The trigger that releases the earliest held order when its blocker finishes (Migrations/Sql/Conflicts.up.sql).</summary>
+    public const string ReleaseHeldTrigger = "orders_release_held";
+
+    public static IReadOnlyList<Move> All { get; } =
+        [Claim, Wait, HoldBehind, ReleaseUnsent, Accept, Defer, HoldAtProvider, ToReview, Progress, ReleaseHeld, Retry, Retrack, Finish];
+
+    /// <summary>Whether some move takes an order from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public static bool Allows(string from, string to) =>
+        All.Any(m => m.From.Contains(from) && (m.To == to || (m == Finish && IsTerminal(to))));
+
+    /// <summary>The open states as SQL (<c>IN (...)</c>) and the terminal ones, from the constants.</summary>
+    public static string TerminalSql { get; } = InList(Terminal);
+
+    public static string InList(IEnumerable<string> states) => "(" + string.Join(", ", states.Select(s => $"'{s}'")) + ")";
+}

@@ -1,0 +1,15 @@
+using Fulfillment.Engine.Activations;
+using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Tracking;
+
+namespace Fulfillment.Worker.Jobs;
+
+/// <summary>SyncOrderStatus (in the host: it runs two modules): checks every due in-progress order with its provider (SMM orders, then SMS activations).</summary>
+public sealed class SyncOrderStatusJob(StatusTracker tracker, ActivationTracker activations) : IEngineJob
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await tracker.DrainAsync(cancellationToken);
+        await activations.DrainAsync(cancellationToken);
+    }
+}
