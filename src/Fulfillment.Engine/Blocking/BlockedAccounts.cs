@@ -1,4 +1,5 @@
-using Fulfillment.Engine.Requests;
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Lifecycle;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -57,15 +58,32 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var canceled = (long)(await Scalar(connection, transaction, """
-            SELECT count(*) FILTER (WHERE done)
-            FROM (SELECT fulfillment_finish_order(o.id, 'canceled', NULL, 'Canceled: the account was blocked.', $1,
-                                                  jsonb_build_object('reason', 'account blocked'), 'account_blocked') AS done
-                  FROM (SELECT o.id, o.user_id FROM orders o JOIN users u ON u.id = o.user_id
-                        WHERE u.id = ANY($2) AND u.status = 'blocked' AND o.status IN ('pending', 'held')
-                        FOR NO KEY UPDATE OF o SKIP LOCKED) o
-                  ORDER BY o.user_id, o.id) finished
-            """, ct, now, accounts))!;
+        // Orders not yet sent are canceled and refunded (ToS 4.6), through the one writer of order transitions.
+        var unsent = new List<long>();
+        await using (var select = new NpgsqlCommand($"""
+            SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id
+            WHERE u.id = ANY($1) AND u.status = '{UserStatus.Blocked}' AND o.status IN {OrderLifecycle.InList([OrderStatus.Pending, OrderStatus.Held])}
+            ORDER BY o.id
+            FOR NO KEY UPDATE OF o SKIP LOCKED
+            """, connection, transaction))
+        {
+            select.Parameters.Add(new() { Value = accounts });
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                unsent.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (unsent.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            OrderWriter.AddTo(batch, unsent.Select(id => (OrderChange)new OrderChange.Finished(new Finish(id, OrderStatus.Canceled, null,
+                "Canceled: the account was blocked.", new { reason = "account blocked" }, Reason: UserReason.AccountBlocked))).ToList(), now);
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+
+        var canceled = (long)unsent.Count;
         await Scalar(connection, transaction, """
             WITH started AS (
                 SELECT o.id FROM orders o

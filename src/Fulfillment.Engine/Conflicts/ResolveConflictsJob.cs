@@ -1,3 +1,6 @@
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Jobs;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -14,18 +17,19 @@ public sealed class ResolveConflictsJob(NpgsqlDataSource db, TimeProvider clock,
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("""
+        // The held-release trigger (OrderLifecycle.ReleaseHeldTrigger) does this the moment a blocker finishes; this is the net under it.
+        await using var command = db.CreateCommand($"""
             WITH releasable AS MATERIALIZED (
                 SELECT h.id FROM orders h
                 LEFT JOIN orders b ON b.id = h.held_by
-                WHERE h.status = 'held'
-                  AND (b.id IS NULL OR b.status IN ('completed', 'partial', 'canceled', 'failed'))
+                WHERE h.status IN {OrderLifecycle.ReleaseHeld.FromSql}
+                  AND (b.id IS NULL OR b.status IN {OrderLifecycle.TerminalSql})
                   AND (h.next_attempt_at IS NULL OR h.next_attempt_at <= $1)
                 ORDER BY h.id
                 LIMIT 1000
                 FOR NO KEY UPDATE OF h SKIP LOCKED),
             released AS (
-                UPDATE orders o SET status = 'pending', held_by = NULL, next_attempt_at = NULL, updated_at = $1
+                UPDATE orders o SET status = '{OrderStatus.Pending}', held_by = NULL, next_attempt_at = NULL, updated_at = $1
                 FROM releasable r WHERE o.id = r.id
                 RETURNING o.id),
             logged AS (
@@ -37,7 +41,7 @@ public sealed class ResolveConflictsJob(NpgsqlDataSource db, TimeProvider clock,
         var released = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         if (released > 0)
         {
-            await using var notify = db.CreateCommand("SELECT pg_notify('fulfillment_orders', '')");
+            await using var notify = db.CreateCommand($"SELECT pg_notify('{NotifyChannels.Orders}', '')");
             await notify.ExecuteNonQueryAsync(cancellationToken);
             logger.LogInformation("Released {Count} held order(s)", released);
         }

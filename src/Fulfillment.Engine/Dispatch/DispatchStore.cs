@@ -17,17 +17,17 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     // MATERIALIZED keeps the planner from locking more rows than the limit (STYLE.md, 6). NO KEY UPDATE,
     // not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
     // KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
-    private const string ClaimSql = """
+    private static readonly string ClaimSql = $$"""
         WITH batch AS MATERIALIZED (
             SELECT id FROM orders
-            WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::bigint[] IS NULL OR id = ANY($3))
+            WHERE status IN {{OrderLifecycle.Claim.FromSql}} AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::bigint[] IS NULL OR id = ANY($3))
             ORDER BY id
             LIMIT $2
             FOR NO KEY UPDATE SKIP LOCKED)
         SELECT o.id, o.user_id, u.status, o.link, o.quantity, coalesce(o.params::text, '{}'), o.created_at, o.attempts,
                s.id, s.name, s.type, s.enabled, s.provider_service_id, s.min, s.max, s.dripfeed,
                p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
-               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel' AND r.status = 'pending')
+               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = '{{OrderRequestKind.Cancel}}' AND r.status = '{{OrderRequestStatus.Pending}}')
         FROM batch b
         JOIN orders o ON o.id = b.id
         JOIN users u ON u.id = o.user_id
@@ -210,6 +210,11 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// For each claimed order ($1 ids, $2 link keys, $3 services, $4 providers, $5 provider services), the
     /// earliest active order ahead of it on the same target within <paramref name="scope"/>.
     /// </summary>
+    /// <summary>The states an order holds its link in (ix_orders_active_link's predicate), and those in which it has started.</summary>
+    private static readonly string[] ActiveOnLink = [OrderStatus.Pending, OrderStatus.Held, OrderStatus.Dispatching, OrderStatus.InProgress];
+
+    private static readonly string[] Started = [OrderStatus.Dispatching, OrderStatus.InProgress];
+
     public static string BlockersSql(ConflictScope scope) => $"""
         SELECT DISTINCT ON (c.id) c.id, o.id
         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS c(id, key, service_id, provider_id, provider_service_id)
@@ -217,8 +222,8 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         JOIN services os ON os.id = o.service_id
         -- The first condition is ix_orders_active_link's predicate, so the index serves the link lookup;
         -- written as one OR, the planner scanned every order placed before the claimed one.
-        WHERE o.status IN ('pending', 'held', 'dispatching', 'in_progress')
-          AND (o.status IN ('dispatching', 'in_progress') OR o.id < c.id)
+        WHERE o.status IN {OrderLifecycle.InList(ActiveOnLink)}
+          AND (o.status IN {OrderLifecycle.InList(Started)} OR o.id < c.id)
           AND {ConflictKeys.ScopeCondition(scope)}
         ORDER BY c.id, o.id
         """;
@@ -232,11 +237,11 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     {
         // A block or a cancel request that arrived since the claim (made ahead, while the batch before was
         // sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($"""
             UPDATE orders SET sending_at = $3, updated_at = $3
-            WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2 AND sending_at IS NULL
-              AND EXISTS (SELECT 1 FROM users u WHERE u.id = orders.user_id AND u.status = 'active')
-              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id AND r.kind = 'cancel' AND r.status = 'pending')
+            WHERE id = ANY($1) AND status = '{OrderStatus.Dispatching}' AND claimed_by = $2 AND sending_at IS NULL
+              AND EXISTS (SELECT 1 FROM users u WHERE u.id = orders.user_id AND u.status = '{UserStatus.Active}')
+              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id AND r.kind = '{OrderRequestKind.Cancel}' AND r.status = '{OrderRequestStatus.Pending}')
             RETURNING id
             """);
         command.Parameters.Add(new() { Value = orderIds });
@@ -332,7 +337,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     public async Task RenewAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
-            "UPDATE orders SET updated_at = $3 WHERE id = ANY($1) AND status = 'dispatching' AND claimed_by = $2");
+            $"UPDATE orders SET updated_at = $3 WHERE id = ANY($1) AND status = '{OrderStatus.Dispatching}' AND claimed_by = $2");
         command.Parameters.Add(new() { Value = orderIds });
         command.Parameters.Add(new() { Value = instance });
         command.Parameters.Add(new() { Value = now });

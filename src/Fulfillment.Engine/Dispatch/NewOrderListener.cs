@@ -21,7 +21,7 @@ public sealed class NewOrderListener(
     TimeProvider clock,
     ILogger<NewOrderListener> logger) : BackgroundService
 {
-    public const string Channel = "fulfillment_orders";
+    public const string Channel = NotifyChannels.Orders;
 
     // The first retry is quick (a connection cut by a restart usually finds the server back within a
     // second or two); then doubling, capped so an order placed during a long outage waits at most this

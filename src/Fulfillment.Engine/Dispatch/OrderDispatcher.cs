@@ -2,7 +2,6 @@ using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Telemetry;
-using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers.Resilience;
 using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;

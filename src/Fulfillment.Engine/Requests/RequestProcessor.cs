@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Requests;
@@ -20,11 +21,14 @@ public sealed class RequestProcessor(
     RequestStore store,
     ISmmClient client,
     ISmsActivateClient sms,
-    IOptions<Configuration.ActivationOptions> activationOptions,
+    IOptions<ActivationOptions> activationOptions,
     IOptions<RequestOptions> options,
     TimeProvider clock,
     ILogger<RequestProcessor> logger)
 {
+    /// <summary>Refill requests sent at once (each to its own order, so in parallel).</summary>
+    private const int MaxParallelRefills = 8;
+
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         var total = 0;
@@ -51,8 +55,9 @@ public sealed class RequestProcessor(
     private async Task ProcessAsync(IReadOnlyList<ClaimedRequest> claimed, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        var next = now + options.Value.RefillCheckInterval;
         var updates = new ConcurrentBag<RequestUpdate>();
-        var finishes = new List<Finish>();
+        var finishes = new ConcurrentBag<Finish>();
         var toCancel = new List<ClaimedRequest>();
         var toRefill = new List<ClaimedRequest>();
         var refillChecks = new List<ClaimedRequest>();
@@ -60,24 +65,17 @@ public sealed class RequestProcessor(
         {
             switch (r.Kind, r.Status)
             {
-                // Marked as sending and never recorded (the engine stopped mid-call): never sent again.
-                case (OrderRequestKind.Cancel, OrderRequestStatus.Pending) when r.MaybeSent:
-                    updates.Add(new(r.Id, OrderRequestStatus.Sent, null,
-                        "The engine stopped after sending this cancel and before recording the answer; it is not sent again. The order's status tells whether the provider canceled it.",
-                        now + options.Value.RefillCheckInterval));
-                    break;
-                case (OrderRequestKind.Refill, OrderRequestStatus.Pending) when r.MaybeSent:
-                    updates.Add(new(r.Id, OrderRequestStatus.Failed, null,
-                        "The engine stopped after sending this refill and before recording the answer; it is not sent again. Check the provider: it may be refilling.", null));
+                case (_, OrderRequestStatus.Pending) when r.MaybeSent:
+                    updates.Add(RequestOutcomes.MaybeSent(r, next));
                     break;
                 case (OrderRequestKind.Cancel, OrderRequestStatus.Pending):
-                    DecideCancel(r, now, updates, finishes, toCancel);
+                    Decide(r, RequestOutcomes.Cancel(r, now), toCancel, updates, finishes);
                     break;
                 case (OrderRequestKind.Cancel, _):
-                    FollowUpCancel(r, now, updates);
+                    updates.Add(RequestOutcomes.FollowUpCancel(r, next));
                     break;
                 case (OrderRequestKind.Refill, OrderRequestStatus.Pending):
-                    DecideRefill(r, updates, toRefill);
+                    Decide(r, RequestOutcomes.Refill(r), toRefill, updates, finishes);
                     break;
                 default:
                     refillChecks.Add(r);
@@ -95,7 +93,23 @@ public sealed class RequestProcessor(
             SendCancelsAsync(toCancel.Except(activations).ToList(), updates, ct),
             SendRefillsAsync(toRefill, updates, ct),
             CheckRefillsAsync(refillChecks, updates, ct));
-        await RecordAsync(claimed, updates, finishes);
+        await RecordAsync(claimed, updates, [.. finishes]);
+    }
+
+    private static void Decide(ClaimedRequest r, RequestDecision decision, List<ClaimedRequest> toSend, ConcurrentBag<RequestUpdate> updates,
+        ConcurrentBag<Finish> finishes)
+    {
+        if (decision.Send)
+        {
+            toSend.Add(r);
+            return;
+        }
+
+        updates.Add(decision.Update!);
+        if (decision.Finish is { } finish)
+        {
+            finishes.Add(finish);
+        }
     }
 
     /// <summary>Each request's outcome (and its order's finish) is written by the claim that sent it; one the database refuses fails alone.</summary>
@@ -113,74 +127,11 @@ public sealed class RequestProcessor(
             row => $"request {row.Update.Id}", logger, "Recording request outcomes");
     }
 
-    private static void DecideCancel(ClaimedRequest r, DateTimeOffset now, ConcurrentBag<RequestUpdate> updates, List<Finish> finishes, List<ClaimedRequest> toCancel)
-    {
-        switch (r.OrderStatus)
-        {
-            case OrderStatus.Pending or OrderStatus.Held:
-                finishes.Add(new Finish(r.OrderId, OrderStatus.Canceled, null, "Canceled at the user's request before it was sent; refunded in full.",
-                    new { request_id = r.Id }, Reason: UserReason.CanceledByUser));
-                updates.Add(new(r.Id, OrderRequestStatus.Done, null, "Canceled before dispatch; refunded in full.", null));
-                break;
-            case OrderStatus.Dispatching:
-                updates.Add(new(r.Id, OrderRequestStatus.Pending, null, "Waiting: the order is being sent to the provider.", now + TimeSpan.FromSeconds(5)));
-                break;
-            // A rented number may be canceled until its code arrives, whatever the service's cancel flag (request_cancel checks the code).
-            case OrderStatus.InProgress when !r.ServiceCancel && r.Provider?.Kind != ProviderKind.SmsActivate:
-                updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, "The order has started and its service does not allow cancel.", null));
-                break;
-            case OrderStatus.InProgress when r.Provider?.Endpoint is null || ProviderText.IdProblem(r.ProviderOrderId) is not null:
-                updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to cancel (missing provider, or a missing or unusable provider order id).", null));
-                break;
-            case OrderStatus.InProgress:
-                toCancel.Add(r);
-                break;
-            case OrderStatus.Canceled:
-                updates.Add(new(r.Id, OrderRequestStatus.Done, null, "The order was already canceled.", null));
-                break;
-            default:
-                updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The order is {r.OrderStatus}; it can no longer be canceled.", null));
-                break;
-        }
-    }
-
-    private void FollowUpCancel(ClaimedRequest r, DateTimeOffset now, ConcurrentBag<RequestUpdate> updates)
-    {
-        var next = now + options.Value.RefillCheckInterval;
-        updates.Add(r.OrderStatus switch
-        {
-            OrderStatus.Canceled or OrderStatus.Failed => new(r.Id, OrderRequestStatus.Done, null, "Canceled by the provider and refunded.", null),
-            OrderStatus.Completed or OrderStatus.Partial => new(r.Id, OrderRequestStatus.Rejected, null,
-                $"The provider finished the order ({r.OrderStatus}) before canceling it.", null),
-            _ => new(r.Id, OrderRequestStatus.Sent, null, null, next),
-        });
-    }
-
-    private static void DecideRefill(ClaimedRequest r, ConcurrentBag<RequestUpdate> updates, List<ClaimedRequest> toRefill)
-    {
-        if (!r.ServiceRefill)
-        {
-            updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, "The service does not offer refill.", null));
-        }
-        else if (r.OrderStatus is not (OrderStatus.Completed or OrderStatus.Partial))
-        {
-            updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The order is {r.OrderStatus}; only completed or partial orders can be refilled.", null));
-        }
-        else if (r.Provider?.Endpoint is null || ProviderText.IdProblem(r.ProviderOrderId) is not null)
-        {
-            updates.Add(new(r.Id, OrderRequestStatus.Failed, null, "No provider order to refill (missing provider, or a missing or unusable provider order id).", null));
-        }
-        else
-        {
-            toRefill.Add(r);
-        }
-    }
-
     private async Task SendCancelsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, CancellationToken ct)
     {
         foreach (var group in requests.GroupBy(r => r.Provider!.Id))
         {
-            foreach (var chunk in group.Chunk(100))
+            foreach (var chunk in group.Chunk(SmmActions.MaxIdsPerCall))
             {
                 var endpoint = chunk[0].Provider!.Endpoint!;
                 IReadOnlyDictionary<string, CancelOutcome> outcomes;
@@ -193,50 +144,30 @@ public sealed class RequestProcessor(
                     outcomes = chunk.ToDictionary(r => r.ProviderOrderId!, _ => (CancelOutcome)new CancelOutcome.Unknown(ex.Message));
                 }
 
+                var next = clock.GetUtcNow() + options.Value.RefillCheckInterval;
                 foreach (var r in chunk)
                 {
-                    updates.Add(outcomes.GetValueOrDefault(r.ProviderOrderId!) switch
-                    {
-                        CancelOutcome.Accepted => new(r.Id, OrderRequestStatus.Sent, null,
-                            "The provider accepted the cancel; the refund follows when it reports the order canceled.",
-                            clock.GetUtcNow() + options.Value.RefillCheckInterval),
-                        CancelOutcome.Refused refused => new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the cancel: {refused.Message}", null),
-                        var other => LostCancel(r, (other as CancelOutcome.Unknown)?.Reason ?? "no answer for this order"),
-                    });
+                    updates.Add(RequestOutcomes.CancelAnswer(r, outcomes.GetValueOrDefault(r.ProviderOrderId!), next));
                 }
             }
         }
     }
 
     /// <summary>A user's cancel of a rented number before its code: setStatus 8, refunded in full when the provider agrees.</summary>
-    private async Task CancelActivationsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, List<Finish> finishes, CancellationToken ct)
+    private async Task CancelActivationsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, ConcurrentBag<Finish> finishes, CancellationToken ct)
     {
         foreach (var r in requests)
         {
-            switch (await sms.SetStatusAsync(r.Provider!.Endpoint!, r.ProviderOrderId!, SmsActions.StatusCancel, ct))
-            {
-                case SetStatusOutcome.Done:
-                    finishes.Add(new Finish(r.OrderId, OrderStatus.Canceled, null, "Canceled at the user's request before a code arrived; refunded in full.",
-                        new { request_id = r.Id }, Reason: UserReason.CanceledByUser));
-                    updates.Add(new(r.Id, OrderRequestStatus.Done, null, "Canceled at the provider; refunded in full.", null));
-                    break;
-                case SetStatusOutcome.EarlyCancelDenied:
-                    updates.Add(new(r.Id, OrderRequestStatus.Pending, null, "The provider refuses to cancel in the first minutes; trying again.",
-                        clock.GetUtcNow() + activationOptions.Value.CancelRetryAfter));
-                    break;
-                case SetStatusOutcome.Refused refused:
-                    updates.Add(new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the cancel: {refused.Message}", null));
-                    break;
-                case SetStatusOutcome.Unknown unknown:
-                    updates.Add(LostCancel(r, unknown.Reason));
-                    break;
-            }
+            var outcome = await sms.SetStatusAsync(r.Provider!.Endpoint!, r.ProviderOrderId!, SmsActions.StatusCancel, ct);
+            var now = clock.GetUtcNow();
+            var decision = RequestOutcomes.ActivationCancelAnswer(r, outcome, now + activationOptions.Value.CancelRetryAfter, now + options.Value.RefillCheckInterval);
+            Decide(r, decision, [], updates, finishes);
         }
     }
 
     private async Task SendRefillsAsync(List<ClaimedRequest> requests, ConcurrentBag<RequestUpdate> updates, CancellationToken ct)
     {
-        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (r, token) =>
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelRefills, CancellationToken = ct }, async (r, token) =>
         {
             RefillOutcome outcome;
             try
@@ -248,17 +179,7 @@ public sealed class RequestProcessor(
                 outcome = new RefillOutcome.Unknown(ex.Message);
             }
 
-            updates.Add(outcome switch
-            {
-                RefillOutcome.Accepted accepted => new(r.Id, OrderRequestStatus.Sent, accepted.RefillId, "The provider accepted the refill.",
-                    clock.GetUtcNow() + options.Value.RefillCheckInterval),
-                RefillOutcome.AcceptedUnusable unusable => new(r.Id, OrderRequestStatus.Failed, null,
-                    $"The provider accepted the refill, but {unusable.Reason}; it cannot be followed here, a person must check it at the provider.", null),
-                RefillOutcome.Refused refused => new(r.Id, OrderRequestStatus.Rejected, null, $"The provider refused the refill: {refused.Message}", null),
-                RefillOutcome.Unknown unknown => new(r.Id, OrderRequestStatus.Failed, null,
-                    $"The provider's answer to the refill was lost ({unknown.Reason}); it is not sent again. Check the provider: it may be refilling.", null),
-                _ => throw new InvalidOperationException(),
-            });
+            updates.Add(RequestOutcomes.RefillAnswer(r, outcome, clock.GetUtcNow() + options.Value.RefillCheckInterval));
         });
     }
 
@@ -272,7 +193,7 @@ public sealed class RequestProcessor(
 
         foreach (var group in requests.Where(r => r.Provider?.Endpoint is not null && !string.IsNullOrEmpty(r.ProviderRef)).GroupBy(r => r.Provider!.Id))
         {
-            foreach (var chunk in group.Chunk(100))
+            foreach (var chunk in group.Chunk(SmmActions.MaxIdsPerCall))
             {
                 IReadOnlyDictionary<string, RefillStatusResult> statuses;
                 try
@@ -292,24 +213,9 @@ public sealed class RequestProcessor(
 
                 foreach (var r in chunk)
                 {
-                    var status = statuses.GetValueOrDefault(r.ProviderRef!);
-                    updates.Add(status?.State switch
-                    {
-                        ProviderOrderState.Completed => new(r.Id, OrderRequestStatus.Done, null, $"Refill completed ({status.RawStatus}).", null),
-                        ProviderOrderState.Canceled or ProviderOrderState.Failed or ProviderOrderState.Refunded =>
-                            new(r.Id, OrderRequestStatus.Rejected, null, $"The provider did not refill ({status.RawStatus ?? status.Error}).", null),
-                        _ => new(r.Id, OrderRequestStatus.Sent, null, status?.RawStatus is { } raw ? $"Refill status: {raw}." : null, next),
-                    });
+                    updates.Add(RequestOutcomes.RefillStatus(r, statuses.GetValueOrDefault(r.ProviderRef!), next));
                 }
             }
         }
     }
-
-    /// <summary>
-    /// A cancel whose answer was lost may have been taken: never sent again, it is followed through the
-    /// order's status instead (canceled there means done; finished means rejected).
-    /// </summary>
-    private RequestUpdate LostCancel(ClaimedRequest r, string reason) => new(r.Id, OrderRequestStatus.Sent, null,
-        $"The provider's answer to the cancel was lost ({reason}); it is not sent again. The order's status tells whether the provider canceled it.",
-        clock.GetUtcNow() + options.Value.RefillCheckInterval);
 }

@@ -5,16 +5,6 @@ using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Requests;
 
-/// <summary>A cancel or refill request with what deciding on it needs.</summary>
-/// <param name="Attempts">The claim's number: only this claim's outcome is recorded.</param>
-/// <param name="MaybeSent">A pending request marked as sending and never recorded: it may have reached the provider.</param>
-public sealed record ClaimedRequest(
-    long Id, string Kind, string Status, string? ProviderRef, int Attempts, long OrderId, string OrderStatus, string? ProviderOrderId,
-    bool ServiceCancel, bool ServiceRefill, ProviderRow? Provider, bool MaybeSent = false);
-
-/// <summary>How a request ended up, or moved on. A request back to <c>pending</c> was not sent (or was refused outright) and may be sent later.</summary>
-public sealed record RequestUpdate(long Id, string Status, string? ProviderRef, string? Message, DateTimeOffset? NextAttemptAt, int Attempts = 0);
-
 /// <summary>The SQL of order_requests: claim with a lease, record results.</summary>
 public sealed class RequestStore(NpgsqlDataSource db)
 {

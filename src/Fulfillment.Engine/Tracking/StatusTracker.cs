@@ -17,7 +17,7 @@ namespace Fulfillment.Engine.Tracking;
 
 /// <summary>
 /// One status pass: claims due in-progress orders, asks each provider with multi-status calls of
-/// at most 100 ids, records the provider's words, finishes what ended (refunds included) and
+/// at most <see cref="SmmActions.MaxIdsPerCall"/> ids, records the provider's words, finishes what ended (refunds included) and
 /// schedules the next check, sooner for young orders and later for old ones.
 /// </summary>
 public sealed class StatusTracker(
@@ -29,8 +29,6 @@ public sealed class StatusTracker(
     TimeProvider clock,
     ILogger<StatusTracker> logger)
 {
-    public const int MaxIdsPerCall = 100;
-
     /// <summary>Transactions recording answers at once; each takes every answer waiting, up to <see cref="MaxOrdersPerRecord"/> orders.</summary>
     private const int RecordWriters = 2;
 
@@ -100,7 +98,7 @@ public sealed class StatusTracker(
         var calls = due
             .Where(d => d.Provider?.Endpoint is not null && ProviderText.IdProblem(d.ProviderOrderId) is null)
             .GroupBy(d => d.Provider!.Id)
-            .SelectMany(g => g.Chunk(MaxIdsPerCall).Select(chunk => (Endpoint: g.First().Provider!.Endpoint!, Orders: chunk)))
+            .SelectMany(g => g.Chunk(SmmActions.MaxIdsPerCall).Select(chunk => (Endpoint: g.First().Provider!.Endpoint!, Orders: chunk)))
             .ToList();
 
         // Each call's answers are recorded as soon as a writer is free, merged with whatever other calls

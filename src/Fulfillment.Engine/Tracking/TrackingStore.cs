@@ -13,10 +13,10 @@ public sealed class TrackingStore(NpgsqlDataSource db)
     /// <param name="kind">Orders of this provider kind only (an order without a provider counts as smm_v2).</param>
     public async Task<IReadOnlyList<TrackedOrder>> ClaimDueAsync(string kind, DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($"""
             WITH due AS MATERIALIZED (
                 SELECT o.id FROM orders o LEFT JOIN providers pk ON pk.id = o.provider_id
-                WHERE o.status = 'in_progress' AND o.next_check_at <= $1 AND coalesce(pk.kind, 'smm_v2') = $4
+                WHERE o.status IN {OrderLifecycle.Progress.FromSql} AND o.next_check_at <= $1 AND coalesce(pk.kind, '{ProviderKind.SmmV2}') = $4
                 ORDER BY o.next_check_at
                 LIMIT $2
                 FOR NO KEY UPDATE OF o SKIP LOCKED),

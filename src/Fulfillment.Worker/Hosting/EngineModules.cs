@@ -1,4 +1,3 @@
-using Fulfillment.Engine.Activations;
 using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Dispatch;

@@ -1,4 +1,3 @@
-using Fulfillment.Engine.Activations;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.Tracking;
 

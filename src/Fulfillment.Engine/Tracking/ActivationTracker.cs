@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Telemetry;
-using Fulfillment.Engine.Tracking;
 using Fulfillment.Providers;
 using Fulfillment.Providers.SmsActivate;
 using Microsoft.Extensions.Logging;
@@ -10,7 +9,7 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Database;
 
-namespace Fulfillment.Engine.Activations;
+namespace Fulfillment.Engine.Tracking;
 
 /// <summary>
 /// Tracks rented numbers: each code that arrives is appended to <c>orders.result</c> with its time,
