@@ -13,7 +13,7 @@ namespace Fulfillment.Engine.Dispatch;
 /// </summary>
 public static partial class OrderChecks
 {
-    /// <summary>Fields a service type cannot do without (DOMAIN.md, "Type-specific add fields").</summary>
+    /// <summary>Fields a service type cannot do without (docs/domain.md, "Type-specific add fields").</summary>
     private static readonly Dictionary<string, string[]> RequiredFields = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Custom Comments"] = ["comments"],

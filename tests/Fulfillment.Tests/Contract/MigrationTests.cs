@@ -7,7 +7,7 @@ namespace Fulfillment.Tests.Contract;
 
 public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixture<EmptyDatabaseFixture>
 {
-    /// <summary>PANEL-CONTRACT.md, "Tables (public columns)".</summary>
+    /// <summary>docs/contract.md, "Tables (public columns)".</summary>
     public static readonly Dictionary<string, string[]> ContractColumns = new()
     {
         ["users"] = ["id", "username", "email", "balance", "status", "created_at", "last_active_at", "deleted_at", "anonymized_at"],
