@@ -433,7 +433,7 @@ START TRANSACTION;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123135308_WriteApi') THEN
-    -- The panel's write API (PANEL-CONTRACT.md, "Functions") and the guards that keep money exact.
+    -- The panel's write API (docs/contract.md, "Functions") and the guards that keep money exact.
     --
     -- Every public function runs in the caller's transaction, validates its input and raises
     -- an error whose message starts with a stable lower-case code and a colon, changing nothing.
@@ -1517,7 +1517,7 @@ BEGIN
     -- What an order asks the provider to deliver: written once, here.
     -- ---------------------------------------------------------------------------------------
 
-    -- How a service type measures its add (DOMAIN.md, "Type-specific add fields"), one row per type the
+    -- How a service type measures its add (docs/domain.md, "Type-specific add fields"), one row per type the
     -- engine knows; an unknown type is measured like Default. SmmServiceType (Fulfillment.Providers)
     -- sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
     --   unit: one order is one unit whatever its size (Package, Activation): the rate is its price;

@@ -7,7 +7,7 @@ namespace Fulfillment.Data;
 
 /// <summary>
 /// The panel database as the engine sees it. The schema is the public contract of
-/// PANEL-CONTRACT.md: tables and columns are snake_case, money is numeric(20,6).
+/// docs/contract.md: tables and columns are snake_case, money is numeric(20,6).
 /// </summary>
 public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : DbContext(options)
 {

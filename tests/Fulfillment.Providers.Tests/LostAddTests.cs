@@ -10,8 +10,6 @@ namespace Fulfillment.Providers.Tests;
 /// </summary>
 public sealed class LostAddTests
 {
-    private static readonly Dictionary<string, string?> ShortTimeout = new() { ["Fulfillment:Providers:Overrides:Upstream:Timeout"] = "00:00:01" };
-
     private static async Task AssertLostAndSentOnceAsync(Action<SimulatorSettings> fault, string link, IDictionary<string, string?>? options = null)
     {
         var settings = new SimulatorSettings { ApiKey = ClientHarness.Key, Seed = 1 };
@@ -37,7 +35,7 @@ public sealed class LostAddTests
         await AssertLostAndSentOnceAsync(
             s => { s.AddTimeoutAfterAcceptRate = 1; s.AcceptedResponseDelay = TimeSpan.FromSeconds(30); },
             "https://instagram.com/p/timeout",
-            ShortTimeout);
+            ClientHarness.ShortTimeout);
 
     [Fact]
     public async Task An_add_whose_connection_is_reset_after_acceptance_is_unknown_and_sent_once() =>

@@ -1,6 +1,6 @@
 namespace Fulfillment.Data.Entities;
 
-// The status vocabulary of PANEL-CONTRACT.md. These strings are public: the panel and
+// The status vocabulary of docs/contract.md. These strings are public: the panel and
 // outside acceptance tests read and write them, so they are constants, not enums.
 
 public static class UserStatus

@@ -14,7 +14,7 @@ namespace Fulfillment.Engine.Dispatch;
 /// <summary>The SQL of dispatch: claim, mark sending, record outcomes, recover after a crash.</summary>
 public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> logger)
 {
-    // MATERIALIZED keeps the planner from locking more rows than the limit (STYLE.md, 6). NO KEY UPDATE,
+    // MATERIALIZED keeps the planner from locking more rows than the limit (docs/style.md, 6). NO KEY UPDATE,
     // not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
     // KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
     private static readonly string ClaimSql = $$"""

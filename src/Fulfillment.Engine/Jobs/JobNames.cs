@@ -1,6 +1,6 @@
 namespace Fulfillment.Engine.Jobs;
 
-/// <summary>The job names of PANEL-CONTRACT.md; each is a key under <c>Fulfillment:Jobs</c>.</summary>
+/// <summary>The job names of docs/contract.md; each is a key under <c>Fulfillment:Jobs</c>.</summary>
 public static class JobNames
 {
     public const string DispatchOrders = "DispatchOrders";

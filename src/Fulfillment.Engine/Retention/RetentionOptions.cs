@@ -2,7 +2,7 @@ namespace Fulfillment.Engine.Retention;
 
 /// <summary>
 /// <c>Fulfillment:Retention</c>: how long each class of data is kept (the promises of the seeds,
-/// DOMAIN.md) and how <c>PurgeExpiredData</c> removes it. Every window counts back from the run's start.
+/// docs/domain.md) and how <c>PurgeExpiredData</c> removes it. Every window counts back from the run's start.
 /// </summary>
 public sealed class RetentionOptions
 {

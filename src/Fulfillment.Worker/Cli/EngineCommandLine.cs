@@ -27,6 +27,7 @@ public static class EngineCommandLine
           check-config        validate the configuration, print every problem with its key, then the schedule
           health              exit 0 when this instance's heartbeat is fresh (for container health checks)
           demo                a throwaway database and a simulated provider, demo orders driven to completion, a summary
+                              (the demo ships separately, src/Fulfillment.Demo: this runs it when it is at hand)
         """;
 
     public static async Task<int> RunAsync(string[] args, JobCatalog? catalog = null)
@@ -55,7 +56,7 @@ public static class EngineCommandLine
                 case "health":
                     return await HealthCommand.RunAsync(rest, catalog);
                 case "demo":
-                    return await Demo.DemoCommand.RunAsync(rest);
+                    return await DemoLauncher.RunAsync(rest);
                 case "help" or "--help" or "-h":
                     await Console.Out.WriteLineAsync(UsageText);
                     return Ok;

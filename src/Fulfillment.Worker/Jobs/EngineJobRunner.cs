@@ -9,7 +9,7 @@ namespace Fulfillment.Worker.Jobs;
 
 /// <summary>
 /// The one Quartz job class: it runs the engine job named by its job key. Keeping Quartz to a
-/// single adapter means the job logic never depends on the scheduler (STYLE.md, "jobs are thin").
+/// single adapter means the job logic never depends on the scheduler (docs/style.md, 5: "jobs are thin").
 /// DisallowConcurrentExecution is per job key, so a job never overlaps itself across the cluster.
 /// </summary>
 [DisallowConcurrentExecution]

@@ -12,6 +12,11 @@ public sealed class ClientHarness : IAsyncDisposable
 {
     public const string Key = "k-9f8e7d6c5b4a-SECRET";
 
+    /// <summary>Settings that give the "Upstream" provider a one-second timeout, for answers that come too late.</summary>
+    /// <remarks>1 s, not less: a cold connection on a busy machine can take a few hundred ms to open, and a
+    /// timeout before the request is written is (correctly) a provably-unsent refusal instead.</remarks>
+    public static readonly Dictionary<string, string?> ShortTimeout = new() { ["Fulfillment:Providers:Overrides:Upstream:Timeout"] = "00:00:01" };
+
     private readonly ServiceProvider services;
 
     public ClientHarness(Uri apiUrl, StubHandler? stub = null, IDictionary<string, string?>? settings = null, string providerName = "Upstream")

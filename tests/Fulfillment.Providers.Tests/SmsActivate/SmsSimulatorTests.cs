@@ -9,10 +9,6 @@ namespace Fulfillment.Providers.Tests.SmsActivate;
 /// <summary>The SMS client against the simulator over loopback, with the simulator's clock faked.</summary>
 public sealed class SmsSimulatorTests
 {
-    // 1 s, not less: a cold connection on a busy machine can take a few hundred ms to open, and a
-    // timeout before the request is written is (correctly) a provably-unsent refusal instead.
-    private static readonly Dictionary<string, string?> ShortTimeout = new() { ["Fulfillment:Providers:Overrides:Upstream:Timeout"] = "00:00:01" };
-
     private static SimulatorSettings Settings() => new() { ApiKey = ClientHarness.Key, Seed = 11, Balance = 10m, SmsPrice = 0.5m };
 
     private static FakeTimeProvider Clock() => new(DateTimeOffset.Parse("2026-03-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -173,7 +169,7 @@ public sealed class SmsSimulatorTests
             case "connection reset after rent": settings.SmsAbortAfterRentRate = 1; break;
             case "5xx": settings.ServerErrorRate = 1; break;
             case "html page": settings.HtmlPageRate = 1; break;
-            default: settings.LatencyMin = TimeSpan.FromSeconds(3); options = ShortTimeout; break;
+            default: settings.LatencyMin = TimeSpan.FromSeconds(3); options = ClientHarness.ShortTimeout; break;
         }
 
         await using var sim = await ProviderSimulator.StartAsync(settings);

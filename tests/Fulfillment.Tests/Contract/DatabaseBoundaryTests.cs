@@ -14,8 +14,6 @@ namespace Fulfillment.Tests.Contract;
 public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, DatabaseFixture migrated)
     : IClassFixture<EmptyDatabaseFixture>, IClassFixture<DatabaseFixture>
 {
-    private static readonly string[] WriteApi = ["place_order", "deposit", "request_cancel", "request_refill", "block_user", "request_erasure", "release_order"];
-
     [Fact]
     public async Task Every_function_pins_its_search_path_the_write_api_runs_as_its_owner_and_nothing_is_public()
     {
@@ -31,7 +29,7 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
             var parts = line.Split('|');
             var (name, definer, config, publicExecute) = (parts[0], parts[1] == "t", parts[2], parts[3] == "t");
             Assert.True(config == "search_path=pg_catalog, public, pg_temp", $"{name}: search_path is '{config}'");
-            Assert.True(definer == WriteApi.Contains(name), $"{name}: SECURITY DEFINER is {definer}");
+            Assert.True(definer == PanelContract.WriteApi.Contains(name), $"{name}: SECURITY DEFINER is {definer}");
             Assert.False(publicExecute, $"{name}: PUBLIC may execute it");
         }
 

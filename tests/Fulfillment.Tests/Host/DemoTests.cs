@@ -1,14 +1,17 @@
 using System.Text.RegularExpressions;
 using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Worker.Cli;
 
 namespace Fulfillment.Tests.Host;
 
+/// <summary>The demo (src/Fulfillment.Demo, its own program) and the engine's <c>demo</c> verb that starts it.</summary>
 public sealed partial class DemoTests
 {
     [Fact]
     public async Task The_demo_settles_every_order_and_prints_a_consistent_summary()
     {
-        using var demo = EngineProcess.Start("demo");
+        var dll = Path.Combine(Repository.Root, "src", "Fulfillment.Demo", "bin", EngineProcess.BuildConfiguration, "net10.0", DemoLauncher.AssemblyFile);
+        using var demo = EngineProcess.StartCommand("dotnet", dll);
 
         var exit = await demo.WaitForExitAsync(TimeSpan.FromMinutes(3));
 
@@ -19,6 +22,69 @@ public sealed partial class DemoTests
         Assert.Matches(RequestAnswered("refill"), demo.Output);
         Assert.Matches(RequestAnswered("cancel"), demo.Output);
         Assert.Contains("Demo database removed.", demo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_engines_demo_verb_run_from_a_checkout_runs_the_demo()
+    {
+        // What the README used to say, and a newcomer may still type: dotnet run --project src/Fulfillment.Worker -- demo.
+        using var demo = EngineProcess.StartCommand("dotnet", "run", "--project", "src/Fulfillment.Worker", "-c", EngineProcess.BuildConfiguration, "--", "demo");
+
+        var exit = await demo.WaitForExitAsync(TimeSpan.FromMinutes(8));
+
+        Assert.True(exit == 0, demo.Output);
+        Assert.Contains("fulfillment demo: running dotnet run --project " + Path.Combine(Repository.Root, DemoLauncher.ProjectFile), demo.Output, StringComparison.Ordinal);
+        Assert.Contains("All orders settled", demo.Output, StringComparison.Ordinal);
+        Assert.Matches(BalanceMismatches(), demo.Output);
+        Assert.Contains("Demo database removed.", demo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_demo_verb_looks_next_to_its_binary_first_then_for_a_checkout_above_the_working_directory_or_the_binary()
+    {
+        var root = Directory.CreateTempSubdirectory("fulfillment-demo-");
+        try
+        {
+            var binary = Directory.CreateDirectory(Path.Combine(root.FullName, "checkout", "out")).FullName;
+            var elsewhere = Directory.CreateDirectory(Path.Combine(root.FullName, "elsewhere", "deeper")).FullName;
+            Assert.Null(DemoLauncher.Locate(binary, elsewhere, []));
+
+            var project = Path.Combine(root.FullName, "checkout", DemoLauncher.ProjectFile);
+            Directory.CreateDirectory(Path.GetDirectoryName(project)!);
+            File.WriteAllText(project, "<Project />");
+            var fromCheckout = DemoLauncher.Locate(binary, elsewhere, ["--Fulfillment:Engine:InstanceName=x"]);
+            Assert.NotNull(fromCheckout);
+            Assert.Equal(["run", "--project", project, "-c", EngineProcess.BuildConfiguration, "--", "--Fulfillment:Engine:InstanceName=x"], fromCheckout.ArgumentList);
+            Assert.Equal(["run", "--project", project], DemoLauncher.Locate(elsewhere, Path.Combine(root.FullName, "checkout", "src"), [])!.ArgumentList.Take(3));
+
+            var assembly = Path.Combine(binary, DemoLauncher.AssemblyFile);
+            File.WriteAllText(assembly, "");
+            Assert.Equal([assembly, "--x=1"], DemoLauncher.Locate(binary, elsewhere, ["--x=1"])!.ArgumentList);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_the_demo_at_hand_the_demo_verb_fails_saying_the_demo_ships_separately_and_how_to_run_it()
+    {
+        var nowhere = Directory.CreateTempSubdirectory("fulfillment-demo-");
+        try
+        {
+            using var error = new StringWriter();
+
+            var exit = await DemoLauncher.RunAsync([], nowhere.FullName, nowhere.FullName, error);
+
+            Assert.Equal(EngineCommandLine.Failed, exit);
+            Assert.Contains("the demo ships separately", error.ToString(), StringComparison.Ordinal);
+            Assert.Contains("dotnet run --project src/Fulfillment.Demo", error.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            nowhere.Delete(recursive: true);
+        }
     }
 
     [GeneratedRegex(@"users whose balance <> ledger sum\s+0\b")]

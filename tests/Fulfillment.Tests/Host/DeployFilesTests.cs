@@ -28,6 +28,15 @@ public sealed partial class DeployFilesTests
         Assert.Contains("test: [\"CMD\", \"dotnet\", \"/app/fulfillment.dll\", \"health\"]", Deploy("compose.yaml"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_engines_image_runs_on_the_dotnet_runtime_without_aspnetcore()
+    {
+        var dockerfile = Deploy("Dockerfile");
+
+        Assert.Matches(@"(?m)^FROM mcr\.microsoft\.com/dotnet/runtime:10\.0 AS runtime$", dockerfile);
+        Assert.DoesNotContain("aspnet", dockerfile, StringComparison.OrdinalIgnoreCase);
+    }
+
     [GeneratedRegex(@"(?m)^WatchdogSec=(\d+)$")]
     private static partial Regex WatchdogSec();
 }

@@ -34,15 +34,19 @@ public sealed class EngineProcess : IDisposable
         }
     }
 
+    /// <summary>The configuration these tests were built in (Debug, Release), which the projects they start were built in too.</summary>
+    public static string BuildConfiguration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    /// <summary>The Worker's own build output, not the copy beside the tests: the test project also runs on
+    /// the ASP.NET Core framework (the simulator), so its folder lacks packages the engine needs.</summary>
+    public static string WorkerOutput { get; } = Path.Combine(Repository.Root, "src", "Fulfillment.Worker", "bin", BuildConfiguration, "net10.0");
+
     public static EngineProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
     /// <summary>Starts the engine with <paramref name="environment"/> added to this process's environment.</summary>
     public static EngineProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        // The Worker's own build output, not the copy beside the tests: the test project also runs on
-        // the ASP.NET Core framework (the simulator), so its folder lacks packages the engine needs.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var dll = Path.Combine(Repository.Root, "src", "Fulfillment.Worker", "bin", configuration, "net10.0", Path.GetFileName(typeof(EngineCommandLine).Assembly.Location));
+        var dll = Path.Combine(WorkerOutput, Path.GetFileName(typeof(EngineCommandLine).Assembly.Location));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (var a in args)
@@ -56,6 +60,19 @@ public sealed class EngineProcess : IDisposable
             start.Environment[name] = value;
         }
 
+        return new EngineProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Starts another program the way this class starts the engine (the demo, <c>dotnet run</c>), its output captured.</summary>
+    public static EngineProcess StartCommand(string fileName, params string[] args)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repository.Root };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         return new EngineProcess(Process.Start(start)!);
     }
 

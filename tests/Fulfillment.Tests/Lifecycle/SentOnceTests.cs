@@ -13,19 +13,8 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
 {
     private static string Link() => $"https://t.me/c/{Guid.NewGuid():N}";
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting for {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    private static Task UntilAsync(Func<Task<bool>> condition, string what) =>
+        Poll.UntilAsync(condition, TimeSpan.FromSeconds(30), () => $"timed out waiting for {what}");
 
     [Fact]
     public async Task An_add_still_in_flight_past_abandoned_after_is_not_recovered_and_is_recorded_when_it_answers()

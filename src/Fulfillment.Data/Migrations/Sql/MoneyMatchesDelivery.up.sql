@@ -7,7 +7,7 @@
 -- What an order asks the provider to deliver: written once, here.
 -- ---------------------------------------------------------------------------------------
 
--- How a service type measures its add (DOMAIN.md, "Type-specific add fields"), one row per type the
+-- How a service type measures its add (docs/domain.md, "Type-specific add fields"), one row per type the
 -- engine knows; an unknown type is measured like Default. SmmServiceType (Fulfillment.Providers)
 -- sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
 --   unit: one order is one unit whatever its size (Package, Activation): the rate is its price;

@@ -1,4 +1,4 @@
--- The panel's write API (PANEL-CONTRACT.md, "Functions") and the guards that keep money exact.
+-- The panel's write API (docs/contract.md, "Functions") and the guards that keep money exact.
 --
 -- Every public function runs in the caller's transaction, validates its input and raises
 -- an error whose message starts with a stable lower-case code and a colon, changing nothing.

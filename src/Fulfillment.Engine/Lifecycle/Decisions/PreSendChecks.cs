@@ -14,7 +14,7 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// </summary>
 public static partial class PreSendChecks
 {
-    /// <summary>Fields a service type cannot do without (DOMAIN.md, "Type-specific add fields").</summary>
+    /// <summary>Fields a service type cannot do without (docs/domain.md, "Type-specific add fields").</summary>
     private static readonly Dictionary<string, string[]> RequiredFields = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Custom Comments"] = ["comments"],

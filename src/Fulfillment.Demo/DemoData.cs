@@ -2,7 +2,7 @@ using System.Globalization;
 using Fulfillment.Simulator;
 using Npgsql;
 
-namespace Fulfillment.Worker.Demo;
+namespace Fulfillment.Demo;
 
 /// <summary>The demo's panel: what a panel's web front end would write, and the summary it would show.</summary>
 internal static class DemoData

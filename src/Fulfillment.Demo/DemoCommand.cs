@@ -1,19 +1,20 @@
-using Fulfillment.Engine.Configuration;
-using Fulfillment.Worker.Cli;
 using System.Diagnostics;
-using Fulfillment.Data;
+using Fulfillment.Engine.Configuration;
 using Fulfillment.LocalPostgres;
 using Fulfillment.Simulator;
+using Fulfillment.Worker.Cli;
 using Fulfillment.Worker.Hosting;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
-namespace Fulfillment.Worker.Demo;
+namespace Fulfillment.Demo;
 
 /// <summary>
-/// <c>demo</c>: the newcomer's first command. A throwaway PostgreSQL (found like the tests find
+/// The demo, the newcomer's first command. A throwaway PostgreSQL (found like the tests find
 /// one), the simulator, demo users, providers and services, a few hundred mixed orders driven to
-/// completion by the real engine, a summary, and everything removed afterwards.
+/// completion by the real engine, a summary, and everything removed afterwards. Its own project, so
+/// the engine's binary carries neither the simulator (ASP.NET Core) nor Testcontainers; the engine's
+/// <c>demo</c> verb starts this one (<see cref="DemoLauncher"/>).
 /// </summary>
 public static class DemoCommand
 {
