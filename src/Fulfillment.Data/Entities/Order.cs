@@ -17,6 +17,18 @@ public sealed class Order
     /// 1 for a package, the lines of a list). A partial refund is measured against it.
     /// </summary>
     public long? ChargedUnits { get; set; }
+
+    /// <summary>
+    /// Engine-internal, set by place_order for a subscription only: the posts its charge covers. Its refund is
+    /// measured against it (fulfillment_subscription_refund), and it marks the order as a subscription.
+    /// </summary>
+    public int? ChargedPosts { get; set; }
+
+    /// <summary>
+    /// Engine-internal: the posts the provider reports served for a subscription, never decreasing and at most
+    /// <see cref="ChargedPosts"/>. What a subscription's refund counts as delivered.
+    /// </summary>
+    public int? PostsServed { get; set; }
     public JsonDocument? Params { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 

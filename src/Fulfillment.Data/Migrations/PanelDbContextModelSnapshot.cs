@@ -286,6 +286,10 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue(0m)
                         .HasColumnName("charge");
 
+                    b.Property<int?>("ChargedPosts")
+                        .HasColumnType("integer")
+                        .HasColumnName("charged_posts");
+
                     b.Property<long?>("ChargedUnits")
                         .HasColumnType("bigint")
                         .HasColumnName("charged_units");
@@ -340,6 +344,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("params")
                         .HasDefaultValueSql("'{}'::jsonb");
+
+                    b.Property<int?>("PostsServed")
+                        .HasColumnType("integer")
+                        .HasColumnName("posts_served");
 
                     b.Property<long?>("ProviderId")
                         .HasColumnType("bigint")
