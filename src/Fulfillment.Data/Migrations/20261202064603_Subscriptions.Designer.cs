@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Fulfillment.Data.Migrations
 {
     [DbContext(typeof(PanelDbContext))]
-    [Migration("20261202062545_Subscriptions")]
+    [Migration("20261202064603_Subscriptions")]
     partial class Subscriptions
     {
         /// <inheritdoc />
