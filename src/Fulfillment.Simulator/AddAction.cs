@@ -24,6 +24,34 @@ internal static class AddAction
         if (quantity > service.Max)
             return Refuse($"Quantity more than maximal {service.Max}");
 
+        SimulatedSubscription? subscription = null;
+        int? posts = null;
+        if (isSubscription)
+        {
+            if (!int.TryParse(fields.GetValueOrDefault("min"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var min) || min < service.Min || min > quantity)
+                return Refuse("Incorrect min");
+            if (fields.TryGetValue("posts", out var postsText))
+            {
+                if (!int.TryParse(postsText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) || p < 1)
+                    return Refuse("Incorrect posts");
+                posts = p;
+            }
+
+            var delay = 0;
+            if (fields.TryGetValue("delay", out var delayText)
+                && (!int.TryParse(delayText, NumberStyles.Integer, CultureInfo.InvariantCulture, out delay) || !SimulatedSubscription.Delays.Contains(delay)))
+                return Refuse("Incorrect delay");
+            DateTimeOffset? expiry = null;
+            if (fields.TryGetValue("expiry", out var expiryText))
+            {
+                expiry = SimulatedSubscription.ParseExpiry(expiryText);
+                if (expiry is null || expiry <= now)
+                    return Refuse("Incorrect expiry");
+            }
+
+            subscription = DrawSubscription(state, posts, delay, expiry, now);
+        }
+
         var runs = 1;
         if (fields.TryGetValue("runs", out var runsText) && runsText.Length > 0)
         {
@@ -36,11 +64,12 @@ internal static class AddAction
         // A package is one unit whatever it holds: its rate is its price (a comments package's comments included).
         var isPackage = service.Type.Equals("Package", StringComparison.OrdinalIgnoreCase)
             || service.Type.Equals("Custom Comments Package", StringComparison.OrdinalIgnoreCase);
-        var charge = isPackage ? service.Rate : decimal.Round(service.Rate * quantity * runs / 1000m, 5);
+        // A subscription is charged for the most it can deliver, max on every post (per post when open-ended).
+        var charge = isPackage ? service.Rate : decimal.Round(service.Rate * quantity * runs * (posts ?? 1) / 1000m, 5);
         if (!state.Orders.TryCharge(settings, charge))
             return Refuse("Not enough funds on balance");
 
-        var order = Draw(state, service, link.Length > 0 ? link : fields.GetValueOrDefault("username") ?? "", quantity * runs, charge, now);
+        var order = Draw(state, service, link.Length > 0 ? link : fields.GetValueOrDefault("username") ?? "", quantity * runs, charge, now, subscription);
         if (!state.Orders.TryAdd(order, now, settings.DuplicateLinkRefusal))
         {
             state.Orders.Refund(settings, charge);
@@ -100,7 +129,29 @@ internal static class AddAction
         return count > 0 ? count : null;
     }
 
-    private static SimulatedOrder Draw(SimulatorState state, SimulatedService service, string link, int quantity, decimal charge, DateTimeOffset now)
+    /// <summary>A subscription's future: its posts' pace, an expiry brought nearer by the speed factor, perhaps a pause or the provider's own cancel.</summary>
+    private static SimulatedSubscription DrawSubscription(SimulatorState state, int? posts, int delay, DateTimeOffset? expiry, DateTimeOffset now)
+    {
+        var s = state.Settings;
+        var speed = s.SpeedFactor > 0 ? s.SpeedFactor : 1;
+        var every = s.SubscriptionPostEvery / speed;
+        var delayed = TimeSpan.FromMinutes(delay) / speed;
+        var paused = state.Random.Chance(s.SubscriptionPauseProbability);
+        return new SimulatedSubscription
+        {
+            Posts = posts,
+            PostEvery = every,
+            Delay = delayed,
+            ExpiresAt = expiry is { } e ? now + ((e - now) / speed) : null,
+            // Between the first post served and the second.
+            PausedFrom = paused ? now + delayed + (every * 1.5) : null,
+            PauseLength = s.SubscriptionPauseLength / speed,
+            ProviderCancelsAfter = state.Random.Chance(s.SubscriptionCanceledProbability) ? (posts ?? 10) / 2 : null,
+        };
+    }
+
+    private static SimulatedOrder Draw(SimulatorState state, SimulatedService service, string link, int quantity, decimal charge, DateTimeOffset now,
+        SimulatedSubscription? subscription = null)
     {
         var s = state.Settings;
         var speed = s.SpeedFactor > 0 ? s.SpeedFactor : 1;
@@ -129,6 +180,7 @@ internal static class AddAction
             EndsAt = endsAt,
             Final = final,
             DeliveredAtEnd = delivered,
+            Subscription = subscription,
         };
     }
 }

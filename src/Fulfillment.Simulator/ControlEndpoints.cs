@@ -143,5 +143,6 @@ internal static class ControlEndpoints
         order.CreatedAt,
         order.EndsAt,
         order.CanceledAt,
+        PostsServed = order.Subscription is null ? (int?)null : order.PostsServedAt(now),
     };
 }

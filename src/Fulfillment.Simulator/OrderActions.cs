@@ -139,6 +139,28 @@ internal static class OrderActions
         var spelling = state.Random.Chance(state.Settings.AltStatusSpellingRate)
             ? StatusSpelling.Other(current, state.Random)
             : StatusSpelling.Usual(current);
+        if (order.Subscription is not null)
+        {
+            // A subscription answers with the posts served and its child orders, one per post.
+            var served = order.PostsServedAt(now);
+            w.WriteNumberOrString("charge", order.Charge, strings);
+            w.WriteString("status", Word(spelling, hostile));
+            w.WriteNumberOrString("posts", served, strings);
+            w.WriteStartArray("orders");
+            foreach (var child in SimulatedSubscription.ChildOrders(order.Id, served))
+            {
+                if (strings)
+                    w.WriteStringValue(child.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                else
+                    w.WriteNumberValue(child);
+            }
+
+            w.WriteEndArray();
+            w.WriteString("currency", Word(state.Settings.Currency, hostile));
+            w.WriteEndObject();
+            return;
+        }
+
         w.WriteNumberOrString("charge", order.Charge, strings);
         w.WriteNumberOrString("start_count", order.StartCount, strings);
         w.WriteString("status", Word(spelling, hostile));

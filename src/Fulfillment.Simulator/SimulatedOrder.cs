@@ -34,6 +34,9 @@ public sealed class SimulatedOrder
     /// <summary>How many are delivered at the end; above <see cref="Quantity"/> on over-delivery.</summary>
     public required long DeliveredAtEnd { get; init; }
 
+    /// <summary>Set for a subscription, whose life follows the account's posts instead of the times above.</summary>
+    public SimulatedSubscription? Subscription { get; init; }
+
     public DateTimeOffset? CanceledAt =>
         Interlocked.Read(ref canceledAtTicks) is var t && t == long.MinValue ? null : new DateTimeOffset(t, TimeSpan.Zero);
 
@@ -43,6 +46,8 @@ public sealed class SimulatedOrder
 
     public SimulatedOrderState StateAt(DateTimeOffset now)
     {
+        if (Subscription is { } subscription)
+            return SubscriptionStateAt(subscription, now);
         if (CanceledAt is { } canceled && now >= canceled)
             return SimulatedOrderState.Canceled;
         if (now < StartsAt)
@@ -52,7 +57,25 @@ public sealed class SimulatedOrder
         return now < EndsAt ? SimulatedOrderState.Processing : Final;
     }
 
-    public bool IsActiveAt(DateTimeOffset now) => StateAt(now) is SimulatedOrderState.Pending or SimulatedOrderState.InProgress or SimulatedOrderState.Processing;
+    public bool IsActiveAt(DateTimeOffset now) => StateAt(now) is SimulatedOrderState.Pending or SimulatedOrderState.InProgress or SimulatedOrderState.Processing
+        or SimulatedOrderState.Active or SimulatedOrderState.Paused;
+
+    /// <summary>A subscription's posts served at <paramref name="now"/>: counted up to its end, a cancel included.</summary>
+    public int PostsServedAt(DateTimeOffset now) => Subscription is { } subscription
+        ? subscription.ServedAt(CreatedAt, SubscriptionEnd(subscription) is { } end && end.At < now ? end.At : now)
+        : 0;
+
+    private SimulatedOrderState SubscriptionStateAt(SimulatedSubscription subscription, DateTimeOffset now) =>
+        SubscriptionEnd(subscription) is { } end && now >= end.At ? end.How
+        : subscription.IsPausedAt(now) ? SimulatedOrderState.Paused
+        : SimulatedOrderState.Active;
+
+    /// <summary>The earlier of the subscription's own end and a cancel.</summary>
+    private (DateTimeOffset At, SimulatedOrderState How)? SubscriptionEnd(SimulatedSubscription subscription)
+    {
+        var own = subscription.EndsBySelf(CreatedAt);
+        return CanceledAt is { } canceled && (own is null || canceled < own.Value.At) ? (canceled, SimulatedOrderState.Canceled) : own;
+    }
 
     /// <summary>Quantity minus delivered; negative on over-delivery, the full quantity when canceled before starting.</summary>
     public long RemainsAt(DateTimeOffset now)

@@ -8,4 +8,9 @@ public enum SimulatedOrderState
     Completed,
     Partial,
     Canceled,
+
+    // A subscription's own words: watching for posts, stopped for now, past its expiry date.
+    Active,
+    Paused,
+    Expired,
 }

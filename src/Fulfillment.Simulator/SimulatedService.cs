@@ -32,6 +32,6 @@ public sealed class SimulatedService
         new() { Service = 5, Name = "Instagram Custom Comments", Type = "Custom Comments", Category = "Instagram", Rate = 12.00m, Min = 5, Max = 1_000 },
         new() { Service = 6, Name = "Instagram Mentions Custom List", Type = "Mentions Custom List", Category = "Instagram", Rate = 8.00m, Min = 10, Max = 1_000 },
         new() { Service = 7, Name = "Telegram Poll Votes", Type = "Poll", Category = "Telegram", Rate = 1.50m, Min = 100, Max = 100_000, Cancel = true },
-        new() { Service = 8, Name = "Instagram Auto Likes", Type = "Subscriptions", Category = "Instagram", Rate = 0.30m, Min = 50, Max = 5_000 },
+        new() { Service = 8, Name = "Instagram Auto Likes", Type = "Subscriptions", Category = "Instagram", Rate = 0.30m, Min = 50, Max = 5_000, Cancel = true },
     ];
 }

@@ -117,6 +117,18 @@ public sealed class SimulatorSettings
     /// <summary>Completed with negative remains.</summary>
     public double OverDeliveryProbability { get; set; } = 0.05;
 
+    // Subscriptions (type Subscriptions): the account posts every SubscriptionPostEvery after the add; each post is
+    // served after the add's delay; durations are divided by SpeedFactor, the time to an expiry date too.
+    public TimeSpan SubscriptionPostEvery { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Share of subscriptions that pause once, after their first post, for <see cref="SubscriptionPauseLength"/>.</summary>
+    public double SubscriptionPauseProbability { get; set; }
+
+    public TimeSpan SubscriptionPauseLength { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Share of subscriptions the provider cancels itself (the account went private) once half their posts were served.</summary>
+    public double SubscriptionCanceledProbability { get; set; }
+
     public TimeSpan RefillDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     public double RefillRejectProbability { get; set; } = 0.1;

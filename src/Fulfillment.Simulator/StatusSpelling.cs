@@ -10,6 +10,9 @@ internal static class StatusSpelling
         SimulatedOrderState.Processing => "Processing",
         SimulatedOrderState.Completed => "Completed",
         SimulatedOrderState.Partial => "Partial",
+        SimulatedOrderState.Active => "Active",
+        SimulatedOrderState.Paused => "Paused",
+        SimulatedOrderState.Expired => "Expired",
         _ => "Canceled",
     };
 
@@ -22,6 +25,9 @@ internal static class StatusSpelling
             SimulatedOrderState.Processing => ["processing", "PROCESSING"],
             SimulatedOrderState.Completed => ["completed", "tasks.status.completed", "COMPLETED"],
             SimulatedOrderState.Partial => ["partial", "tasks.status.partial"],
+            SimulatedOrderState.Active => ["active", "ACTIVE"],
+            SimulatedOrderState.Paused => ["paused", "PAUSED"],
+            SimulatedOrderState.Expired => ["expired", "EXPIRED"],
             _ => ["Cancelled", "canceled", "tasks.status.canceled"],
         };
         return choices[random.Next(0, choices.Length)];

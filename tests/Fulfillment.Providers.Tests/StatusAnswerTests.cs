@@ -94,6 +94,35 @@ public sealed class StatusAnswerTests
     }
 
     [Fact]
+    public async Task A_subscription_answer_carries_its_posts_served_and_its_child_orders()
+    {
+        var results = await StatusesAsync(
+            """
+            {"31":{"status":"Active","posts":"3","orders":[901,"902","9,03","",{"id":1},902,"904"]},
+             "32":{"status":"Paused","posts":2},
+             "33":{"status":"Expired","posts":"5","orders":"901"}}
+            """,
+            "31", "32", "33");
+
+        Assert.Equal((ProviderOrderState.Active, 3L), (results["31"].State, results["31"].Posts));
+        // Unusable ids (a comma, empty, an object) are dropped, never cleaned into another id; each id once.
+        Assert.Equal(["901", "902", "904"], results["31"].ChildOrders!);
+        Assert.Equal((ProviderOrderState.Paused, 2L), (results["32"].State, results["32"].Posts));
+        Assert.Null(results["32"].ChildOrders);
+        Assert.Equal((ProviderOrderState.Expired, 5L), (results["33"].State, results["33"].Posts));
+        Assert.Null(results["33"].ChildOrders);
+    }
+
+    [Fact]
+    public async Task A_subscriptions_child_orders_are_read_up_to_the_bound()
+    {
+        var result = await StatusAsync("{\"status\":\"Active\",\"orders\":[" + string.Join(',', Enumerable.Range(1, 1500)) + "]}");
+
+        Assert.Equal(StatusResult.MaxChildOrders, result.ChildOrders!.Count);
+        Assert.Equal("1000", result.ChildOrders[^1]);
+    }
+
+    [Fact]
     public async Task A_multi_answer_as_an_array_is_read()
     {
         var results = await StatusesAsync("""[{"order":7,"status":"Canceled","remains":"100"},{"order":"8","status":"Cancelled"}]""", "7", "8");

@@ -16,4 +16,13 @@ public enum ProviderOrderState
 
     /// <summary>"Failed", "Error", and "Rejected" (refills).</summary>
     Failed,
+
+    /// <summary>A subscription watching the account for new posts.</summary>
+    Active,
+
+    /// <summary>A subscription the provider stopped for now (a private account, a hold); it may go on. Never terminal.</summary>
+    Paused,
+
+    /// <summary>A subscription that reached its expiry date.</summary>
+    Expired,
 }

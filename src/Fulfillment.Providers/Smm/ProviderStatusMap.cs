@@ -24,6 +24,10 @@ public static class ProviderStatusMap
         ["fail"] = ProviderOrderState.Failed,
         ["error"] = ProviderOrderState.Failed,
         ["rejected"] = ProviderOrderState.Failed,
+        // Subscriptions' own words (docs/domain.md); Completed and Canceled are shared with orders.
+        ["active"] = ProviderOrderState.Active,
+        ["paused"] = ProviderOrderState.Paused,
+        ["expired"] = ProviderOrderState.Expired,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static ProviderOrderState Map(string? raw)

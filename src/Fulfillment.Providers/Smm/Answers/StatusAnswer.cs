@@ -69,6 +69,30 @@ internal static class StatusAnswer
             SmmJson.Long(item, "start_count"),
             SmmJson.Long(item, "remains"),
             SmmJson.Decimal(item, "charge"),
-            SmmJson.CleanText(item, "currency", ProviderText.CurrencyLength));
+            SmmJson.CleanText(item, "currency", ProviderText.CurrencyLength),
+            Posts: SmmJson.Long(item, "posts"),
+            ChildOrders: ChildOrders(item));
+    }
+
+    /// <summary>
+    /// A subscription's child orders: an array of ids, numbers or strings. An id that could not be used later is
+    /// dropped rather than cleaned into another one (<see cref="ProviderText.IdProblem"/>).
+    /// </summary>
+    private static List<string>? ChildOrders(JsonElement item)
+    {
+        if (!SmmJson.TryGet(item, "orders", out var orders) || orders.ValueKind != JsonValueKind.Array)
+            return null;
+        var ids = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var child in orders.EnumerateArray())
+        {
+            if (ids.Count == StatusResult.MaxChildOrders)
+                break;
+            var id = SmmJson.Text(child)?.Trim();
+            if (ProviderText.IdProblem(id) is null && seen.Add(id!))
+                ids.Add(id!);
+        }
+
+        return ids;
     }
 }
