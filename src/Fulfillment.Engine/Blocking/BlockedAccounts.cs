@@ -11,7 +11,8 @@ namespace Fulfillment.Engine.Blocking;
 /// <summary>
 /// What follows block_user (mix-smm.ru ToS 4.6, 7.2): the account's orders not yet sent are
 /// canceled and refunded, a provider cancel is requested for started orders whose service allows
-/// it, and the balance (including refunds that arrive later) is forfeited when the policy says so.
+/// it and for every started subscription (which would otherwise deliver for weeks), and the balance
+/// (including refunds that arrive later) is forfeited when the policy says so.
 /// Every step is a ledger row or an order_events row.
 /// </summary>
 public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions> options, TimeProvider clock, ILogger<BlockedAccounts> logger)
@@ -26,7 +27,7 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
               AND (u.block_handled_at IS NULL OR u.balance > 0
                    OR EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status IN ('pending', 'held'))
                    OR EXISTS (SELECT 1 FROM orders o JOIN services s ON s.id = o.service_id
-                              WHERE o.user_id = u.id AND o.status = 'in_progress' AND s.cancel
+                              WHERE o.user_id = u.id AND o.status = 'in_progress' AND (s.cancel OR o.charged_posts IS NOT NULL)
                                 AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')))
             ORDER BY u.id
             """))
@@ -89,7 +90,7 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
                 SELECT o.id FROM orders o
                 JOIN users u ON u.id = o.user_id
                 JOIN services s ON s.id = o.service_id
-                WHERE u.id = ANY($2) AND u.status = 'blocked' AND o.status = 'in_progress' AND s.cancel
+                WHERE u.id = ANY($2) AND u.status = 'blocked' AND o.status = 'in_progress' AND (s.cancel OR o.charged_posts IS NOT NULL)
                   AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')),
             requested AS (
                 INSERT INTO order_requests (order_id, kind, message, created_at, updated_at)

@@ -30,4 +30,18 @@ public sealed class TrackingOptions
     /// <c>providers.unreachable_since</c>, or from the order's dispatch if later) goes to review.
     /// </summary>
     public TimeSpan UnreachableReviewAfter { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// A subscription lives for weeks and its posts come when the account posts: its checks are a tenth of its
+    /// age apart within these bounds instead of <see cref="MinInterval"/> and <see cref="MaxInterval"/>.
+    /// </summary>
+    public TimeSpan SubscriptionMinInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan SubscriptionMaxInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A subscription still running this long after dispatch goes to review, instead of <see cref="ReviewAfter"/>
+    /// (place_order takes an expiry at most 366 days ahead).
+    /// </summary>
+    public TimeSpan SubscriptionReviewAfter { get; set; } = TimeSpan.FromDays(400);
 }

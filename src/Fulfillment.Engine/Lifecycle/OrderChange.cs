@@ -60,8 +60,9 @@ public abstract record OrderChange(long OrderId)
     }
 
     /// <summary>The provider's latest words about an order in progress (verbatim), and its next check.</summary>
+    /// <param name="PostsServed">A subscription's posts served so far: the count on the order never goes down.</param>
     public sealed record Progressed(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error,
-        string? ResultJson = null) : OrderChange(OrderId)
+        string? ResultJson = null, int? PostsServed = null) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.Progress;
     }

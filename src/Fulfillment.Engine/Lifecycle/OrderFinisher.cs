@@ -10,8 +10,10 @@ namespace Fulfillment.Engine.Lifecycle;
 /// </summary>
 /// <param name="Error">For operators (<c>orders.error</c>): may name the provider and quote it.</param>
 /// <param name="Reason">For the user (<see cref="UserReason"/>); null picks the status's own.</param>
+/// <param name="PostsServed">A subscription's posts served, from the answer that ends it: recorded first, then refunded by (never lowering the count).</param>
+/// <param name="ResultJson">What orders.result becomes (a subscription's posts and child orders), or null to keep it.</param>
 public sealed record Finish(long OrderId, string Status, long? Remains, string? Error, object? Detail = null,
-    string? ProviderStatus = null, long? StartCount = null, string? Reason = null);
+    string? ProviderStatus = null, long? StartCount = null, string? Reason = null, int? PostsServed = null, string? ResultJson = null);
 
 /// <summary>
 /// Moves orders to a terminal state through the one SQL function that does it: terminal status,
@@ -32,7 +34,7 @@ public static class OrderFinisher
             return;
         }
 
-        var command = new NpgsqlBatchCommand("SELECT count(*) FROM fulfillment_finish_orders($1, $2, $3, $4, $6, $5, $7, $8, $9)");
+        var command = new NpgsqlBatchCommand("SELECT count(*) FROM fulfillment_finish_orders($1, $2, $3, $4, $6, $5, $7, $8, $9, $10, $11)");
         command.Parameters.Add(new() { Value = finishes.Select(f => f.OrderId).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Status).ToArray() });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Remains).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
@@ -46,6 +48,8 @@ public static class OrderFinisher
         command.Parameters.Add(new() { Value = finishes.Select(f => f.ProviderStatus).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.StartCount).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new() { Value = finishes.Select(f => f.Reason).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.PostsServed).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new() { Value = finishes.Select(f => f.ResultJson).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         batch.BatchCommands.Add(command);
     }
 }

@@ -134,13 +134,13 @@ public static class OrderWriter
         Add(batch, $"""
             UPDATE orders o SET provider_status = coalesce(p.status, o.provider_status), start_count = coalesce(p.start_count, o.start_count),
                 remains = coalesce(p.remains, o.remains), next_check_at = p.next_check_at, error = p.error, updated_at = $7,
-                result = coalesce(p.result, o.result)
-            FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::text[], $8::jsonb[])
-                AS p(id, status, start_count, remains, next_check_at, error, result)
+                result = coalesce(p.result, o.result), posts_served = greatest(o.posts_served, p.posts_served)
+            FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::timestamptz[], $6::text[], $8::jsonb[], $9::int[])
+                AS p(id, status, start_count, remains, next_check_at, error, result, posts_served)
             WHERE o.id = p.id AND o.status IN {OrderLifecycle.Progress.FromSql}
             """, progress.Select(p => p.OrderId).ToArray(), progress.Select(p => p.ProviderStatus).ToArray(), Bigints(progress.Select(p => p.StartCount)),
             Bigints(progress.Select(p => p.Remains)), progress.Select(p => p.NextCheckAt).ToArray(), Texts(progress.Select(p => p.Error)), now,
-            Jsonb(progress.Select(p => p.ResultJson)));
+            Jsonb(progress.Select(p => p.ResultJson)), Ints(progress.Select(p => p.PostsServed)));
     }
 
     private static void ReleasedUnsent(NpgsqlBatch batch, List<OrderChange.ReleasedUnsent> released, DateTimeOffset now)
@@ -169,6 +169,9 @@ public static class OrderWriter
 
     private static NpgsqlParameter Bigints(IEnumerable<long?> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+
+    private static NpgsqlParameter Ints(IEnumerable<int?> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer };
 
     private static NpgsqlParameter Texts(IEnumerable<string?> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };

@@ -31,6 +31,10 @@ public static class UserReason
     /// <summary>An SMS activation whose code did not arrive in time.</summary>
     public const string NoCodeReceived = "no_code_received";
 
+    /// <summary>A subscription that reached its expiry date before all its posts were served; the unserved ones refunded.</summary>
+    public const string SubscriptionExpired = "subscription_expired";
+
     public static readonly IReadOnlyList<string> All =
-        [Delivered, PartiallyDelivered, NotDelivered, CanceledByUser, AccountBlocked, InvalidOrder, ServiceUnavailable, DuplicateLink, StaffDecision, NoCodeReceived];
+        [Delivered, PartiallyDelivered, NotDelivered, CanceledByUser, AccountBlocked, InvalidOrder, ServiceUnavailable, DuplicateLink, StaffDecision, NoCodeReceived,
+         SubscriptionExpired];
 }

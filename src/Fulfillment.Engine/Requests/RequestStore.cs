@@ -27,9 +27,11 @@ public sealed class RequestStore(NpgsqlDataSource db)
             SELECT l.id, l.kind, l.status, l.provider_ref, l.attempts, o.id, o.status, o.provider_order_id,
                    coalesce(s.cancel, false), coalesce(s.refill, false),
                    p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
-                   l.status = 'pending' AND l.sending_at IS NOT NULL
+                   l.status = 'pending' AND l.sending_at IS NOT NULL,
+                   o.charged_posts IS NOT NULL, coalesce(u.status = 'blocked', false)
             FROM leased l
             JOIN orders o ON o.id = l.order_id
+            LEFT JOIN users u ON u.id = o.user_id
             LEFT JOIN services s ON s.id = o.service_id
             LEFT JOIN providers p ON p.id = coalesce(o.provider_id, s.provider_id)
             ORDER BY l.id
@@ -43,7 +45,7 @@ public sealed class RequestStore(NpgsqlDataSource db)
         {
             requests.Add(new ClaimedRequest(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.GetInt32(4), reader.GetInt64(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
-                reader.GetBoolean(9), ProviderRow.Read(reader, 10), reader.GetBoolean(18)));
+                reader.GetBoolean(9), ProviderRow.Read(reader, 10), reader.GetBoolean(18), reader.GetBoolean(19), reader.GetBoolean(20)));
         }
 
         return requests;

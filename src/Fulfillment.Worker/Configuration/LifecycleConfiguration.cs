@@ -34,6 +34,10 @@ public static class LifecycleConfiguration
             problems.Positive(TrackingOptions.Section, nameof(t.Lease), t.Lease);
             problems.Positive(TrackingOptions.Section, nameof(t.ReviewAfter), t.ReviewAfter);
             problems.Positive(TrackingOptions.Section, nameof(t.UnreachableReviewAfter), t.UnreachableReviewAfter);
+            problems.Positive(TrackingOptions.Section, nameof(t.SubscriptionMinInterval), t.SubscriptionMinInterval);
+            problems.Require(TrackingOptions.Section, nameof(t.SubscriptionMaxInterval), t.SubscriptionMaxInterval >= t.SubscriptionMinInterval,
+                $"must be at least SubscriptionMinInterval ({t.SubscriptionMinInterval}), not {t.SubscriptionMaxInterval}");
+            problems.Positive(TrackingOptions.Section, nameof(t.SubscriptionReviewAfter), t.SubscriptionReviewAfter);
         }
 
         if (SectionBinder.Bind<RequestOptions>(configuration, RequestOptions.Section, problems) is { } r)

@@ -32,8 +32,9 @@ public static class RequestOutcomes
                         new { request_id = r.Id }, Reason: UserReason.CanceledByUser));
             case OrderStatus.Dispatching:
                 return new(new(r.Id, Pending, null, "Waiting: the order is being sent to the provider.", now + TimeSpan.FromSeconds(5)));
-            // A rented number may be canceled until its code arrives, whatever the service's cancel flag (request_cancel checks the code).
-            case OrderStatus.InProgress when !r.ServiceCancel && r.Provider?.Kind != ProviderKind.SmsActivate:
+            // A rented number may be canceled until its code arrives, whatever the service's cancel flag (request_cancel checks the code);
+            // a blocked account's subscription is asked to stop whatever it says, rather than deliver for weeks (ToS 4.6).
+            case OrderStatus.InProgress when !r.ServiceCancel && r.Provider?.Kind != ProviderKind.SmsActivate && !(r.Subscription && r.AccountBlocked):
                 return new(new(r.Id, Rejected, null, "The order has started and its service does not allow cancel.", null));
             case OrderStatus.InProgress when r.Provider?.Endpoint is null || ProviderText.IdProblem(r.ProviderOrderId) is not null:
                 return new(new(r.Id, Failed, null, "No provider order to cancel (missing provider, or a missing or unusable provider order id).", null));
@@ -46,10 +47,14 @@ public static class RequestOutcomes
         }
     }
 
-    /// <summary>A sent cancel is settled by the order's own status: canceled there means done, finished means rejected.</summary>
+    /// <summary>
+    /// A sent cancel is settled by the order's own status: canceled there means done, finished means rejected. A
+    /// subscription canceled after some of its posts ends partial: done as well, the unserved posts refunded.
+    /// </summary>
     public static RequestUpdate FollowUpCancel(ClaimedRequest r, DateTimeOffset next) => r.OrderStatus switch
     {
         OrderStatus.Canceled or OrderStatus.Failed => new(r.Id, Done, null, "Canceled by the provider and refunded.", null),
+        OrderStatus.Partial when r.Subscription => new(r.Id, Done, null, "The subscription ended at the provider; the unserved posts were refunded.", null),
         OrderStatus.Completed or OrderStatus.Partial => new(r.Id, Rejected, null, $"The provider finished the order ({r.OrderStatus}) before canceling it.", null),
         _ => new(r.Id, Sent, null, null, next),
     };

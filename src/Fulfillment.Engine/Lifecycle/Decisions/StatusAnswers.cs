@@ -15,6 +15,11 @@ public static class StatusAnswers
     /// </summary>
     public static IReadOnlyList<OrderChange> Decide(TrackedOrder order, StatusResult? answer, TrackingOptions options, DateTimeOffset now)
     {
+        if (order.Posts is { } posts)
+        {
+            return SubscriptionAnswers.Decide(order, posts, answer, options, now);
+        }
+
         var age = now - order.DispatchedAt;
         var detail = new { provider_status = answer?.RawStatus, remains = answer?.Remains, start_count = answer?.StartCount };
         var state = answer?.State ?? ProviderOrderState.Unknown;
@@ -71,9 +76,12 @@ public static class StatusAnswers
     }
 
     /// <summary>A tenth of the order's age, within bounds: young orders often, long ones rarely.</summary>
-    public static TimeSpan NextInterval(TimeSpan age, TrackingOptions options)
+    public static TimeSpan NextInterval(TimeSpan age, TrackingOptions options) => NextInterval(age, options.MinInterval, options.MaxInterval);
+
+    /// <inheritdoc cref="NextInterval(TimeSpan, TrackingOptions)"/>
+    public static TimeSpan NextInterval(TimeSpan age, TimeSpan min, TimeSpan max)
     {
         var interval = age / 10;
-        return interval < options.MinInterval ? options.MinInterval : interval > options.MaxInterval ? options.MaxInterval : interval;
+        return interval < min ? min : interval > max ? max : interval;
     }
 }
