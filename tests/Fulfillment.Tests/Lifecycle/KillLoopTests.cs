@@ -6,8 +6,9 @@ namespace Fulfillment.Tests.Lifecycle;
 
 /// <summary>
 /// The crash test: three engine processes on one database, one of them killed with SIGKILL and
-/// restarted every few seconds while 20,000 orders flow through a faulty simulator. Afterwards the
-/// invariants are checked and the figures printed.
+/// restarted every few seconds while 20,000 orders and 1,000 subscriptions (posts appearing, pauses, the
+/// provider's and the users' cancels) flow through a faulty simulator. Afterwards the invariants are checked
+/// and the figures printed.
 /// </summary>
 public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
 {
@@ -32,6 +33,9 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         "--Fulfillment:Tracking:MinInterval=00:00:00.5",
         "--Fulfillment:Tracking:MaxInterval=00:00:01",
         "--Fulfillment:Tracking:Lease=00:00:05",
+        "--Fulfillment:Tracking:SubscriptionMinInterval=00:00:00.5",
+        "--Fulfillment:Tracking:SubscriptionMaxInterval=00:00:01",
+        "--Fulfillment:Jobs:ProcessOrderRequests:Interval=00:00:01",
         "--Fulfillment:Dispatch:RetryBackoffMin=00:00:00.2",
         "--Fulfillment:Dispatch:RetryBackoffMax=00:00:01",
         "--Fulfillment:Dispatch:AbandonedAfter=00:01:00",
@@ -44,6 +48,7 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
     public async Task Three_engines_one_killed_every_few_seconds_twenty_thousand_orders_keep_every_invariant()
     {
         const int orders = 20_000;
+        const int subscriptions = 1_000;
         await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
         {
             ApiKey = "kill-key",
@@ -53,9 +58,12 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             PartialProbability = 0.2,
             CanceledProbability = 0.1,
             LatencyMax = TimeSpan.FromMilliseconds(20),
+            SubscriptionPauseProbability = 0.2,
+            SubscriptionCanceledProbability = 0.2,
         });
         var provider = await _panel.CreateProviderAsync("kill-loop", simulator.ApiUrl.ToString(), "kill-key");
         var service = await _panel.CreateServiceAsync(provider, rate: 0.9m, min: 50, max: 10_000, providerServiceId: "1");
+        var autoLikes = await _panel.CreateServiceAsync(provider, rate: 0.3m, min: 50, max: 5_000, type: "Subscriptions", cancel: true, providerServiceId: "8");
         var users = new List<long>();
         for (var i = 0; i < 100; i++)
         {
@@ -84,9 +92,25 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
             var random = new Random(3);
             var quantities = Enumerable.Range(0, orders).Select(_ => random.Next(50, 1001)).ToArray();
-            await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
-                await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i]));
-            Console.WriteLine($"kill-loop: placed {orders} orders in {clock.Elapsed} with {kills} kills so far");
+            var posts = Enumerable.Range(0, subscriptions).Select(_ => random.Next(1, 9)).ToArray();
+            await Parallel.ForEachAsync(Enumerable.Range(0, orders + subscriptions), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
+            {
+                // One order in 21 is a subscription; the user cancels one subscription in ten at once.
+                if (i % 21 != 20 || i / 21 >= subscriptions)
+                {
+                    await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i % orders]);
+                    return;
+                }
+
+                var s = i / 21;
+                var order = await _panel.PlaceOrderAsync(users[i % users.Count], autoLikes, $"@kill_sub_{s}", 50 + (s % 200),
+                    $$"""{"min": 50, "posts": {{posts[s]}}, "delay": {{(s % 3 == 0 ? 5 : 0)}}}""");
+                if (s % 10 == 0)
+                {
+                    await _panel.ScalarAsync<long>("SELECT request_cancel($1)", order);
+                }
+            });
+            Console.WriteLine($"kill-loop: placed {orders + subscriptions} orders in {clock.Elapsed} with {kills} kills so far");
 
             // However fast the orders went in, the engines are killed a fair number of times mid-flow.
             while (kills < 8)
@@ -112,7 +136,13 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             }
         }
 
-        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, orders, "kill-loop");
+        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, orders + subscriptions, "kill-loop");
+        Console.WriteLine("kill-loop: subscriptions " + await _panel.ScalarAsync<string>("""
+            SELECT string_agg(status || '=' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders WHERE charged_posts IS NOT NULL GROUP BY status) s
+            """));
+        Assert.Equal(subscriptions, await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE charged_posts IS NOT NULL"));
+        // The subscriptions ended every way: in full, partly served (provider's or user's cancel), before any post.
+        Assert.True(await _panel.ScalarAsync<long>("SELECT count(DISTINCT status) FROM orders WHERE charged_posts IS NOT NULL AND status IN ('completed', 'partial', 'canceled')") == 3);
         Console.WriteLine($"kill-loop: {kills} SIGKILLs; settled after {clock.Elapsed}; " + string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")));
         Assert.True(kills >= 8, $"only {kills} kills happened");
         Assert.True(statuses.GetValueOrDefault("completed") > orders / 2, string.Join(", ", statuses));
