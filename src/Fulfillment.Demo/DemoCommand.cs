@@ -50,9 +50,17 @@ public static class DemoCommand
             LatencyMax = TimeSpan.FromMilliseconds(30),
             RefillDuration = TimeSpan.FromSeconds(1),
         });
-        Console.WriteLine($"Simulated provider at {simulator.ApiUrl}");
+        // Subscriptions at a steady provider of their own: a fault injected into their add would send them to review.
+        await using var subscriptions = await ProviderSimulator.StartAsync(new SimulatorSettings
+        {
+            ApiKey = "demo-key",
+            Seed = 2027,
+            SpeedFactor = 15,
+            LatencyMax = TimeSpan.FromMilliseconds(30),
+        });
+        Console.WriteLine($"Simulated providers at {simulator.ApiUrl} and {subscriptions.ApiUrl} (subscriptions)");
         await using var data = NpgsqlDataSource.Create(connectionString);
-        var seed = await DemoData.SeedAsync(data, simulator.ApiUrl);
+        var seed = await DemoData.SeedAsync(data, simulator.ApiUrl, subscriptions.ApiUrl);
 
         using var host = EngineHost.CreateBuilder(EngineMode.Service,
         [
@@ -70,6 +78,8 @@ public static class DemoCommand
             "--Fulfillment:Tracking:FirstCheckAfter=00:00:01",
             "--Fulfillment:Tracking:MinInterval=00:00:00.5",
             "--Fulfillment:Tracking:MaxInterval=00:00:02",
+            "--Fulfillment:Tracking:SubscriptionMinInterval=00:00:00.5",
+            "--Fulfillment:Tracking:SubscriptionMaxInterval=00:00:02",
             "--Fulfillment:Requests:RefillCheckInterval=00:00:01",
             "--Fulfillment:Requests:Lease=00:00:05",
             "--Fulfillment:Dispatch:RetryBackoffMin=00:00:01",
@@ -81,10 +91,10 @@ public static class DemoCommand
         try
         {
             var placed = await DemoData.PlaceOrdersAsync(data, seed);
-            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, a cancel, a refill on the way).");
+            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, two subscriptions, a cancel, a refill on the way).");
             var settled = await DemoData.WaitUntilSettledAsync(data, seed, TimeSpan.FromSeconds(100));
             Console.WriteLine();
-            await DemoData.PrintSummaryAsync(data, simulator, clock.Elapsed, settled);
+            await DemoData.PrintSummaryAsync(data, simulator, seed, clock.Elapsed, settled);
             return settled ? 0 : 1;
         }
         finally

@@ -7,21 +7,35 @@ namespace Fulfillment.Demo;
 /// <summary>The demo's panel: what a panel's web front end would write, and the summary it would show.</summary>
 internal static class DemoData
 {
-    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments);
+    /// <param name="Running">A subscription left running: the summary shows its posts served so far.</param>
+    /// <param name="EndingEarly">A subscription its user cancels once it has served a few posts.</param>
+    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments, long AutoLikes)
+    {
+        public long Running { get; set; }
 
-    public static async Task<Seed> SeedAsync(NpgsqlDataSource db, Uri apiUrl)
+        public long EndingEarly { get; set; }
+    }
+
+    /// <summary>Posts the early-ending subscription serves before its user cancels it.</summary>
+    private const int PostsBeforeCancel = 2;
+
+    /// <param name="subscriptionsUrl">A second, steady provider for the subscriptions, so the demo's injected faults cannot lose one.</param>
+    public static async Task<Seed> SeedAsync(NpgsqlDataSource db, Uri apiUrl, Uri subscriptionsUrl)
     {
         var provider = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('demo-provider', $1, 'demo-key') RETURNING id",
             apiUrl.ToString());
-        async Task<long> Service(string name, string type, string upstream, decimal rate, int min, int max, bool cancel, bool refill) =>
+        var steady = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('demo-subscriptions', $1, 'demo-key') RETURNING id",
+            subscriptionsUrl.ToString());
+        async Task<long> Service(string name, string type, string upstream, decimal rate, int min, int max, bool cancel, bool refill, long? at = null) =>
             await ScalarAsync<long>(db, """
                 INSERT INTO services (name, type, provider_id, provider_service_id, rate, min, max, cancel, refill)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
-                """, name, type, provider, upstream, rate, min, max, cancel, refill);
+                """, name, type, at ?? provider, upstream, rate, min, max, cancel, refill);
         var followers = await Service("Instagram Followers", "Default", "1", 1.20m, 50, 10_000, true, true);
         var likes = await Service("Instagram Likes", "Default", "2", 0.40m, 10, 50_000, true, false);
         var package = await Service("Profile Starter Package", "Package", "4", 6.00m, 1, 1, false, false);
         var comments = await Service("Custom Comments", "Custom Comments", "5", 15.00m, 5, 1_000, false, false);
+        var autoLikes = await Service("Instagram Auto Likes", "Subscriptions", "8", 0.50m, 50, 5_000, true, false, steady);
         var users = new long[20];
         for (var i = 0; i < users.Length; i++)
         {
@@ -29,7 +43,7 @@ internal static class DemoData
             await ScalarAsync<long>(db, "SELECT deposit($1, 100, $2)", users[i], $"demo-topup-{i}");
         }
 
-        return new Seed(users, followers, likes, package, comments);
+        return new Seed(users, followers, likes, package, comments, autoLikes);
     }
 
     public static async Task<int> PlaceOrdersAsync(NpgsqlDataSource db, Seed seed)
@@ -56,7 +70,14 @@ internal static class DemoData
         // A user changes their mind about the last order.
         var last = await ScalarAsync<long>(db, "SELECT max(id) FROM orders");
         await ScalarAsync<long>(db, "SELECT request_cancel($1)", last);
-        return placed;
+
+        // Two subscriptions: 200 likes on each of an account's next 30 posts, still running when the demo ends, and
+        // 100 on each of another's next 10, which its user cancels after a couple of posts.
+        seed.Running = await ScalarAsync<long>(db, "SELECT place_order($1, $2, '@demo.travel', 200, $3::jsonb)", seed.Users[0], seed.AutoLikes,
+            """{"min": 150, "posts": 30, "delay": 0}""");
+        seed.EndingEarly = await ScalarAsync<long>(db, "SELECT place_order($1, $2, '@demo.bakery', 100, $3::jsonb)", seed.Users[1], seed.AutoLikes,
+            """{"min": 50, "posts": 10}""");
+        return placed + 2;
     }
 
     public static async Task<bool> WaitUntilSettledAsync(NpgsqlDataSource db, Seed seed, TimeSpan limit)
@@ -68,6 +89,12 @@ internal static class DemoData
             var line = await ScalarAsync<string>(db,
                 "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders GROUP BY status) s");
             Console.Write($"\r  {started.Elapsed.TotalSeconds,5:0.0}s  {line}".PadRight(110));
+            // The early-ending subscription's user cancels it once a couple of its posts were served.
+            await ScalarAsync<long?>(db, """
+                SELECT request_cancel(id) FROM orders
+                WHERE id = $1 AND status = 'in_progress' AND posts_served >= $2
+                  AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id)
+                """, seed.EndingEarly, PostsBeforeCancel);
             if (!refillAsked)
             {
                 // Once a followers order completes, its buyer asks for a refill.
@@ -79,13 +106,15 @@ internal static class DemoData
                 }
             }
 
-            // Settled: nothing left for the engine to do. An order held behind one in review waits for a person, as it should.
+            // Settled: nothing left for the engine to do. An order held behind one in review waits for a person, as it should,
+            // and the running subscription runs on; it has served a few posts by now.
             var open = await ScalarAsync<long>(db, """
                 SELECT (SELECT count(*) FROM orders o
                         WHERE o.status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')
-                          AND NOT (o.status = 'held' AND EXISTS (SELECT 1 FROM orders b WHERE b.id = o.held_by AND b.status = 'review')))
+                          AND NOT (o.status = 'held' AND EXISTS (SELECT 1 FROM orders b WHERE b.id = o.held_by AND b.status = 'review'))
+                          AND NOT (o.id = $1 AND o.status = 'in_progress' AND o.posts_served >= 3))
                      + (SELECT count(*) FROM order_requests WHERE status IN ('pending', 'sent'))
-                """);
+                """, seed.Running);
             if (open == 0 && refillAsked)
             {
                 return true;
@@ -97,7 +126,7 @@ internal static class DemoData
         return false;
     }
 
-    public static async Task PrintSummaryAsync(NpgsqlDataSource db, ProviderSimulator simulator, TimeSpan elapsed, bool settled)
+    public static async Task PrintSummaryAsync(NpgsqlDataSource db, ProviderSimulator simulator, Seed seed, TimeSpan elapsed, bool settled)
     {
         Console.WriteLine(settled ? $"All orders settled in {elapsed.TotalSeconds:0.0} s." : "Not every order settled in time; the summary shows where they are.");
         Console.WriteLine();
@@ -116,8 +145,21 @@ internal static class DemoData
         await PrintRowsAsync(db, """
             SELECT 'orders held behind a same-link order', count(DISTINCT order_id)::text FROM order_events WHERE kind = 'held'
             UNION ALL SELECT 'held orders released', count(DISTINCT order_id)::text FROM order_events WHERE kind = 'released'
-            UNION ALL SELECT kind || ' request ' || status, count(*)::text FROM order_requests GROUP BY kind, status
+            UNION ALL SELECT r.kind || ' request ' || r.status, count(*)::text FROM order_requests r
+                JOIN orders o ON o.id = r.order_id WHERE o.charged_posts IS NULL GROUP BY r.kind, r.status
             """);
+        Console.WriteLine();
+        Console.WriteLine("Subscriptions (charged rate x max x posts; what was not served comes back)");
+        await PrintRowsAsync(db, """
+            SELECT o.link,
+                   CASE WHEN o.status = 'in_progress'
+                        THEN format('running: %s of %s posts served (%s), charged %s', o.posts_served, o.charged_posts,
+                                    coalesce(o.provider_status, 'not asked yet'), o.charge)
+                        ELSE format('ended early (%s): %s of %s posts served, charged %s, refunded %s', o.status, o.posts_served,
+                                    o.charged_posts, o.charge, o.refunded)
+                   END
+            FROM orders o WHERE o.id IN ($1, $2) ORDER BY o.id
+            """, seed.Running, seed.EndingEarly);
         Console.WriteLine();
         Console.WriteLine("Placement to dispatch (accepted by the provider; held orders wait for the order ahead of them)");
         await PrintRowsAsync(db, """
@@ -132,9 +174,14 @@ internal static class DemoData
             string.Join(", ", simulator.Record.CountsByAction().OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")) + ".");
     }
 
-    private static async Task PrintRowsAsync(NpgsqlDataSource db, string sql)
+    private static async Task PrintRowsAsync(NpgsqlDataSource db, string sql, params object[] args)
     {
         await using var command = db.CreateCommand(sql);
+        foreach (var a in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = a });
+        }
+
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {

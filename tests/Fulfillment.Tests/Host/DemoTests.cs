@@ -21,6 +21,13 @@ public sealed partial class DemoTests
         // The simulator rejects one refill in ten, and may finish an order before its cancel arrives.
         Assert.Matches(RequestAnswered("refill"), demo.Output);
         Assert.Matches(RequestAnswered("cancel"), demo.Output);
+        // One subscription runs on; the other ends early, its unserved posts refunded: 0.50 x 100 x 10 / 1000 charged.
+        Assert.Matches(@"@demo\.travel\s+running: ([3-9]|[12][0-9]) of 30 posts served \(Active\), charged 3\.000000", demo.Output);
+        var early = EndedEarly().Match(demo.Output);
+        Assert.True(early.Success, demo.Output);
+        var served = int.Parse(early.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(served, 2, 9);
+        Assert.Equal((0.5m * (10 - served) / 10).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture), early.Groups[2].Value);
         Assert.Contains("Demo database removed.", demo.Output, StringComparison.Ordinal);
     }
 
@@ -86,6 +93,9 @@ public sealed partial class DemoTests
             nowhere.Delete(recursive: true);
         }
     }
+
+    [GeneratedRegex(@"@demo\.bakery\s+ended early \(partial\): (\d+) of 10 posts served, charged 0\.500000, refunded (\d+\.\d{6})")]
+    private static partial Regex EndedEarly();
 
     [GeneratedRegex(@"users whose balance <> ledger sum\s+0\b")]
     private static partial Regex BalanceMismatches();
