@@ -179,6 +179,15 @@ public sealed class SubscriptionRuleTests(DatabaseFixture fixture) : IClassFixtu
         Assert.Equal(refund, await _panel.ScalarAsync<decimal>("SELECT fulfillment_subscription_refund($1, $2, $3)", charge, posts, served));
 
     [Fact]
+    public async Task Every_reason_the_engine_gives_is_in_the_sql_vocabulary()
+    {
+        foreach (var reason in Fulfillment.Engine.Lifecycle.UserReason.All)
+        {
+            Assert.Equal(reason, await _panel.ScalarAsync<string>("SELECT fulfillment_user_reason($1, 'canceled')", reason));
+        }
+    }
+
+    [Fact]
     public async Task An_expired_subscription_tells_the_user_so()
     {
         var (user, service) = await ArrangeAsync();
