@@ -184,6 +184,8 @@ BEGIN
             ('erasure_requests',      'SELECT, UPDATE'),                 -- completed_at
             ('engine_instances',      'SELECT, INSERT, UPDATE, DELETE'), -- heartbeat rows and the stale sweep
             ('provider_services',     'SELECT, INSERT, UPDATE, DELETE'), -- each provider's service list
+            ('service_routes',        'SELECT'),                         -- the further routes of a service (failover)
+            ('currency_rates',        'SELECT'),                         -- the price guard converts upstream rates
             ('__EFMigrationsHistory', 'SELECT')                          -- `run` refuses to start on a schema behind it
         ) AS g(tab, privs)
     LOOP
@@ -247,7 +249,7 @@ BEGIN
     -- Read everything the contract names (the admin pages show orders, ledger, engine health, ...).
     FOREACH v_table IN ARRAY ARRAY['users', 'providers', 'services', 'orders', 'ledger', 'order_requests',
         'order_events', 'notifications', 'activity_log', 'support_tickets', 'support_messages',
-        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes'] LOOP
+        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins'] LOOP
         IF to_regclass(format('public.%I', v_table)) IS NOT NULL THEN
             EXECUTE format('GRANT SELECT ON TABLE public.%I TO %I', v_table, v_panel);
         END IF;
@@ -263,6 +265,8 @@ BEGIN
                               || 'UPDATE (name, kind, api_url, api_key, enabled, min_balance)'),
             ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, refill, cancel, enabled), '
                               || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, refill, cancel, enabled)'),
+            ('service_routes',   'INSERT, UPDATE, DELETE'), -- a service's further routes
+            ('currency_rates',   'INSERT, UPDATE, DELETE'), -- what a provider currency is worth in the panel's (order_margins)
             ('orders',           'UPDATE (link)'),        -- the link of a pending order may be corrected (order_locked otherwise)
             ('notifications',    'UPDATE (sent_at)'),
             ('activity_log',     'INSERT'),

@@ -27,6 +27,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
     public DbSet<ErasureRequest> ErasureRequests => Set<ErasureRequest>();
     public DbSet<EngineInstance> EngineInstances => Set<EngineInstance>();
     public DbSet<ProviderService> ProviderServices => Set<ProviderService>();
+    public DbSet<ServiceRoute> ServiceRoutes => Set<ServiceRoute>();
+    public DbSet<CurrencyRate> CurrencyRates => Set<CurrencyRate>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -106,6 +108,24 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
             e.HasIndex(x => new { x.ProviderId, x.Service }).IsUnique();
         });
 
+        modelBuilder.Entity<ServiceRoute>(e =>
+        {
+            e.ToTable("service_routes", t => t.HasCheckConstraint("ck_service_routes_position", "position >= 1"));
+            e.Property(x => x.Id).UseIdentityByDefaultColumn();
+            e.Property(x => x.Enabled).HasDefaultValue(true);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Provider>().WithMany().HasForeignKey(x => x.ProviderId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.ServiceId, x.Position }).IsUnique();
+            e.HasIndex(x => x.ProviderId);
+        });
+        modelBuilder.Entity<CurrencyRate>(e =>
+        {
+            e.ToTable("currency_rates", t => t.HasCheckConstraint("ck_currency_rates_rate_positive", "rate > 0"));
+            e.HasKey(x => x.Currency);
+            e.Property(x => x.Rate).HasColumnType(MoneyType);
+            e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
+        });
+
         ApplySnakeCaseNames(modelBuilder);
     }
 
@@ -174,6 +194,9 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.Property(x => x.Refunded).HasColumnType(MoneyType).HasDefaultValue(0m);
         e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
         e.Property(x => x.Attempts).HasDefaultValue(0);
+        e.Property(x => x.ProviderCharge).HasColumnType(MoneyType);
+        e.Property(x => x.RoutePosition).HasDefaultValue(0);
+        e.Property(x => x.RoutePinned).HasDefaultValue(false);
         e.HasIndex(x => x.NextCheckAt).HasDatabaseName("ix_orders_tracking").HasFilter("status = 'in_progress'");
         e.HasIndex(x => x.LinkKey).HasDatabaseName("ix_orders_active_link")
             .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress')");

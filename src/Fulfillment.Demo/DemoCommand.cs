@@ -50,9 +50,20 @@ public static class DemoCommand
             LatencyMax = TimeSpan.FromMilliseconds(30),
             RefillDuration = TimeSpan.FromSeconds(1),
         });
-        Console.WriteLine($"Simulated provider at {simulator.ApiUrl}");
+        // A second provider, the backup route of two services: the first provider has stopped offering one of them,
+        // so its order fails over (the summary shows the move).
+        await using var backup = await ProviderSimulator.StartAsync(new SimulatorSettings
+        {
+            ApiKey = "backup-key",
+            Seed = 2027,
+            SpeedFactor = 15,
+            PartialProbability = 0.1,
+            LatencyMax = TimeSpan.FromMilliseconds(30),
+        });
+        simulator.DisableService(DemoData.WithdrawnUpstream);
+        Console.WriteLine($"Simulated providers at {simulator.ApiUrl} and {backup.ApiUrl} (the backup route)");
         await using var data = NpgsqlDataSource.Create(connectionString);
-        var seed = await DemoData.SeedAsync(data, simulator.ApiUrl);
+        var seed = await DemoData.SeedAsync(data, simulator.ApiUrl, backup.ApiUrl);
 
         using var host = EngineHost.CreateBuilder(EngineMode.Service,
         [
@@ -81,10 +92,10 @@ public static class DemoCommand
         try
         {
             var placed = await DemoData.PlaceOrdersAsync(data, seed);
-            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, a cancel, a refill on the way).");
+            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, a cancel, a refill on the way, one whose provider no longer offers its service).");
             var settled = await DemoData.WaitUntilSettledAsync(data, seed, TimeSpan.FromSeconds(100));
             Console.WriteLine();
-            await DemoData.PrintSummaryAsync(data, simulator, clock.Elapsed, settled);
+            await DemoData.PrintSummaryAsync(data, [simulator, backup], clock.Elapsed, settled);
             return settled ? 0 : 1;
         }
         finally

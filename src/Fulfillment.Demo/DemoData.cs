@@ -7,12 +7,17 @@ namespace Fulfillment.Demo;
 /// <summary>The demo's panel: what a panel's web front end would write, and the summary it would show.</summary>
 internal static class DemoData
 {
-    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments);
+    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments, long Views);
 
-    public static async Task<Seed> SeedAsync(NpgsqlDataSource db, Uri apiUrl)
+    /// <summary>The first provider's service that it no longer offers (the demo's failover): YouTube Views.</summary>
+    public const int WithdrawnUpstream = 3;
+
+    public static async Task<Seed> SeedAsync(NpgsqlDataSource db, Uri apiUrl, Uri backupUrl)
     {
         var provider = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('demo-provider', $1, 'demo-key') RETURNING id",
             apiUrl.ToString());
+        var backup = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('backup-provider', $1, 'backup-key') RETURNING id",
+            backupUrl.ToString());
         async Task<long> Service(string name, string type, string upstream, decimal rate, int min, int max, bool cancel, bool refill) =>
             await ScalarAsync<long>(db, """
                 INSERT INTO services (name, type, provider_id, provider_service_id, rate, min, max, cancel, refill)
@@ -22,6 +27,14 @@ internal static class DemoData
         var likes = await Service("Instagram Likes", "Default", "2", 0.40m, 10, 50_000, true, false);
         var package = await Service("Profile Starter Package", "Package", "4", 6.00m, 1, 1, false, false);
         var comments = await Service("Custom Comments", "Custom Comments", "5", 15.00m, 5, 1_000, false, false);
+        var views = await Service("YouTube Views", "Default", WithdrawnUpstream.ToString(CultureInfo.InvariantCulture), 0.05m, 100, 100_000, false, false);
+        // Further routes (service_routes): the same services at the backup provider, tried when the first cannot take an order.
+        foreach (var (service, upstream) in new[] { (followers, "1"), (views, WithdrawnUpstream.ToString(CultureInfo.InvariantCulture)) })
+        {
+            await ScalarAsync<long>(db, "INSERT INTO service_routes (service_id, position, provider_id, provider_service_id) VALUES ($1, 1, $2, $3) RETURNING id",
+                service, backup, upstream);
+        }
+
         var users = new long[20];
         for (var i = 0; i < users.Length; i++)
         {
@@ -29,13 +42,17 @@ internal static class DemoData
             await ScalarAsync<long>(db, "SELECT deposit($1, 100, $2)", users[i], $"demo-topup-{i}");
         }
 
-        return new Seed(users, followers, likes, package, comments);
+        return new Seed(users, followers, likes, package, comments, views);
     }
 
     public static async Task<int> PlaceOrdersAsync(NpgsqlDataSource db, Seed seed)
     {
         var random = new Random(7);
         var placed = 0;
+        // One order for a service its first provider no longer offers: it fails over to the backup route.
+        await ScalarAsync<long>(db, "SELECT place_order($1, $2, $3, $4, $5::jsonb)", seed.Users[0], seed.Views, "https://youtube.com/watch?v=demoFailover", 1000, "{}");
+        placed++;
+
         for (var i = 0; i < 300; i++)
         {
             var user = seed.Users[i % seed.Users.Length];
@@ -97,7 +114,7 @@ internal static class DemoData
         return false;
     }
 
-    public static async Task PrintSummaryAsync(NpgsqlDataSource db, ProviderSimulator simulator, TimeSpan elapsed, bool settled)
+    public static async Task PrintSummaryAsync(NpgsqlDataSource db, IReadOnlyList<ProviderSimulator> simulators, TimeSpan elapsed, bool settled)
     {
         Console.WriteLine(settled ? $"All orders settled in {elapsed.TotalSeconds:0.0} s." : "Not every order settled in time; the summary shows where they are.");
         Console.WriteLine();
@@ -119,6 +136,20 @@ internal static class DemoData
             UNION ALL SELECT kind || ' request ' || status, count(*)::text FROM order_requests GROUP BY kind, status
             """);
         Console.WriteLine();
+        Console.WriteLine("Routes and costs");
+        await PrintRowsAsync(db, """
+            SELECT 'failovers (moves to another route)', count(*)::text FROM order_events WHERE kind = 'rerouted'
+            UNION ALL SELECT 'orders at ' || p.name, count(*)::text FROM orders o JOIN providers p ON p.id = o.provider_id GROUP BY p.name
+            UNION ALL SELECT 'orders whose provider cost is known', count(*)::text FROM orders WHERE provider_charge IS NOT NULL
+            UNION ALL SELECT 'provider cost', to_char(coalesce(sum(provider_cost), 0), 'FM999990.000000') FROM order_margins
+            UNION ALL SELECT 'margin (charged - refunded - cost)', to_char(coalesce(sum(margin), 0), 'FM999990.000000') FROM order_margins
+            """);
+        await PrintRowsAsync(db, """
+            SELECT '  order ' || order_id || ': route ' || (detail->'from'->>'position') || ' (' || (detail->'from'->>'provider') || ') -> route '
+                   || (detail->'to'->>'position') || ' (' || (detail->'to'->>'provider') || ')', ''
+            FROM order_events WHERE kind = 'rerouted' ORDER BY id LIMIT 5
+            """);
+        Console.WriteLine();
         Console.WriteLine("Placement to dispatch (accepted by the provider; held orders wait for the order ahead of them)");
         await PrintRowsAsync(db, """
             SELECT 'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - created_at)) * 1000)::numeric, 1) || ' ms'
@@ -128,8 +159,11 @@ internal static class DemoData
             FROM orders WHERE dispatched_at IS NOT NULL
             """);
         Console.WriteLine();
-        Console.WriteLine($"The simulated provider received {simulator.Record.Total} requests: " +
-            string.Join(", ", simulator.Record.CountsByAction().OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")) + ".");
+        foreach (var (simulator, name) in simulators.Zip(["The simulated provider", "The backup provider"]))
+        {
+            Console.WriteLine($"{name} received {simulator.Record.Total} requests: " +
+                string.Join(", ", simulator.Record.CountsByAction().OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")) + ".");
+        }
     }
 
     private static async Task PrintRowsAsync(NpgsqlDataSource db, string sql)

@@ -59,6 +59,21 @@ internal static class ControlEndpoints
             return Results.Accepted(value: new { down_for = d });
         });
 
+        // The provider stops offering a service (it leaves the list; adds for it are refused), or changes its price.
+        sim.MapPost("/services/{id:int}/disable", (int id) =>
+        {
+            state.DisableService(id);
+            return Results.NoContent();
+        });
+
+        sim.MapPost("/services/{id:int}/rate", (int id, decimal? rate) =>
+        {
+            if (rate is not >= 0)
+                return Results.BadRequest(new { error = "give a rate, e.g. /_sim/services/1/rate?rate=1.50" });
+            state.SetRate(id, rate.Value);
+            return Results.NoContent();
+        });
+
         sim.MapPost("/settings", async (HttpRequest request) =>
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);

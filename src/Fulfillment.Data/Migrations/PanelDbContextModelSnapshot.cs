@@ -63,6 +63,31 @@ namespace Fulfillment.Data.Migrations
                     b.ToTable("activity_log", (string)null);
                 });
 
+            modelBuilder.Entity("Fulfillment.Data.Entities.CurrencyRate", b =>
+                {
+                    b.Property<string>("Currency")
+                        .HasColumnType("text")
+                        .HasColumnName("currency");
+
+                    b.Property<decimal>("Rate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("rate");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("Currency")
+                        .HasName("pk_currency_rates");
+
+                    b.ToTable("currency_rates", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_currency_rates_rate_positive", "rate > 0");
+                        });
+                });
+
             modelBuilder.Entity("Fulfillment.Data.Entities.EngineInstance", b =>
                 {
                     b.Property<Guid>("Id")
@@ -341,6 +366,14 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnName("params")
                         .HasDefaultValueSql("'{}'::jsonb");
 
+                    b.Property<decimal?>("ProviderCharge")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("provider_charge");
+
+                    b.Property<string>("ProviderCurrency")
+                        .HasColumnType("text")
+                        .HasColumnName("provider_currency");
+
                     b.Property<long?>("ProviderId")
                         .HasColumnType("bigint")
                         .HasColumnName("provider_id");
@@ -370,6 +403,22 @@ namespace Fulfillment.Data.Migrations
                     b.Property<JsonDocument>("Result")
                         .HasColumnType("jsonb")
                         .HasColumnName("result");
+
+                    b.Property<bool>("RoutePinned")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("route_pinned");
+
+                    b.Property<int>("RoutePosition")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("route_position");
+
+                    b.Property<DateTimeOffset?>("RouteRefusingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("route_refusing_since");
 
                     b.Property<DateTimeOffset?>("SendingAt")
                         .HasColumnType("timestamp with time zone")
@@ -805,6 +854,54 @@ namespace Fulfillment.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Fulfillment.Data.Entities.ServiceRoute", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Enabled")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true)
+                        .HasColumnName("enabled");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.Property<long>("ProviderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("provider_id");
+
+                    b.Property<string>("ProviderServiceId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("provider_service_id");
+
+                    b.Property<long>("ServiceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("service_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_service_routes");
+
+                    b.HasIndex("ProviderId")
+                        .HasDatabaseName("ix_service_routes_provider_id");
+
+                    b.HasIndex("ServiceId", "Position")
+                        .IsUnique()
+                        .HasDatabaseName("ux_service_routes_service_id_position");
+
+                    b.ToTable("service_routes", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_service_routes_position", "position >= 1");
+                        });
+                });
+
             modelBuilder.Entity("Fulfillment.Data.Entities.SupportMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -1087,6 +1184,23 @@ namespace Fulfillment.Data.Migrations
                         .HasForeignKey("ProviderId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_services_provider_id");
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.ServiceRoute", b =>
+                {
+                    b.HasOne("Fulfillment.Data.Entities.Provider", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_service_routes_provider_id");
+
+                    b.HasOne("Fulfillment.Data.Entities.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_service_routes_service_id");
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.SupportMessage", b =>

@@ -25,10 +25,20 @@ public abstract record OrderChange(long OrderId)
         public override OrderLifecycle.Move Move => OrderLifecycle.Finish;
     }
 
-    /// <summary>Refused for now: back to pending until <paramref name="Until"/>.</summary>
-    public sealed record Deferred(long OrderId, DateTimeOffset Until, string Reason) : OrderChange(OrderId)
+    /// <summary>Refused for now: back to pending until <paramref name="Until"/>; its route's refusing-since starts if it has not.</summary>
+    /// <param name="Pinned">An answer was lost and the add goes out again (AllowResendOnUnknown): the order never leaves this route.</param>
+    public sealed record Deferred(long OrderId, DateTimeOffset Until, string Reason, bool Pinned = false) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.Defer;
+    }
+
+    /// <summary>On to another route of its service (failover): pending, due at once, the event naming both routes.</summary>
+    /// <param name="Leaving">pending (a move at claim) or dispatching (after a route-level refusal).</param>
+    public sealed record Rerouted(long OrderId, string Leaving, Route FromRoute, Route ToRoute, string Reason) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Reroute;
+
+        public override string From => Leaving;
     }
 
     /// <summary>The provider's own same-link refusal: held, released by ResolveConflicts after <paramref name="Until"/>.</summary>
@@ -60,8 +70,9 @@ public abstract record OrderChange(long OrderId)
     }
 
     /// <summary>The provider's latest words about an order in progress (verbatim), and its next check.</summary>
+    /// <param name="ProviderCharge">What the provider says it charged (its status answer's charge, made sane), in <paramref name="ProviderCurrency"/>.</param>
     public sealed record Progressed(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error,
-        string? ResultJson = null) : OrderChange(OrderId)
+        string? ResultJson = null, decimal? ProviderCharge = null, string? ProviderCurrency = null) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.Progress;
     }
@@ -88,6 +99,7 @@ public abstract record OrderChange(long OrderId)
         Accepted a => $"accepted by the provider as order {Database.RowByRow.Printable(a.ProviderOrderId, 100)}",
         Finished f => $"{f.Finish.Status}: {Database.RowByRow.Printable(f.Finish.Error, 300)}",
         Deferred d => $"refused for now: {Database.RowByRow.Printable(d.Reason, 300)}",
+        Rerouted r => $"rerouted from route {r.FromRoute.Position} to route {r.ToRoute.Position}: {Database.RowByRow.Printable(r.Reason, 300)}",
         HeldAtProvider h => $"held: {Database.RowByRow.Printable(h.Reason, 300)}",
         HeldBehind h => $"held behind order {h.Blocker}",
         Waiting w => $"waiting: {Database.RowByRow.Printable(w.Reason, 300)}",

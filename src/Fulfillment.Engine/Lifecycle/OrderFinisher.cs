@@ -10,8 +10,9 @@ namespace Fulfillment.Engine.Lifecycle;
 /// </summary>
 /// <param name="Error">For operators (<c>orders.error</c>): may name the provider and quote it.</param>
 /// <param name="Reason">For the user (<see cref="UserReason"/>); null picks the status's own.</param>
+/// <param name="ProviderCharge">What the provider charged (an in-progress order's last status answer), written before it finishes.</param>
 public sealed record Finish(long OrderId, string Status, long? Remains, string? Error, object? Detail = null,
-    string? ProviderStatus = null, long? StartCount = null, string? Reason = null);
+    string? ProviderStatus = null, long? StartCount = null, string? Reason = null, decimal? ProviderCharge = null, string? ProviderCurrency = null);
 
 /// <summary>
 /// Moves orders to a terminal state through the one SQL function that does it: terminal status,

@@ -14,9 +14,10 @@ namespace Fulfillment.Engine.Lifecycle;
 /// pending ──claim──▶ dispatching ──accept──▶ in_progress ──finish──▶ completed | partial | canceled | failed
 ///    ▲  │                │  └─finish (refused for good)──────────────────────────────▶ failed
 ///    │  │                ├─defer (refused for now) / release_unsent ──▶ pending
+///    │  │                ├─reroute (the route cannot take it: on to the next route) ──▶ pending
 ///    │  │                ├─hold_at_provider ──▶ held
 ///    │  │                └─review (answer lost) ──▶ review ──retry──▶ pending | retrack ──▶ in_progress | finish
-///    │  ├─finish (fails a check, canceled) ; wait (provider paused) ; review (cannot be judged)
+///    │  ├─finish (fails a check, canceled) ; wait (provider paused) ; review (cannot be judged) ; reroute (then claim or wait)
 ///    │  └─hold (same link as an active order) ──▶ held ──release_held──▶ pending
 ///    └──────────────────────────────────────── retry
 /// </code>
@@ -49,6 +50,11 @@ public static class OrderLifecycle
     public static readonly Move HoldAtProvider = new("hold_at_provider", [Dispatching], Held,
         "the provider runs an order for this link; released after a backoff");
 
+    /// <summary>Failover (Decisions/Failover): at claim before sending, or after a route-level refusal recorded under the claim.</summary>
+    public static readonly Move Reroute = new("reroute", [Pending, Dispatching], Pending,
+        "its route cannot take it (provider disabled or paused, service gone or refused, the price guard, refusing for too long): " +
+        "on to the service's next route (route_position), due at once; never after an add whose outcome is unknown");
+
     public static readonly Move ToReview = new("review", [Pending, Dispatching, InProgress], Review,
         "the engine cannot be sure what happened (an answer lost after sending), or cannot judge the order: a person decides");
 
@@ -71,7 +77,7 @@ public static class OrderLifecycle
     public const string ReleaseHeldTrigger = "orders_release_held";
 
     public static IReadOnlyList<Move> All { get; } =
-        [Claim, Wait, HoldBehind, ReleaseUnsent, Accept, Defer, HoldAtProvider, ToReview, Progress, ReleaseHeld, Retry, Retrack, Finish];
+        [Claim, Wait, HoldBehind, ReleaseUnsent, Accept, Defer, Reroute, HoldAtProvider, ToReview, Progress, ReleaseHeld, Retry, Retrack, Finish];
 
     /// <summary>Whether some move takes an order from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static bool Allows(string from, string to) =>
