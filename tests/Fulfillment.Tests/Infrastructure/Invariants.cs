@@ -11,14 +11,18 @@ namespace Fulfillment.Tests.Infrastructure;
 public static class Invariants
 {
     /// <returns>Orders by status, for the caller's own expectations.</returns>
-    public static async Task<Dictionary<string, int>> AssertAllAsync(NpgsqlDataSource db, ProviderSimulator simulator, int orders, string label)
+    public static Task<Dictionary<string, int>> AssertAllAsync(NpgsqlDataSource db, ProviderSimulator simulator, int orders, string label) =>
+        AssertAllAsync(db, [simulator], orders, label);
+
+    /// <param name="simulators">Every provider the orders may have gone to (routes): an order is taken once by all of them together.</param>
+    public static async Task<Dictionary<string, int>> AssertAllAsync(NpgsqlDataSource db, IReadOnlyList<ProviderSimulator> simulators, int orders, string label)
     {
         var panel = new Panel(db);
-        // No order was taken by the provider twice. (An add refused before processing, such as a 429,
-        // may be sent again: the record then shows two requests for one created order.)
-        var created = simulator.Orders.CreatedByLink();
+        // No order was taken by the providers twice, at one of them or across them. (An add refused before processing,
+        // such as a 429, may be sent again: the record then shows two requests for one created order.)
+        var created = simulators.SelectMany(s => s.Orders.CreatedByLink()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
         Assert.All(created, kv => Assert.True(kv.Value <= 1, $"{kv.Key} was accepted {kv.Value} times"));
-        var resent = simulator.Record.AddsByLink().Count(kv => kv.Value > 1);
+        var resent = simulators.SelectMany(s => s.Record.AddsByLink()).GroupBy(kv => kv.Key).Count(g => g.Sum(kv => kv.Value) > 1);
         Console.WriteLine($"{label}: {created.Count} orders created at the provider; {resent} links were sent again after a refusal");
         Assert.Equal(orders, await panel.ScalarAsync<long>("SELECT count(*) FROM orders"));
 

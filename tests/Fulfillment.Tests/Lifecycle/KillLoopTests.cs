@@ -6,8 +6,9 @@ namespace Fulfillment.Tests.Lifecycle;
 
 /// <summary>
 /// The crash test: three engine processes on one database, one of them killed with SIGKILL and
-/// restarted every few seconds while 20,000 orders flow through a faulty simulator. Afterwards the
-/// invariants are checked and the figures printed.
+/// restarted every few seconds while 20,000 orders flow through two faulty providers (the service's route 0
+/// and its route 1); the first provider goes away for good mid-run, so orders fail over to the second.
+/// Afterwards the invariants are checked across both providers and the figures printed.
 /// </summary>
 public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
 {
@@ -35,27 +36,34 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         "--Fulfillment:Dispatch:RetryBackoffMin=00:00:00.2",
         "--Fulfillment:Dispatch:RetryBackoffMax=00:00:01",
         "--Fulfillment:Dispatch:AbandonedAfter=00:01:00",
+        "--Fulfillment:Dispatch:FailoverAfter=00:00:02",
+        // Orders in progress at the provider that went away can only go to review; sooner than the default two days.
+        "--Fulfillment:Tracking:UnreachableReviewAfter=00:00:10",
         "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
         "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
         "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
     ];
 
     [Fact]
-    public async Task Three_engines_one_killed_every_few_seconds_twenty_thousand_orders_keep_every_invariant()
+    public async Task Three_engines_one_killed_every_few_seconds_twenty_thousand_orders_over_two_providers_one_going_away_keep_every_invariant()
     {
         const int orders = 20_000;
-        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
+        var simulators = await ProviderSimulator.StartManyAsync(2, (i, s) =>
         {
-            ApiKey = "kill-key",
-            Seed = 11,
-            FaultRate = 0.10,
-            SpeedFactor = 200,
-            PartialProbability = 0.2,
-            CanceledProbability = 0.1,
-            LatencyMax = TimeSpan.FromMilliseconds(20),
+            s.ApiKey = $"kill-key-{i}";
+            s.Seed = 11 + i;
+            s.FaultRate = 0.10;
+            s.SpeedFactor = 200;
+            s.PartialProbability = 0.2;
+            s.CanceledProbability = 0.1;
+            s.LatencyMax = TimeSpan.FromMilliseconds(20);
         });
-        var provider = await _panel.CreateProviderAsync("kill-loop", simulator.ApiUrl.ToString(), "kill-key");
+        await using var first = simulators[0];
+        await using var second = simulators[1];
+        var provider = await _panel.CreateProviderAsync("kill-loop", first.ApiUrl.ToString(), "kill-key-0");
+        var backup = await _panel.CreateProviderAsync("kill-loop-backup", second.ApiUrl.ToString(), "kill-key-1");
         var service = await _panel.CreateServiceAsync(provider, rate: 0.9m, min: 50, max: 10_000, providerServiceId: "1");
+        await _panel.ExecuteAsync("INSERT INTO service_routes (service_id, position, provider_id, provider_service_id) VALUES ($1, 1, $2, '1')", service, backup);
         var users = new List<long>();
         for (var i = 0; i < 100; i++)
         {
@@ -84,8 +92,17 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
             var random = new Random(3);
             var quantities = Enumerable.Range(0, orders).Select(_ => random.Next(50, 1001)).ToArray();
+            var placed = 0;
             await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
-                await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i]));
+            {
+                await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i]);
+                if (Interlocked.Increment(ref placed) == orders / 2)
+                {
+                    // Mid-run, the first provider goes away for good: connections refused from now on.
+                    await first.GoDownAsync();
+                    Console.WriteLine($"kill-loop: the first provider went away after {clock.Elapsed}");
+                }
+            });
             Console.WriteLine($"kill-loop: placed {orders} orders in {clock.Elapsed} with {kills} kills so far");
 
             // However fast the orders went in, the engines are killed a fair number of times mid-flow.
@@ -112,9 +129,17 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             }
         }
 
-        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, orders, "kill-loop");
-        Console.WriteLine($"kill-loop: {kills} SIGKILLs; settled after {clock.Elapsed}; " + string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")));
+        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, [first, second], orders, "kill-loop");
+        var moved = await _panel.ScalarAsync<long>("SELECT count(DISTINCT order_id) FROM order_events WHERE kind = 'rerouted'");
+        var atBackup = await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE provider_id = $1", backup);
+        Console.WriteLine($"kill-loop: {kills} SIGKILLs; settled after {clock.Elapsed}; {moved} orders failed over, {atBackup} went to the second provider; " +
+            string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")));
         Assert.True(kills >= 8, $"only {kills} kills happened");
-        Assert.True(statuses.GetValueOrDefault("completed") > orders / 2, string.Join(", ", statuses));
+        Assert.True(moved > 0, "no order failed over");
+        Assert.True(atBackup >= orders / 4, $"only {atBackup} orders went to the second provider");
+        // A move goes from a route to the next, once: never back, never twice (two routes).
+        Assert.Equal(0L, await _panel.ScalarAsync<long>(
+            "SELECT count(*) FROM (SELECT order_id FROM order_events WHERE kind = 'rerouted' GROUP BY order_id HAVING count(*) > 1) twice"));
+        Assert.True(statuses.GetValueOrDefault("completed") > orders / 3, string.Join(", ", statuses));
     }
 }
