@@ -40,8 +40,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// <summary>
     /// Every route of the claimed orders' services ($1), route 0 (the service's own) first, with what Failover judges
     /// them by: the provider row, whether the provider's stored list holds the upstream service (NULL: no list stored),
-    /// its rate in the panel's currency (currency_rates; a currency without a row is the panel's own), and since when
-    /// the provider has failed every call.
+    /// and its rate in the panel's currency (currency_rates; a currency without a row is the panel's own).
     /// </summary>
     public const string RoutesSql = $"""
         WITH r AS (
@@ -52,8 +51,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
                p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
                CASE WHEN ps.service IS NOT NULL THEN true
                     WHEN EXISTS (SELECT 1 FROM provider_services x WHERE x.provider_id = r.provider_id) THEN false END,
-               ps.rate * coalesce(cr.rate, 1),
-               p.unreachable_since
+               ps.rate * coalesce(cr.rate, 1)
         FROM r
         LEFT JOIN providers p ON p.id = r.provider_id
         LEFT JOIN provider_services ps ON ps.provider_id = r.provider_id AND ps.service = r.provider_service_id
@@ -449,8 +447,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         while (await reader.ReadAsync(ct))
         {
             var route = new Route(reader.GetInt32(1), ProviderRow.Read(reader, 4), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3),
-                reader.IsDBNull(12) ? null : reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetDecimal(13),
-                reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14));
+                reader.IsDBNull(12) ? null : reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetDecimal(13));
             if (!routes.TryGetValue(reader.GetInt64(0), out var list))
             {
                 routes[reader.GetInt64(0)] = list = [];

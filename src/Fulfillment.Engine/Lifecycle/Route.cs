@@ -10,9 +10,8 @@ namespace Fulfillment.Engine.Lifecycle;
 /// <param name="Enabled">The service_routes row's own switch (route 0 has none: the service's enabled says it).</param>
 /// <param name="Listed">Whether the provider's stored list (provider_services) holds this service id; null when no list was stored.</param>
 /// <param name="UpstreamRate">The listed rate per 1000 (per order for one-unit types) in the panel's currency (currency_rates), if known.</param>
-/// <param name="UnreachableSince">Since when every call to the provider has failed (providers.unreachable_since).</param>
 public sealed record Route(int Position, ProviderRow? Provider, string? ProviderServiceId, bool Enabled = true, bool? Listed = null,
-    decimal? UpstreamRate = null, DateTimeOffset? UnreachableSince = null)
+    decimal? UpstreamRate = null)
 {
     /// <summary>How an event names it: position, provider and upstream service.</summary>
     public object Describe() => new { position = Position, provider_id = Provider?.Id, provider = Provider?.Name, provider_service_id = ProviderServiceId };

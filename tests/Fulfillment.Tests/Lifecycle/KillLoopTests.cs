@@ -134,6 +134,10 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         var atBackup = await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE provider_id = $1", backup);
         Console.WriteLine($"kill-loop: {kills} SIGKILLs; settled after {clock.Elapsed}; {moved} orders failed over, {atBackup} went to the second provider; " +
             string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")));
+        Console.WriteLine("kill-loop: why orders failed over: " + await _panel.ScalarAsync<string>("""
+            SELECT string_agg(why || ' x' || n, '; ' ORDER BY n DESC) FROM (
+                SELECT regexp_replace(detail->>'reason', '[0-9]+', 'N', 'g') AS why, count(*) AS n FROM order_events WHERE kind = 'rerouted' GROUP BY 1 ORDER BY 2 DESC LIMIT 5) r
+            """));
         Assert.True(kills >= 8, $"only {kills} kills happened");
         Assert.True(moved > 0, "no order failed over");
         Assert.True(atBackup >= orders / 4, $"only {atBackup} orders went to the second provider");

@@ -25,12 +25,12 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// | upstream service not in the provider's stored list (vanished)        | unusable                                     |
 /// | upstream rate above the sale rate, SellBelowUpstreamRate off         | unusable (the price guard)                   |
 /// | provider paused for balance (below min_balance)                      | paused: waited for if no route is usable     |
-/// | provider failing every call for FailoverAfter                        | unreachable: sent to if no route is usable   |
 /// | otherwise                                                            | usable                                       |
 /// </code>
 /// <para>Which route an order goes out on (<see cref="Choose"/>): of its current route and those after it, the first
-/// usable; else the first unreachable (tried, and deferred as today); else the first paused (waits); else none, and
-/// the order fails with a refund. A pinned order considers its current route only.</para>
+/// usable; else the first paused (waits); else none, and the order fails with a refund. A pinned order considers its
+/// current route only. A provider that is down is not judged here: each order finds out by its own refusals and moves
+/// after FailoverAfter (skipping a provider on providers.unreachable_since would starve the calls that clear it).</para>
 /// <para>Which refusals of an add (or getNumber) move the order on (<see cref="RouteLevel(AddOutcome, ClaimedOrder, DispatchOptions, DateTimeOffset)"/>):</para>
 /// <code>
 /// | outcome                                                              | moves to the next route                      |
@@ -55,7 +55,6 @@ public static class Failover
     public enum Verdict
     {
         Usable,
-        Unreachable,
         Paused,
         Unusable,
     }
@@ -113,11 +112,6 @@ public static class Failover
             return (Verdict.Paused, $"provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
         }
 
-        if (route.UnreachableSince is { } since && now - since >= options.FailoverAfter)
-        {
-            return (Verdict.Unreachable, $"provider {provider.Name} has failed every call since {since:u}.");
-        }
-
         return (Verdict.Usable, null);
     }
 
@@ -155,10 +149,10 @@ public static class Failover
         return verdict.Verdict == Verdict.Paused ? new Choice.Wait(route, move, "Waiting: " + verdict.Why) : new Choice.Send(route, move);
     }
 
-    /// <summary>The first usable route, else the first unreachable one, else the first paused one; null when all are unusable.</summary>
+    /// <summary>The first usable route, else the first paused one; null when all are unusable.</summary>
     private static (Route Route, (Verdict Verdict, string? Why) Verdict)? Pick(List<(Route Route, (Verdict Verdict, string? Why) Verdict)> judged)
     {
-        foreach (var wanted in new[] { Verdict.Usable, Verdict.Unreachable, Verdict.Paused })
+        foreach (var wanted in new[] { Verdict.Usable, Verdict.Paused })
         {
             foreach (var j in judged)
             {
