@@ -30,7 +30,7 @@ public sealed class BrokenEngineTests(DatabaseFixture fixture) : IClassFixture<D
     [InlineData(Breakage.IgnoresRemains, "partial at the provider", "the ledger has 0 ")]
     [InlineData(Breakage.AlternativeCompletedAsCanceled, "completed at the provider", "but canceled here")]
     [InlineData(Breakage.ResendsLostAdds, "Processed", "only an add refused before processing may be sent again")]
-    public async Task A_broken_status_reading_fails_the_soak_and_only_the_providers_record_shows_it(Breakage breakage, string truth, string caught)
+    public async Task A_broken_engine_fails_the_soak_and_only_the_providers_record_shows_it(Breakage breakage, string truth, string caught)
     {
         var (simulator, provider) = await Soak.RunAsync(fixture, $"broken{(int)breakage}", orders: 300, instances: 2, new SimulatorSettings
         {
