@@ -14,10 +14,15 @@ namespace Fulfillment.Engine.Dispatch;
 /// <summary>The SQL of dispatch: claim, mark sending, record outcomes, recover after a crash.</summary>
 public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> logger)
 {
-    // MATERIALIZED keeps the planner from locking more rows than the limit (docs/style.md, 6). NO KEY UPDATE,
-    // not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
-    // KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
-    private static readonly string ClaimSql = $$"""
+    /// <summary>
+    /// The dispatch claim: $1 now, $2 the batch size, $3 order ids or NULL. Public so the plan tests run this text.
+    /// </summary>
+    /// <remarks>
+    /// MATERIALIZED keeps the planner from locking more rows than the limit (docs/style.md, 6). NO KEY UPDATE,
+    /// not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
+    /// KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
+    /// </remarks>
+    public static readonly string ClaimSql = $$"""
         WITH batch AS MATERIALIZED (
             SELECT id FROM orders
             WHERE status IN {{OrderLifecycle.Claim.FromSql}} AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::bigint[] IS NULL OR id = ANY($3))
