@@ -2275,6 +2275,35 @@ BEGIN
         FOR EACH ROW WHEN (NEW.order_id IS NOT NULL)
         EXECUTE FUNCTION fulfillment_notify_parent_only();
 
+    -- fulfillment_secure_functions as DatabaseBoundary.up.sql wrote it read its schema with current_schema(), which
+    -- under its own pinned search path (pg_catalog first) is pg_catalog: every call after the first found nothing,
+    -- so a function created or replaced by a later migration kept no pinned search path and the write API lost
+    -- SECURITY DEFINER (DatabaseBoundaryTests caught it here). It now names the schema it lives in.
+    CREATE OR REPLACE FUNCTION fulfillment_secure_functions()
+    RETURNS void
+    LANGUAGE plpgsql
+    AS $fn$
+    DECLARE
+        v_schema text := (SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                          WHERE p.oid = 'fulfillment_secure_functions()'::regprocedure);
+        v_fn record;
+    BEGIN
+        FOR v_fn IN
+            SELECT p.oid::regprocedure AS signature, p.proname AS name
+            FROM pg_proc p
+            WHERE p.pronamespace = v_schema::regnamespace
+              AND (p.proname LIKE 'fulfillment\_%'
+                   OR p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order'))
+        LOOP
+            EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', v_fn.signature, v_schema);
+            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn.signature);
+            IF v_fn.name NOT LIKE 'fulfillment\_%' THEN
+                EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_fn.signature);
+            END IF;
+        END LOOP;
+    END;
+    $fn$;
+
     DO $secure$ BEGIN PERFORM fulfillment_secure_functions(); END $secure$;
 
     END IF;
