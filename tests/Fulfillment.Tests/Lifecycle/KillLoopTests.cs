@@ -6,8 +6,9 @@ namespace Fulfillment.Tests.Lifecycle;
 
 /// <summary>
 /// The crash test: three engine processes on one database, one of them killed with SIGKILL and
-/// restarted every few seconds while 20,000 orders flow through a faulty simulator. Afterwards the
-/// invariants are checked and the figures printed.
+/// restarted every few seconds while 20,000 orders flow through a faulty simulator, with emulated
+/// drip-feed parents among them (kills land on parents claimed, runs created, sent and recorded).
+/// Afterwards the invariants are checked and the figures printed.
 /// </summary>
 public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
 {
@@ -38,12 +39,16 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
         "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
         "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
+        // A drip-feed minute lasts a second here, so parents run all their runs while the engines are killed.
+        "--Fulfillment:DripFeed:IntervalUnit=00:00:01",
+        "--Fulfillment:DripFeed:CheckInterval=00:00:00.5",
     ];
 
     [Fact]
     public async Task Three_engines_one_killed_every_few_seconds_twenty_thousand_orders_keep_every_invariant()
     {
         const int orders = 20_000;
+        const int parents = 400;
         await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
         {
             ApiKey = "kill-key",
@@ -56,6 +61,8 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         });
         var provider = await _panel.CreateProviderAsync("kill-loop", simulator.ApiUrl.ToString(), "kill-key");
         var service = await _panel.CreateServiceAsync(provider, rate: 0.9m, min: 50, max: 10_000, providerServiceId: "1");
+        var dripFeed = await _panel.CreateServiceAsync(provider, rate: 0.9m, min: 50, max: 10_000, providerServiceId: "1", cancel: true);
+        await _panel.ExecuteAsync("UPDATE services SET dripfeed = true, dripfeed_mode = 'emulated' WHERE id = $1", dripFeed);
         var users = new List<long>();
         for (var i = 0; i < 100; i++)
         {
@@ -84,9 +91,13 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
             var random = new Random(3);
             var quantities = Enumerable.Range(0, orders).Select(_ => random.Next(50, 1001)).ToArray();
-            await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
-                await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i]));
-            Console.WriteLine($"kill-loop: placed {orders} orders in {clock.Elapsed} with {kills} kills so far");
+            // Every 50th order is a drip-feed of 2 to 5 runs, 1 to 3 "minutes" apart, that the engines run themselves.
+            await Parallel.ForEachAsync(Enumerable.Range(0, orders + parents), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
+                await (i % 51 == 50
+                    ? _panel.PlaceOrderAsync(users[i % users.Count], dripFeed, $"https://instagram.com/p/drip{i}", quantities[i % orders],
+                        $$"""{"runs": {{2 + (i % 4)}}, "interval": {{1 + (i % 3)}}}""")
+                    : _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i % orders])));
+            Console.WriteLine($"kill-loop: placed {orders} orders and {parents} drip-feeds in {clock.Elapsed} with {kills} kills so far");
 
             // However fast the orders went in, the engines are killed a fair number of times mid-flow.
             while (kills < 8)
@@ -96,8 +107,7 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
             await stopKilling.CancelAsync();
             await killer;
-            while (await _panel.ScalarAsync<long>(
-                "SELECT count(*) FROM orders WHERE status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')") > 0)
+            while (await _panel.ScalarAsync<long>(Invariants.UnsettledSql) > 0)
             {
                 Assert.True(clock.Elapsed < TimeSpan.FromMinutes(8), "orders did not settle: " + await _panel.ScalarAsync<string>(
                     "SELECT string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status) s"));
@@ -112,9 +122,18 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             }
         }
 
-        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, orders, "kill-loop");
+        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, orders + parents, "kill-loop");
         Console.WriteLine($"kill-loop: {kills} SIGKILLs; settled after {clock.Elapsed}; " + string.Join(", ", statuses.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}")));
+        var dripFeeds = await _panel.ScalarAsync<string>("""
+            SELECT string_agg(status || '=' || n, ', ' ORDER BY status)
+                   || '; runs: ' || (SELECT count(*) FROM orders WHERE parent_id IS NOT NULL)
+                   || ', of which in review: ' || (SELECT count(*) FROM orders WHERE parent_id IS NOT NULL AND status = 'review')
+            FROM (SELECT status, count(*) n FROM orders WHERE emulated_runs IS NOT NULL GROUP BY status) s
+            """);
+        Console.WriteLine($"kill-loop: drip-feed parents {dripFeeds}");
         Assert.True(kills >= 8, $"only {kills} kills happened");
         Assert.True(statuses.GetValueOrDefault("completed") > orders / 2, string.Join(", ", statuses));
+        Assert.Equal(parents, await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE emulated_runs IS NOT NULL"));
+        Assert.True(await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE emulated_runs IS NOT NULL AND status = 'completed'") > parents / 10, dripFeeds);
     }
 }
