@@ -32,7 +32,10 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         SELECT o.id, o.user_id, u.status, o.link, o.quantity, coalesce(o.params::text, '{}'), o.created_at, o.attempts,
                s.id, s.name, s.type, s.enabled, s.provider_service_id, s.min, s.max, s.dripfeed,
                p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
-               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = '{{OrderRequestKind.Cancel}}' AND r.status = '{{OrderRequestStatus.Pending}}')
+               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id IN (o.id, o.parent_id) AND r.kind = '{{OrderRequestKind.Cancel}}' AND r.status = '{{OrderRequestStatus.Pending}}'),
+               s.dripfeed_mode,
+               EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = s.provider_id AND ps.service = s.provider_service_id AND ps.dripfeed),
+               o.emulated_runs
         FROM batch b
         JOIN orders o ON o.id = b.id
         JOIN users u ON u.id = o.user_id
@@ -240,13 +243,13 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// <returns>The orders marked: only these may be sent.</returns>
     public async Task<HashSet<long>> MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
-        // A block or a cancel request that arrived since the claim (made ahead, while the batch before was
-        // sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
+        // A block or a cancel request (for a drip-feed run, its parent's too) that arrived since the claim (made ahead, while the
+        // batch before was sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
         await using var command = db.CreateCommand($"""
             UPDATE orders SET sending_at = $3, updated_at = $3
             WHERE id = ANY($1) AND status = '{OrderStatus.Dispatching}' AND claimed_by = $2 AND sending_at IS NULL
               AND EXISTS (SELECT 1 FROM users u WHERE u.id = orders.user_id AND u.status = '{UserStatus.Active}')
-              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id AND r.kind = '{OrderRequestKind.Cancel}' AND r.status = '{OrderRequestStatus.Pending}')
+              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id IN (orders.id, orders.parent_id) AND r.kind = '{OrderRequestKind.Cancel}' AND r.status = '{OrderRequestStatus.Pending}')
             RETURNING id
             """);
         command.Parameters.Add(new() { Value = orderIds });
@@ -394,7 +397,8 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         return new ClaimedOrder(
             r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5),
             r.GetFieldValue<DateTimeOffset>(6), r.GetInt32(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.GetBoolean(11),
-            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16), r.GetBoolean(24));
+            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16), r.GetBoolean(24),
+            r.GetString(25), r.GetBoolean(26), r.IsDBNull(27) ? null : r.GetInt32(27));
     }
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values) => OrderWriter.Add(batch, sql, values);

@@ -3,6 +3,10 @@ using Fulfillment.Engine.Providers;
 namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>A pending order claimed for dispatch, with what the checks need from its user, service and provider.</summary>
+/// <param name="CancelRequested">A cancel is pending for it, or (for a drip-feed run) for its parent.</param>
+/// <param name="DripfeedMode">services.dripfeed_mode.</param>
+/// <param name="ProviderOffersDripfeed">The provider's stored service list says its service offers drip-feed.</param>
+/// <param name="EmulatedRuns">Set on an emulated drip-feed that has started before (released from review): it resumes.</param>
 public sealed record ClaimedOrder(
     long Id,
     long UserId,
@@ -21,4 +25,7 @@ public sealed record ClaimedOrder(
     int Max,
     bool Dripfeed,
     ProviderRow? Provider,
-    bool CancelRequested = false);
+    bool CancelRequested = false,
+    string DripfeedMode = Data.Entities.DripFeedMode.Auto,
+    bool ProviderOffersDripfeed = false,
+    int? EmulatedRuns = null);

@@ -33,6 +33,22 @@ public sealed record TruthReport(IReadOnlyList<string> Violations, IReadOnlyDict
 /// </remarks>
 public static class Invariants
 {
+    /// <summary>
+    /// Orders the engine still has work on. Everything else is terminal, in review, or an emulated drip-feed parent that
+    /// waits for a person: no run of it is open but one in review, and it creates no further run (its last run exists, or
+    /// its last three runs were not delivered).
+    /// </summary>
+    public const string UnsettledSql = """
+        SELECT count(*) FROM orders o
+        WHERE o.status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')
+          AND NOT (o.emulated_runs IS NOT NULL AND o.status = 'in_progress'
+                   AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status IN ('pending', 'held', 'dispatching', 'in_progress'))
+                   AND EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status = 'review')
+                   AND ((SELECT max(r.run_number) FROM orders r WHERE r.parent_id = o.id) = o.emulated_runs
+                        OR (SELECT count(*) FROM (SELECT r.status FROM orders r WHERE r.parent_id = o.id ORDER BY r.run_number DESC LIMIT 3) t
+                            WHERE t.status IN ('failed', 'canceled')) = 3))
+        """;
+
     /// <summary>Asserts every promise for the orders of <paramref name="providerId"/>'s services; returns the orders by status.</summary>
     public static async Task<Dictionary<string, int>> AssertAllAsync(NpgsqlDataSource db, ProviderSimulator simulator, long providerId, int orders, string label)
     {
@@ -53,6 +69,7 @@ public static class Invariants
             SELECT count(*) FROM (SELECT order_id, kind FROM ledger WHERE kind IN ('charge', 'refund') AND order_id IS NOT NULL
                                   GROUP BY order_id, kind HAVING count(*) > 1) twice
             """));
+        await AssertDripFeedsAsync(panel, db);
         return new Dictionary<string, int>(report.Statuses, StringComparer.Ordinal);
     }
 
@@ -70,8 +87,11 @@ public static class Invariants
             violations.Add($"the simulator recorded {adds.Count} of {simulator.Record.Count("add")} adds: the request-by-request check would be incomplete");
         }
 
+        // An emulated drip-feed's runs share its link, one add per run: their link is checked against the runs sent
+        // (below) and by AssertDripFeedsAsync, not add by add.
+        var runsSent = await RunsSentByLinkAsync(db);
         var resentAfterRefusal = 0;
-        foreach (var link in adds.Where(a => a.Field("link") is not null).GroupBy(a => a.Field("link")!, StringComparer.Ordinal))
+        foreach (var link in adds.Where(a => a.Field("link") is not null && !runsSent.ContainsKey(a.Field("link")!)).GroupBy(a => a.Field("link")!, StringComparer.Ordinal))
         {
             var sent = link.OrderBy(a => a.Sequence).ToList();
             var processed = sent.Where(a => a.Handling == RequestHandling.Processed).ToList();
@@ -102,13 +122,26 @@ public static class Invariants
 
         // --- Order by order, against the provider's own record at its own clock.
         var created = simulator.Orders.All().GroupBy(o => o.Link, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var (link, runs) in runsSent)
+        {
+            if (created.GetValueOrDefault(link)?.Count is { } taken && taken > runs)
+            {
+                violations.Add($"{link}: the provider created {taken} orders for a drip-feed that sent {runs} run(s)");
+            }
+        }
+
         var rows = await ReadOrdersAsync(db, providerId);
-        var known = new HashSet<string>(StringComparer.Ordinal);
+        var known = new HashSet<string>(runsSent.Keys, StringComparer.Ordinal);
         var partials = new List<(PanelOrder Order, long Remains)>();
         var statuses = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var o in rows)
         {
             statuses[o.Status] = statuses.GetValueOrDefault(o.Status) + 1;
+            if (o.DripFeed)
+            {
+                continue; // a parent: its runs and its money are checked by AssertDripFeedsAsync
+            }
+
             known.Add(o.Link);
             var there = created.GetValueOrDefault(o.Link) ?? [];
             if (o.Status == "review" && string.IsNullOrWhiteSpace(o.Error))
@@ -274,9 +307,10 @@ public static class Invariants
     {
         await using var command = db.CreateCommand("""
             SELECT o.id, o.status, o.link, o.charge, o.provider_order_id, o.refunded, o.error,
-                   (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.order_id = o.id AND l.kind = 'refund')
+                   (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.order_id = o.id AND l.kind = 'refund'),
+                   o.emulated_runs IS NOT NULL
             FROM orders o JOIN services s ON s.id = o.service_id
-            WHERE s.provider_id = $1
+            WHERE s.provider_id = $1 AND o.parent_id IS NULL
             ORDER BY o.id
             """);
         command.Parameters.Add(new() { Value = providerId });
@@ -285,14 +319,72 @@ public static class Invariants
         while (await reader.ReadAsync())
         {
             rows.Add(new PanelOrder(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetDecimal(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetDecimal(7)));
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetDecimal(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetDecimal(7),
+                reader.GetBoolean(8)));
         }
 
         return rows;
     }
 
-    private sealed record PanelOrder(long Id, string Status, string Link, decimal Charge, string? ProviderOrderId, decimal Refunded, string? Error, decimal RefundLedger)
+    private sealed record PanelOrder(long Id, string Status, string Link, decimal Charge, string? ProviderOrderId, decimal Refunded, string? Error, decimal RefundLedger,
+        bool DripFeed)
     {
         public override string ToString() => $"order {Id} ({Status}, {Link})";
+    }
+
+    /// <summary>How many runs of each drip-feed link were marked sending (a run deferred after a refusal loses its mark).</summary>
+    private static async Task<Dictionary<string, int>> RunsSentByLinkAsync(NpgsqlDataSource db)
+    {
+        var sent = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var command = db.CreateCommand("SELECT link, count(*) FILTER (WHERE sending_at IS NOT NULL) FROM orders WHERE parent_id IS NOT NULL GROUP BY link");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            sent[reader.GetString(0)] = (int)reader.GetInt64(1);
+        }
+
+        return sent;
+    }
+
+    /// <summary>
+    /// Every run created once (one row per run number, none past the parent's runs), charged nothing, refunded nothing, never
+    /// notified; a finished parent's runs all ended, and its remains are what its runs left (a run completed or partial its
+    /// remains within 0..quantity, a run failed or canceled all of it, a run never created all of it); its one refund is the
+    /// partial rule applied to those remains, by the SQL function production uses.
+    /// </summary>
+    private static async Task AssertDripFeedsAsync(Panel panel, NpgsqlDataSource db)
+    {
+        Assert.Equal(0L, await panel.ScalarAsync<long>("""
+            SELECT count(*) FROM orders r JOIN orders p ON p.id = r.parent_id
+            WHERE r.run_number > p.emulated_runs OR r.charge <> 0 OR r.refunded <> 0 OR r.link <> p.link OR r.quantity <> p.quantity OR r.user_id <> p.user_id
+            """));
+        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM (SELECT parent_id, run_number FROM orders WHERE parent_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d"));
+        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM ledger l JOIN orders r ON r.id = l.order_id WHERE r.parent_id IS NOT NULL"));
+        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM notifications n JOIN orders r ON r.id = n.order_id WHERE r.parent_id IS NOT NULL"));
+        await using var command = db.CreateCommand("""
+            SELECT p.id, p.status, p.emulated_runs, coalesce(p.remains, -1),
+                   count(r.id) FILTER (WHERE r.status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+                   coalesce(sum(CASE WHEN r.status IN ('completed', 'partial') THEN least(greatest(coalesce(r.remains, 0), 0), p.quantity)
+                                     ELSE p.quantity END), 0) + (p.emulated_runs - count(r.id)) * p.quantity AS left_by_runs,
+                   p.refunded, (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.order_id = p.id AND l.kind = 'refund'),
+                   CASE p.status WHEN 'partial' THEN fulfillment_partial_refund(p.charge, p.remains, p.charged_units)
+                                 WHEN 'completed' THEN 0 ELSE p.charge END AS rule
+            FROM orders p LEFT JOIN orders r ON r.parent_id = p.id
+            WHERE p.emulated_runs IS NOT NULL AND p.status IN ('completed', 'partial', 'canceled', 'failed')
+            GROUP BY p.id
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var (id, status) = (reader.GetInt64(0), reader.GetString(1));
+            Assert.True(reader.GetInt64(4) == 0, $"drip-feed order {id} is {status} with {reader.GetInt64(4)} run(s) still open");
+            if (status is "completed" or "partial")
+            {
+                Assert.True(reader.GetInt64(5) == reader.GetInt64(3), $"drip-feed order {id} ({status}) has remains {reader.GetInt64(3)}; its runs leave {reader.GetInt64(5)}");
+            }
+
+            Assert.True(reader.GetDecimal(6) == reader.GetDecimal(8) && reader.GetDecimal(7) == reader.GetDecimal(8),
+                $"drip-feed order {id} ({status}) refunded {reader.GetDecimal(6)} (ledger {reader.GetDecimal(7)}); the rule says {reader.GetDecimal(8)}");
+        }
     }
 }

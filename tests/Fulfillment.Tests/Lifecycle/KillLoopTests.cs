@@ -6,9 +6,10 @@ namespace Fulfillment.Tests.Lifecycle;
 
 /// <summary>
 /// The crash test: three engine processes on one database, one of them killed with SIGKILL and restarted every few
-/// seconds while 20,000 orders flow through a faulty simulator (in this process, so its record is read directly).
-/// Each kill is aimed at an engine that has adds in flight (marked sent, not yet recorded); afterwards every order is
-/// compared with the provider's record (<see cref="Invariants"/>), and every engine's error-level log lines are checked.
+/// seconds while 20,000 orders flow through a faulty simulator (in this process, so its record is read directly), with
+/// emulated drip-feed parents among them (kills land on parents claimed, runs created, sent and recorded). Each kill is
+/// aimed at an engine that has adds in flight (marked sent, not yet recorded); afterwards every order is compared with the
+/// provider's record (<see cref="Invariants"/>), and every engine's error-level log lines are checked.
 /// </summary>
 public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
 {
@@ -47,6 +48,9 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         "--Fulfillment:Providers:Defaults:MaxConcurrency=64",
         "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
         "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
+        // A drip-feed minute lasts a second here, so parents run all their runs while the engines are killed.
+        "--Fulfillment:DripFeed:IntervalUnit=00:00:01",
+        "--Fulfillment:DripFeed:CheckInterval=00:00:00.5",
     ];
 
     /// <summary>One SIGKILL: the victim's adds marked sent and not yet recorded at that instant, and the simulator's adds not yet answered.</summary>
@@ -57,6 +61,7 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
     {
         const int orders = 20_000;
         const string key = "kill-loop-key";
+        const int parents = 400;
         await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings
         {
             ApiKey = key,
@@ -71,6 +76,8 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         });
         var provider = await _panel.CreateProviderAsync("kill-loop", simulator.ApiUrl.ToString(), key);
         var service = await _panel.CreateServiceAsync(provider, rate: 0.9m, min: 50, max: 10_000, providerServiceId: "1");
+        var dripFeed = await _panel.CreateServiceAsync(provider, rate: 0.9m, min: 50, max: 10_000, providerServiceId: "1", cancel: true);
+        await _panel.ExecuteAsync("UPDATE services SET dripfeed = true, dripfeed_mode = 'emulated' WHERE id = $1", dripFeed);
         var users = new List<long>();
         for (var i = 0; i < 100; i++)
         {
@@ -127,12 +134,16 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
             var random = new Random(3);
             var quantities = Enumerable.Range(0, orders).Select(_ => random.Next(50, 1001)).ToArray();
-            await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
+            // Every 51st order is a drip-feed of 2 to 5 runs, 1 to 3 "minutes" apart, that the engines run themselves.
+            await Parallel.ForEachAsync(Enumerable.Range(0, orders + parents), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
             {
                 Poll.Check([killer], "the orders to be placed");
-                await _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i]);
+                await (i % 51 == 50
+                    ? _panel.PlaceOrderAsync(users[i % users.Count], dripFeed, $"https://instagram.com/p/drip{i}", quantities[i % orders],
+                        $$"""{"runs": {{2 + (i % 4)}}, "interval": {{1 + (i % 3)}}}""")
+                    : _panel.PlaceOrderAsync(users[i % users.Count], service, $"https://instagram.com/p/kill{i}", quantities[i % orders]));
             });
-            Console.WriteLine($"kill-loop: placed {orders} orders in {clock.Elapsed} with {KillCount()} kills so far");
+            Console.WriteLine($"kill-loop: placed {orders} orders and {parents} drip-feeds in {clock.Elapsed} with {KillCount()} kills so far");
 
             // However fast the orders went in, the engines are killed a fair number of times mid-flow.
             await Poll.UntilAsync(() => KillCount() >= 8, TimeSpan.FromMinutes(2), "eight kills", killer);
@@ -144,11 +155,11 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
                 async () =>
                 {
                     AssertRunning(engines);
-                    return await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE service_id = $1 AND status <> ALL($2)", service, Soak.Settled);
+                    return await _panel.ScalarAsync<long>(Invariants.UnsettledSql);
                 },
                 open => open == 0, TimeSpan.FromMinutes(8), "every order to settle",
                 async open => $"{open} open: " + await _panel.ScalarAsync<string>(
-                    "SELECT string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders WHERE service_id = $1 GROUP BY status) s", service));
+                    "SELECT string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status) s"));
         }
         finally
         {
@@ -160,7 +171,16 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             }
         }
 
-        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, provider, orders, "kill-loop");
+        var statuses = await Invariants.AssertAllAsync(fixture.DataSource, simulator, provider, orders + parents, "kill-loop");
+        var dripFeeds = await _panel.ScalarAsync<string>("""
+            SELECT string_agg(status || '=' || n, ', ' ORDER BY status)
+                   || '; runs: ' || (SELECT count(*) FROM orders WHERE parent_id IS NOT NULL)
+                   || ', of which in review: ' || (SELECT count(*) FROM orders WHERE parent_id IS NOT NULL AND status = 'review')
+            FROM (SELECT status, count(*) n FROM orders WHERE emulated_runs IS NOT NULL GROUP BY status) s
+            """);
+        Console.WriteLine($"kill-loop: drip-feed parents {dripFeeds}");
+        Assert.Equal(parents, await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE emulated_runs IS NOT NULL"));
+        Assert.True(await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE emulated_runs IS NOT NULL AND status = 'completed'") > parents / 10, dripFeeds);
 
         // The kills landed while adds were in flight, and the orders they caught went to review, never sent again
         // (Invariants checked that request by request) and never refunded.

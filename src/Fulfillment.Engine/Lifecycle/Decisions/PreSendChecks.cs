@@ -33,6 +33,13 @@ public static partial class PreSendChecks
 
     public static DispatchDecision Decide(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
     {
+        if (order.EmulatedRuns is { } started)
+        {
+            // An emulated drip-feed released from review resumes: its runs exist and make their own checks, and a cancel or a
+            // block stops it through the drip-feed pass, which refunds only what was not delivered.
+            return new DispatchDecision.Emulate(started);
+        }
+
         if (order.CancelRequested)
         {
             // The user asked to cancel before the engine got to it: never send it.
@@ -143,6 +150,14 @@ public static partial class PreSendChecks
             if (runs.Value is not > 1 || interval.Value is not > 0)
             {
                 return new DispatchDecision.Fail("Not sent: drip-feed needs runs (2 or more) and interval (minutes, 1 or more) as whole numbers.");
+            }
+
+            // Emulated (services.dripfeed_mode): the engine sends the runs itself, as plain adds of quantity; this order is never sent.
+            if (DripFeedRuns.Emulates(order.DripfeedMode, order.ProviderOffersDripfeed))
+            {
+                return SmmServiceType.For(order.ServiceType).AllowsDripFeed
+                    ? new DispatchDecision.Emulate(runs.Value.Value)
+                    : new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order cannot be drip-fed.");
             }
         }
 
