@@ -173,7 +173,7 @@ BEGIN
             ('users',                 'SELECT, UPDATE'),                 -- balances (refund, forfeit), block handling, notices, anonymisation
             ('providers',             'SELECT, UPDATE'),                 -- balance, pause, last error
             ('services',              'SELECT, UPDATE'),                 -- disable vanished services, flags, upstream rate
-            ('orders',                'SELECT, UPDATE, DELETE'),         -- the whole lifecycle; DELETE: retention of unreferenced orders
+            ('orders',                'SELECT, INSERT, UPDATE, DELETE'), -- the whole lifecycle; INSERT: drip-feed runs; DELETE: retention of unreferenced orders
             ('ledger',                'SELECT, INSERT'),                 -- refund and forfeit rows; never UPDATE/DELETE
             ('order_requests',        'SELECT, INSERT, UPDATE'),         -- cancel/refill processing, provider cancels after block_user
             ('order_events',          'SELECT, INSERT, UPDATE'),         -- the audit trail; UPDATE: anonymisation clears free text
@@ -263,8 +263,8 @@ BEGIN
                               || 'UPDATE (username, email, status, last_active_at, deleted_at)'),
             ('providers',        'INSERT (name, kind, api_url, api_key, enabled, min_balance), '
                               || 'UPDATE (name, kind, api_url, api_key, enabled, min_balance)'),
-            ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, refill, cancel, enabled), '
-                              || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, refill, cancel, enabled)'),
+            ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled), '
+                              || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled)'),
             ('service_routes',   'INSERT, UPDATE, DELETE'), -- a service's further routes
             ('currency_rates',   'INSERT, UPDATE, DELETE'), -- what a provider currency is worth in the panel's (order_margins)
             ('orders',           'UPDATE (link)'),        -- the link of a pending order may be corrected (order_locked otherwise)

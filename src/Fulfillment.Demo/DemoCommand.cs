@@ -85,6 +85,9 @@ public static class DemoCommand
             "--Fulfillment:Requests:Lease=00:00:05",
             "--Fulfillment:Dispatch:RetryBackoffMin=00:00:01",
             "--Fulfillment:Dispatch:RetryBackoffMax=00:00:05",
+            // A drip-feed minute lasts a second here, so the demo's drip-feed runs its runs in seconds.
+            "--Fulfillment:DripFeed:IntervalUnit=00:00:01",
+            "--Fulfillment:DripFeed:CheckInterval=00:00:00.5",
             .. args,
         ]).Build();
         await host.StartAsync();
@@ -92,7 +95,7 @@ public static class DemoCommand
         try
         {
             var placed = await DemoData.PlaceOrdersAsync(data, seed);
-            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, a cancel, a refill on the way, one whose provider no longer offers its service).");
+            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, an emulated drip-feed, a cancel, a refill on the way, one whose provider no longer offers its service).");
             var settled = await DemoData.WaitUntilSettledAsync(data, seed, TimeSpan.FromSeconds(100));
             Console.WriteLine();
             await DemoData.PrintSummaryAsync(data, [simulator, backup], clock.Elapsed, settled);

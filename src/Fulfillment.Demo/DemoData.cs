@@ -7,7 +7,7 @@ namespace Fulfillment.Demo;
 /// <summary>The demo's panel: what a panel's web front end would write, and the summary it would show.</summary>
 internal static class DemoData
 {
-    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments, long Views);
+    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments, long Views, long DripFeed);
 
     /// <summary>The first provider's service that it no longer offers (the demo's failover): YouTube Views.</summary>
     public const int WithdrawnUpstream = 3;
@@ -35,6 +35,10 @@ internal static class DemoData
                 service, backup, upstream);
         }
 
+        // Drip-feed the engine runs itself: the simulated YouTube Views service has no drip-feed of its own. It is bought from
+        // the backup provider, which still offers YouTube Views.
+        var dripFeed = await Service("YouTube Views (drip-feed)", "Default", "3", 0.05m, 100, 100_000, true, false);
+        await ScalarAsync<int>(db, "UPDATE services SET dripfeed = true, dripfeed_mode = 'emulated', provider_id = $2 WHERE id = $1", dripFeed, backup);
         var users = new long[20];
         for (var i = 0; i < users.Length; i++)
         {
@@ -42,7 +46,7 @@ internal static class DemoData
             await ScalarAsync<long>(db, "SELECT deposit($1, 100, $2)", users[i], $"demo-topup-{i}");
         }
 
-        return new Seed(users, followers, likes, package, comments, views);
+        return new Seed(users, followers, likes, package, comments, views, dripFeed);
     }
 
     public static async Task<int> PlaceOrdersAsync(NpgsqlDataSource db, Seed seed)
@@ -58,11 +62,13 @@ internal static class DemoData
             var user = seed.Users[i % seed.Users.Length];
             // Every tenth order repeats an earlier link in another spelling: a same-link conflict.
             var post = i % 10 == 9 ? $"demo{i - 1}" : $"demo{i}";
-            var link = i % 10 == 9 ? $"https://www.instagram.com/p/{post}/?igsh=share" : $"https://instagram.com/p/{post}";
+            var link = i == 2 ? "https://www.youtube.com/watch?v=demo2" : i % 10 == 9 ? $"https://www.instagram.com/p/{post}/?igsh=share" : $"https://instagram.com/p/{post}";
             var (service, quantity, parameters) = (i % 30) switch
             {
                 0 => (seed.Package, 1, "{}"),
                 1 => (seed.Comments, 5, """{"comments":"Nice!\nGreat\nWow\nLove it\nCool"}"""),
+                // An emulated drip-feed: 3 runs of 500 views, 2 "minutes" apart (a second each in the demo).
+                2 when i == 2 => (seed.DripFeed, 500, """{"runs":3,"interval":2}"""),
                 _ when i % 3 == 0 => (seed.Likes, random.Next(10, 2_000), "{}"),
                 _ => (seed.Followers, random.Next(50, 2_000), "{}"),
             };
@@ -71,7 +77,7 @@ internal static class DemoData
         }
 
         // A user changes their mind about the last order.
-        var last = await ScalarAsync<long>(db, "SELECT max(id) FROM orders");
+        var last = await ScalarAsync<long>(db, "SELECT max(id) FROM orders WHERE parent_id IS NULL");
         await ScalarAsync<long>(db, "SELECT request_cancel($1)", last);
         return placed;
     }
@@ -83,7 +89,7 @@ internal static class DemoData
         while (started.Elapsed < limit)
         {
             var line = await ScalarAsync<string>(db,
-                "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders GROUP BY status) s");
+                "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders WHERE parent_id IS NULL GROUP BY status) s");
             Console.Write($"\r  {started.Elapsed.TotalSeconds,5:0.0}s  {line}".PadRight(110));
             if (!refillAsked)
             {
@@ -96,11 +102,16 @@ internal static class DemoData
                 }
             }
 
-            // Settled: nothing left for the engine to do. An order held behind one in review waits for a person, as it should.
+            // Settled: nothing left for the engine to do. An order held behind one in review waits for a person, as it should,
+            // and so does a drip-feed whose last run exists and whose only open runs are in review.
             var open = await ScalarAsync<long>(db, """
                 SELECT (SELECT count(*) FROM orders o
                         WHERE o.status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')
-                          AND NOT (o.status = 'held' AND EXISTS (SELECT 1 FROM orders b WHERE b.id = o.held_by AND b.status = 'review')))
+                          AND NOT (o.status = 'held' AND EXISTS (SELECT 1 FROM orders b WHERE b.id = o.held_by AND b.status = 'review'))
+                          AND NOT (o.emulated_runs IS NOT NULL
+                                   AND (SELECT max(r.run_number) FROM orders r WHERE r.parent_id = o.id) = o.emulated_runs
+                                   AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status IN ('pending', 'held', 'dispatching', 'in_progress'))
+                                   AND EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status = 'review')))
                      + (SELECT count(*) FROM order_requests WHERE status IN ('pending', 'sent'))
                 """);
             if (open == 0 && refillAsked)
@@ -118,8 +129,16 @@ internal static class DemoData
     {
         Console.WriteLine(settled ? $"All orders settled in {elapsed.TotalSeconds:0.0} s." : "Not every order settled in time; the summary shows where they are.");
         Console.WriteLine();
-        Console.WriteLine("Orders by status");
-        await PrintRowsAsync(db, "SELECT status, count(*)::text FROM orders GROUP BY status ORDER BY count(*) DESC");
+        Console.WriteLine("Orders by status (drip-feed runs apart)");
+        await PrintRowsAsync(db, "SELECT status, count(*)::text FROM orders WHERE parent_id IS NULL GROUP BY status ORDER BY count(*) DESC");
+        Console.WriteLine();
+        Console.WriteLine("Drip-feed the engine ran itself (its runs are orders of their own; the user sees the parent)");
+        await PrintRowsAsync(db, """
+            SELECT 'order ' || p.id || ': ' || p.status, count(r.id) || ' of ' || p.emulated_runs || ' runs, '
+                   || coalesce(p.emulated_runs * p.quantity - p.remains, 0) || ' of ' || p.emulated_runs * p.quantity || ' delivered, refund ' || to_char(p.refunded, 'FM990.000000')
+            FROM orders p LEFT JOIN orders r ON r.parent_id = p.id
+            WHERE p.emulated_runs IS NOT NULL GROUP BY p.id ORDER BY p.id
+            """);
         Console.WriteLine();
         Console.WriteLine("Money");
         await PrintRowsAsync(db, """

@@ -25,9 +25,17 @@ internal static class ControlEndpoints
 
         sim.MapGet("/record/adds", (string? link) => link is null
             ? Results.Json(state.Record.AddsByLink(), Json)
-            : Results.Json(new { link, count = state.Record.AddCount(link) }, Json));
+            : Results.Json(new { link, count = state.Record.AddCount(link), processed = state.Record.ProcessedAddCount(link) }, Json));
 
-        sim.MapGet("/record/counts", () => Results.Json(new { total = state.Record.Total, actions = state.Record.CountsByAction() }, Json));
+        // Adds per link the provider processed (created an order or refused it on its merits), for another process.
+        sim.MapGet("/record/processed-adds", () => Results.Json(state.Record.ProcessedAddsByLink(), Json));
+
+        sim.MapGet("/record/counts", () => Results.Json(new
+        {
+            total = state.Record.Total,
+            actions = state.Record.CountsByAction(),
+            in_flight = state.Record.CountsByAction().Keys.ToDictionary(a => a, state.Record.InFlight),
+        }, Json));
 
         sim.MapGet("/record", (string? action, int? limit) =>
             Results.Json(state.Record.Requests(action).TakeLast(limit ?? 1000), Json));

@@ -139,6 +139,8 @@ internal static class OrderActions
         var spelling = state.Random.Chance(state.Settings.AltStatusSpellingRate)
             ? StatusSpelling.Other(current, state.Random)
             : StatusSpelling.Usual(current);
+        if (order.IsActiveAt(now) && state.Random.Chance(state.Settings.UnknownStatusRate))
+            spelling = StatusSpelling.Unknown(state.Random);
         w.WriteNumberOrString("charge", order.Charge, strings);
         w.WriteNumberOrString("start_count", order.StartCount, strings);
         w.WriteString("status", Word(spelling, hostile));

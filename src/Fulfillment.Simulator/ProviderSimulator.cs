@@ -51,6 +51,9 @@ public sealed class ProviderSimulator : IAsyncDisposable
 
     public RequestRecord Record => state.Record;
 
+    /// <summary>The simulator's own clock (the injected one, or the system's): an order's state is read at this instant.</summary>
+    public DateTimeOffset Now => state.Time.GetUtcNow();
+
     public OrderBook Orders => state.Orders;
 
     public ActivationBook Activations => state.Activations;

@@ -74,4 +74,13 @@ public sealed class Order
     /// this route may have the order, so it never moves to another route.
     /// </summary>
     public bool RoutePinned { get; set; }
+
+    /// <summary>Public: the emulated drip-feed order this order is a run of (a run is never charged; its parent is).</summary>
+    public long? ParentId { get; set; }
+
+    /// <summary>Engine-internal: which run of its parent this is (1..runs); one row per run, ever.</summary>
+    public int? RunNumber { get; set; }
+
+    /// <summary>Engine-internal: on an emulated drip-feed parent, the runs the engine sends for it (its params' runs).</summary>
+    public int? EmulatedRuns { get; set; }
 }

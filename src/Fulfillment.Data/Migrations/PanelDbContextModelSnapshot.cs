@@ -329,6 +329,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("dispatched_at");
 
+                    b.Property<int?>("EmulatedRuns")
+                        .HasColumnType("integer")
+                        .HasColumnName("emulated_runs");
+
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
@@ -365,6 +369,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("params")
                         .HasDefaultValueSql("'{}'::jsonb");
+
+                    b.Property<long?>("ParentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("parent_id");
 
                     b.Property<decimal?>("ProviderCharge")
                         .HasColumnType("numeric(20,6)")
@@ -420,6 +428,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("route_refusing_since");
 
+                    b.Property<int?>("RunNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("run_number");
+
                     b.Property<DateTimeOffset?>("SendingAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("sending_at");
@@ -472,11 +484,18 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_orders_user_id");
 
+                    b.HasIndex(new[] { "NextAttemptAt" }, "ix_orders_dripfeed_due")
+                        .HasFilter("emulated_runs IS NOT NULL AND status = 'in_progress'");
+
                     b.HasIndex(new[] { "Status", "Id" }, "ix_orders_open_status")
                         .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress', 'review')");
 
                     b.HasIndex(new[] { "UserId" }, "ix_orders_open_user")
                         .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");
+
+                    b.HasIndex(new[] { "ParentId", "RunNumber" }, "ux_orders_one_row_per_run")
+                        .IsUnique()
+                        .HasFilter("parent_id IS NOT NULL");
 
                     b.ToTable("orders", null, t =>
                         {
@@ -485,6 +504,8 @@ namespace Fulfillment.Data.Migrations
                             t.HasCheckConstraint("ck_orders_quantity_positive", "quantity > 0");
 
                             t.HasCheckConstraint("ck_orders_refunded_within_charge", "refunded >= 0 AND refunded <= charge");
+
+                            t.HasCheckConstraint("ck_orders_run_of_parent", "(parent_id IS NULL) = (run_number IS NULL) AND (run_number IS NULL OR run_number >= 1)");
 
                             t.HasCheckConstraint("ck_orders_status", "status IN ('pending', 'held', 'dispatching', 'in_progress', 'completed', 'partial', 'canceled', 'failed', 'review')");
                         });
@@ -784,6 +805,13 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue(false)
                         .HasColumnName("dripfeed");
 
+                    b.Property<string>("DripfeedMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("auto")
+                        .HasColumnName("dripfeed_mode");
+
                     b.Property<bool>("Enabled")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
@@ -848,6 +876,8 @@ namespace Fulfillment.Data.Migrations
 
                     b.ToTable("services", null, t =>
                         {
+                            t.HasCheckConstraint("ck_services_dripfeed_mode", "dripfeed_mode IN ('auto', 'native', 'emulated')");
+
                             t.HasCheckConstraint("ck_services_min_max", "min >= 0 AND max >= min");
 
                             t.HasCheckConstraint("ck_services_rate_not_negative", "rate IS NULL OR rate >= 0");
@@ -1125,6 +1155,12 @@ namespace Fulfillment.Data.Migrations
                         .HasForeignKey("HeldBy")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_orders_held_by");
+
+                    b.HasOne("Fulfillment.Data.Entities.Order", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_orders_parent_id");
 
                     b.HasOne("Fulfillment.Data.Entities.Provider", null)
                         .WithMany()

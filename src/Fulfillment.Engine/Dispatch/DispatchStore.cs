@@ -14,10 +14,15 @@ namespace Fulfillment.Engine.Dispatch;
 /// <summary>The SQL of dispatch: claim, mark sending, record outcomes, recover after a crash.</summary>
 public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> logger)
 {
-    // MATERIALIZED keeps the planner from locking more rows than the limit (docs/style.md, 6). NO KEY UPDATE,
-    // not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
-    // KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
-    private static readonly string ClaimSql = $$"""
+    /// <summary>
+    /// The dispatch claim: $1 now, $2 the batch size, $3 order ids or NULL. Public so the plan tests run this text.
+    /// </summary>
+    /// <remarks>
+    /// MATERIALIZED keeps the planner from locking more rows than the limit (docs/style.md, 6). NO KEY UPDATE,
+    /// not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
+    /// KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
+    /// </remarks>
+    public static readonly string ClaimSql = $$"""
         WITH batch AS MATERIALIZED (
             SELECT id FROM orders
             WHERE status IN {{OrderLifecycle.Claim.FromSql}} AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::bigint[] IS NULL OR id = ANY($3))
@@ -27,8 +32,11 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         SELECT o.id, o.user_id, u.status, o.link, o.quantity, coalesce(o.params::text, '{}'), o.created_at, o.attempts,
                s.id, s.name, s.type, s.enabled, s.provider_service_id, s.min, s.max, s.dripfeed,
                p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
-               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = '{{OrderRequestKind.Cancel}}' AND r.status = '{{OrderRequestStatus.Pending}}'),
-               o.route_position, o.route_refusing_since, o.route_pinned, s.rate
+               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id IN (o.id, o.parent_id) AND r.kind = '{{OrderRequestKind.Cancel}}' AND r.status = '{{OrderRequestStatus.Pending}}'),
+               o.route_position, o.route_refusing_since, o.route_pinned, s.rate,
+               s.dripfeed_mode,
+               EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = s.provider_id AND ps.service = s.provider_service_id AND ps.dripfeed),
+               o.emulated_runs
         FROM batch b
         JOIN orders o ON o.id = b.id
         JOIN users u ON u.id = o.user_id
@@ -277,13 +285,13 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// <returns>The orders marked: only these may be sent.</returns>
     public async Task<HashSet<long>> MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
-        // A block or a cancel request that arrived since the claim (made ahead, while the batch before was
-        // sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
+        // A block or a cancel request (for a drip-feed run, its parent's too) that arrived since the claim (made ahead, while the
+        // batch before was sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
         await using var command = db.CreateCommand($"""
             UPDATE orders SET sending_at = $3, updated_at = $3
             WHERE id = ANY($1) AND status = '{OrderStatus.Dispatching}' AND claimed_by = $2 AND sending_at IS NULL
               AND EXISTS (SELECT 1 FROM users u WHERE u.id = orders.user_id AND u.status = '{UserStatus.Active}')
-              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id AND r.kind = '{OrderRequestKind.Cancel}' AND r.status = '{OrderRequestStatus.Pending}')
+              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id IN (orders.id, orders.parent_id) AND r.kind = '{OrderRequestKind.Cancel}' AND r.status = '{OrderRequestStatus.Pending}')
             RETURNING id
             """);
         command.Parameters.Add(new() { Value = orderIds });
@@ -433,7 +441,8 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
             r.GetFieldValue<DateTimeOffset>(6), r.GetInt32(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.GetBoolean(11),
             r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16), r.GetBoolean(24),
             RoutePosition: r.GetInt32(25), RouteRefusingSince: r.IsDBNull(26) ? null : r.GetFieldValue<DateTimeOffset>(26), RoutePinned: r.GetBoolean(27),
-            SaleRate: r.IsDBNull(28) ? null : r.GetDecimal(28));
+            SaleRate: r.IsDBNull(28) ? null : r.GetDecimal(28),
+            DripfeedMode: r.GetString(29), ProviderOffersDripfeed: r.GetBoolean(30), EmulatedRuns: r.IsDBNull(31) ? null : r.GetInt32(31));
     }
 
     /// <summary>The routes of each service (<see cref="RoutesSql"/>), route 0 first.</summary>

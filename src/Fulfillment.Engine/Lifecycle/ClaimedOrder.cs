@@ -10,6 +10,10 @@ namespace Fulfillment.Engine.Lifecycle;
 /// <param name="RouteRefusingSince">Since when its route has refused it for now (orders.route_refusing_since).</param>
 /// <param name="RoutePinned">A lost answer was sent again on this route: the order never moves (orders.route_pinned).</param>
 /// <param name="SaleRate">The service's rate, for the price guard.</param>
+/// <param name="CancelRequested">A cancel is pending for it, or (for a drip-feed run) for its parent.</param>
+/// <param name="DripfeedMode">services.dripfeed_mode.</param>
+/// <param name="ProviderOffersDripfeed">The provider's stored service list says its service offers drip-feed.</param>
+/// <param name="EmulatedRuns">Set on an emulated drip-feed that has started before (released from review): it resumes.</param>
 public sealed record ClaimedOrder(
     long Id,
     long UserId,
@@ -33,7 +37,10 @@ public sealed record ClaimedOrder(
     int RoutePosition = 0,
     DateTimeOffset? RouteRefusingSince = null,
     bool RoutePinned = false,
-    decimal? SaleRate = null)
+    decimal? SaleRate = null,
+    string DripfeedMode = Data.Entities.DripFeedMode.Auto,
+    bool ProviderOffersDripfeed = false,
+    int? EmulatedRuns = null)
 {
     /// <summary>Every route, route 0 first.</summary>
     public IReadOnlyList<Route> AllRoutes => Routes ?? [new Route(0, Provider, ProviderServiceId)];

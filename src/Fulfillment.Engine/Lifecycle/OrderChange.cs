@@ -84,6 +84,25 @@ public abstract record OrderChange(long OrderId)
         public override OrderLifecycle.Move Move => OrderLifecycle.ReleaseUnsent;
     }
 
+    /// <summary>An emulated drip-feed starts: never sent itself, it runs <paramref name="Runs"/> runs; run 1 is created with it.</summary>
+    public sealed record RunsStarted(long OrderId, int Runs) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.StartRuns;
+    }
+
+    /// <summary>Run <paramref name="RunNumber"/> of the emulated drip-feed <paramref name="OrderId"/> is created, pending; created at most once.</summary>
+    public sealed record RunCreated(long OrderId, int RunNumber) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.CreateRun;
+    }
+
+    /// <summary>An emulated drip-feed's progress, aggregated from its runs (orders.result carries <paramref name="ProgressJson"/>), and its next look.</summary>
+    public sealed record RunsProgressed(long OrderId, long Remains, long? StartCount, DateTimeOffset NextLookAt, string? Error, string ProgressJson)
+        : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.RunsProgress;
+    }
+
     /// <summary>Sanity: a decision may only ask for an edge the lifecycle has.</summary>
     public static void EnsureAllowed(OrderChange change)
     {
@@ -106,6 +125,9 @@ public abstract record OrderChange(long OrderId)
         ToReview r => $"review: {Database.RowByRow.Printable(r.Reason, 300)}",
         ReleasedUnsent r => $"released, never sent: {r.Reason}",
         Progressed p => $"{Database.RowByRow.Printable(p.ProviderStatus ?? p.Error, 100)}, remains {p.Remains}",
+        RunsStarted s => $"drip-feed of {s.Runs} runs started by the engine",
+        RunCreated c => $"run {c.RunNumber} created",
+        RunsProgressed p => $"runs aggregated, remains {p.Remains}",
         _ => change.GetType().Name,
     };
 }

@@ -31,6 +31,8 @@ public static class OrderWriter
         }
 
         Accepted(batch, changes.OfType<OrderChange.Accepted>().ToList(), now);
+        // Emulated drip-feeds (before finishing: a parent's last progress is written on it, then it finishes).
+        RunWriter.AddTo(batch, changes, now);
         OrderFinisher.AddTo(batch, changes.OfType<OrderChange.Finished>().Select(f => f.Finish).ToList(), now);
         Deferred(batch, changes.OfType<OrderChange.Deferred>().ToList(), now);
         HeldAtProvider(batch, changes.OfType<OrderChange.HeldAtProvider>().ToList(), now);

@@ -30,6 +30,9 @@ public abstract record DispatchDecision
     /// <summary>The order cannot be judged (its row holds what the checks did not foresee): to review, for a person.</summary>
     public sealed record Review(string Reason) : DispatchDecision;
 
+    /// <summary>An emulated drip-feed: never sent itself; it starts its <paramref name="Runs"/> runs (services.dripfeed_mode).</summary>
+    public sealed record Emulate(int Runs) : DispatchDecision;
+
     /// <summary>Not now (the provider is paused): back to pending until <paramref name="Until"/>.</summary>
     public sealed record Wait(DateTimeOffset Until, string Reason) : DispatchDecision;
 
@@ -44,6 +47,7 @@ public abstract record DispatchDecision
         Cancel cancel => new OrderChange.Finished(new Finish(orderId, OrderStatus.Canceled, null, cancel.Error, new { stage = "checks" }, Reason: cancel.Reason)),
         Wait wait => new OrderChange.Waiting(orderId, wait.Until, wait.Reason),
         Review review => new OrderChange.ToReview(orderId, OrderStatus.Pending, review.Reason),
+        Emulate emulate => new OrderChange.RunsStarted(orderId, emulate.Runs),
         _ => null,
     };
 }

@@ -33,6 +33,13 @@ public static partial class PreSendChecks
 
     public static DispatchDecision Decide(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
     {
+        if (order.EmulatedRuns is { } started)
+        {
+            // An emulated drip-feed released from review resumes: its runs exist and make their own checks, and a cancel or a
+            // block stops it through the drip-feed pass, which refunds only what was not delivered.
+            return new DispatchDecision.Emulate(started);
+        }
+
         if (order.CancelRequested)
         {
             // The user asked to cancel before the engine got to it: never send it.
@@ -58,11 +65,11 @@ public static partial class PreSendChecks
         AddOrderRequest? request = null;
         if (!isActivation)
         {
-            // About the order itself, whatever the route: failed as it is.
+            // About the order itself, whatever the route: failed as it is, or an emulated drip-feed (never sent itself).
             var checkedOrder = CheckOrder(order, options);
-            if (checkedOrder.Fail is { } fail)
+            if (checkedOrder.Decided is { } decided)
             {
-                return fail;
+                return decided;
             }
 
             request = checkedOrder.Request;
@@ -86,8 +93,11 @@ public static partial class PreSendChecks
         }
     }
 
-    /// <summary>The checks about the order itself (quantity, link, params): a failure, or the add to send (its service id set per route).</summary>
-    private static (DispatchDecision? Fail, AddOrderRequest? Request) CheckOrder(ClaimedOrder order, DispatchOptions options)
+    /// <summary>
+    /// The checks about the order itself (quantity, link, params): a failure or an emulated drip-feed's start, or the add to
+    /// send (its service id set per route).
+    /// </summary>
+    private static (DispatchDecision? Decided, AddOrderRequest? Request) CheckOrder(ClaimedOrder order, DispatchOptions options)
     {
         var isPackage = order.ServiceType is ServiceType.Package;
         if (!isPackage && (order.Quantity < order.Min || order.Quantity > order.Max))
@@ -137,6 +147,14 @@ public static partial class PreSendChecks
             if (runs.Value is not > 1 || interval.Value is not > 0)
             {
                 return (new DispatchDecision.Fail("Not sent: drip-feed needs runs (2 or more) and interval (minutes, 1 or more) as whole numbers."), null);
+            }
+
+            // Emulated (services.dripfeed_mode): the engine sends the runs itself, as plain adds of quantity; this order is never sent.
+            if (DripFeedRuns.Emulates(order.DripfeedMode, order.ProviderOffersDripfeed))
+            {
+                return (SmmServiceType.For(order.ServiceType).AllowsDripFeed
+                    ? new DispatchDecision.Emulate(runs.Value.Value)
+                    : new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order cannot be drip-fed."), null);
             }
         }
 
