@@ -173,7 +173,7 @@ BEGIN
             ('users',                 'SELECT, UPDATE'),                 -- balances (refund, forfeit), block handling, notices, anonymisation
             ('providers',             'SELECT, UPDATE'),                 -- balance, pause, last error
             ('services',              'SELECT, UPDATE'),                 -- disable vanished services, flags, upstream rate
-            ('orders',                'SELECT, UPDATE, DELETE'),         -- the whole lifecycle; DELETE: retention of unreferenced orders
+            ('orders',                'SELECT, INSERT, UPDATE, DELETE'), -- the whole lifecycle; INSERT: drip-feed runs; DELETE: retention of unreferenced orders
             ('ledger',                'SELECT, INSERT'),                 -- refund and forfeit rows; never UPDATE/DELETE
             ('order_requests',        'SELECT, INSERT, UPDATE'),         -- cancel/refill processing, provider cancels after block_user
             ('order_events',          'SELECT, INSERT, UPDATE'),         -- the audit trail; UPDATE: anonymisation clears free text
@@ -184,6 +184,8 @@ BEGIN
             ('erasure_requests',      'SELECT, UPDATE'),                 -- completed_at
             ('engine_instances',      'SELECT, INSERT, UPDATE, DELETE'), -- heartbeat rows and the stale sweep
             ('provider_services',     'SELECT, INSERT, UPDATE, DELETE'), -- each provider's service list
+            ('service_routes',        'SELECT'),                         -- the further routes of a service (failover)
+            ('currency_rates',        'SELECT'),                         -- the price guard converts upstream rates
             ('__EFMigrationsHistory', 'SELECT')                          -- `run` refuses to start on a schema behind it
         ) AS g(tab, privs)
     LOOP
@@ -247,7 +249,7 @@ BEGIN
     -- Read everything the contract names (the admin pages show orders, ledger, engine health, ...).
     FOREACH v_table IN ARRAY ARRAY['users', 'providers', 'services', 'orders', 'ledger', 'order_requests',
         'order_events', 'notifications', 'activity_log', 'support_tickets', 'support_messages',
-        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes'] LOOP
+        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins'] LOOP
         IF to_regclass(format('public.%I', v_table)) IS NOT NULL THEN
             EXECUTE format('GRANT SELECT ON TABLE public.%I TO %I', v_table, v_panel);
         END IF;
@@ -261,8 +263,10 @@ BEGIN
                               || 'UPDATE (username, email, status, last_active_at, deleted_at)'),
             ('providers',        'INSERT (name, kind, api_url, api_key, enabled, min_balance), '
                               || 'UPDATE (name, kind, api_url, api_key, enabled, min_balance)'),
-            ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, refill, cancel, enabled), '
-                              || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, refill, cancel, enabled)'),
+            ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled), '
+                              || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled)'),
+            ('service_routes',   'INSERT, UPDATE, DELETE'), -- a service's further routes
+            ('currency_rates',   'INSERT, UPDATE, DELETE'), -- what a provider currency is worth in the panel's (order_margins)
             ('orders',           'UPDATE (link)'),        -- the link of a pending order may be corrected (order_locked otherwise)
             ('notifications',    'UPDATE (sent_at)'),
             ('activity_log',     'INSERT'),

@@ -2134,25 +2134,160 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202064500_SecureFunctionsFindTheirSchema') THEN
-    -- fulfillment_secure_functions() found "its" schema with current_schema(). Once it had secured itself, its own
-    -- search path is pinned (pg_catalog first), so inside it current_schema() is pg_catalog: every later migration's
-    -- call found no function to secure, and a function created or replaced after DatabaseBoundary kept the default
-    -- search path, lost SECURITY DEFINER (the write API) and stayed executable by PUBLIC. The engine's schema is the
-    -- first schema of the effective search path other than pg_catalog: the caller's on the first, unpinned call, the
-    -- pinned one on every later call.
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    ALTER TABLE services ADD dripfeed_mode text NOT NULL DEFAULT 'auto';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    ALTER TABLE orders ADD emulated_runs integer;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    ALTER TABLE orders ADD parent_id bigint;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    ALTER TABLE orders ADD run_number integer;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    ALTER TABLE services ADD CONSTRAINT ck_services_dripfeed_mode CHECK (dripfeed_mode IN ('auto', 'native', 'emulated'));
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    CREATE INDEX ix_orders_dripfeed_due ON orders (next_attempt_at) WHERE emulated_runs IS NOT NULL AND status = 'in_progress';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    CREATE UNIQUE INDEX ux_orders_one_row_per_run ON orders (parent_id, run_number) WHERE parent_id IS NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    ALTER TABLE orders ADD CONSTRAINT ck_orders_run_of_parent CHECK ((parent_id IS NULL) = (run_number IS NULL) AND (run_number IS NULL OR run_number >= 1));
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    ALTER TABLE orders ADD CONSTRAINT fk_orders_parent_id FOREIGN KEY (parent_id) REFERENCES orders (id) ON DELETE RESTRICT;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
+    -- Drip-feed the engine runs itself (services.dripfeed_mode, orders.parent_id). An emulated drip-feed order is a
+    -- parent the engine never sends; its runs are child orders, charged nothing (the parent carries the one charge
+    -- and, when it ends, the one refund), and the user hears about the parent only.
+
+    -- request_cancel: a run is canceled through its parent, and an emulated parent can always be stopped: its
+    -- future runs were never sent, so they are not "started" (ToS 4.3); only its run in progress is asked to
+    -- the provider, and only where the service allows cancel. Otherwise as in Activations.up.sql.
+    CREATE OR REPLACE FUNCTION request_cancel(p_order_id bigint)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    AS $fn$
+    DECLARE
+        v_status text;
+        v_cancel boolean;
+        v_parent bigint;
+        v_emulated boolean;
+        v_id bigint;
+    BEGIN
+        SELECT o.status,
+               coalesce(s.cancel, false)
+               OR (s.type = 'Activation' AND coalesce(jsonb_array_length(o.result->'codes'), 0) = 0),
+               o.parent_id,
+               o.emulated_runs IS NOT NULL
+          INTO v_status, v_cancel, v_parent, v_emulated
+        FROM orders o LEFT JOIN services s ON s.id = o.service_id
+        WHERE o.id = p_order_id
+        FOR UPDATE OF o;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
+        END IF;
+        IF v_parent IS NOT NULL THEN
+            RAISE EXCEPTION 'not_cancelable: order % is a run of drip-feed order %; cancel that order', p_order_id, v_parent;
+        END IF;
+        IF v_status IN ('completed', 'partial', 'canceled', 'failed') THEN
+            RAISE EXCEPTION 'not_cancelable: order % is already %', p_order_id, v_status;
+        END IF;
+        IF v_status = 'review' THEN
+            RAISE EXCEPTION 'not_cancelable: order % is in review; resolve it with release_order', p_order_id;
+        END IF;
+        IF v_status IN ('dispatching', 'in_progress') AND NOT v_cancel AND NOT v_emulated THEN
+            RAISE EXCEPTION 'not_cancelable: order % has started and its service does not allow cancel', p_order_id;
+        END IF;
+
+        SELECT id INTO v_id FROM order_requests
+        WHERE order_id = p_order_id AND kind = 'cancel' AND status IN ('pending', 'sent');
+        IF FOUND THEN
+            RETURN v_id;
+        END IF;
+
+        INSERT INTO order_requests (order_id, kind) VALUES (p_order_id, 'cancel') RETURNING id INTO v_id;
+        INSERT INTO order_events (order_id, kind, detail)
+        VALUES (p_order_id, 'cancel_requested', jsonb_build_object('request_id', v_id));
+        PERFORM pg_notify('fulfillment_requests', v_id::text);
+        RETURN v_id;
+    END;
+    $fn$;
+
+    -- Notifications are for the parent only: a run's outcome reaches the user through its parent, so whatever
+    -- writes a notification for a run (the finish of a run, written by fulfillment_finish_orders like any
+    -- order's) writes nothing.
+    CREATE OR REPLACE FUNCTION fulfillment_notify_parent_only()
+    RETURNS trigger
+    LANGUAGE plpgsql
+    AS $fn$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM orders o WHERE o.id = NEW.order_id AND o.parent_id IS NOT NULL) THEN
+            RETURN NULL;
+        END IF;
+        RETURN NEW;
+    END;
+    $fn$;
+
+    DROP TRIGGER IF EXISTS notifications_parent_only ON notifications;
+    CREATE TRIGGER notifications_parent_only BEFORE INSERT ON notifications
+        FOR EACH ROW WHEN (NEW.order_id IS NOT NULL)
+        EXECUTE FUNCTION fulfillment_notify_parent_only();
+
+    -- fulfillment_secure_functions as DatabaseBoundary.up.sql wrote it read its schema with current_schema(), which
+    -- under its own pinned search path (pg_catalog first) is pg_catalog: every call after the first found nothing,
+    -- so a function created or replaced by a later migration kept no pinned search path and the write API lost
+    -- SECURITY DEFINER (DatabaseBoundaryTests caught it here). It now names the schema it lives in.
     CREATE OR REPLACE FUNCTION fulfillment_secure_functions()
     RETURNS void
     LANGUAGE plpgsql
     AS $fn$
     DECLARE
-        v_schema text := (SELECT s.name FROM unnest(current_schemas(false)) WITH ORDINALITY AS s(name, n)
-                          WHERE s.name <> 'pg_catalog' ORDER BY s.n LIMIT 1);
+        v_schema text := (SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                          WHERE p.oid = 'fulfillment_secure_functions()'::regprocedure);
         v_fn record;
     BEGIN
-        IF v_schema IS NULL THEN
-            RAISE EXCEPTION 'fulfillment_secure_functions: no schema on the search path (%)', current_setting('search_path');
-        END IF;
         FOR v_fn IN
             SELECT p.oid::regprocedure AS signature, p.proname AS name
             FROM pg_proc p
@@ -2176,9 +2311,129 @@ END $EF$;
 
 DO $EF$
 BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202064500_SecureFunctionsFindTheirSchema') THEN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
-    VALUES ('20261202064500_SecureFunctionsFindTheirSchema', '10.0.15');
+    VALUES ('20261202062707_DripFeed', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    ALTER TABLE orders ADD provider_charge numeric(20,6);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    ALTER TABLE orders ADD provider_currency text;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    ALTER TABLE orders ADD route_pinned boolean NOT NULL DEFAULT FALSE;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    ALTER TABLE orders ADD route_position integer NOT NULL DEFAULT 0;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    ALTER TABLE orders ADD route_refusing_since timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    CREATE TABLE currency_rates (
+        currency text NOT NULL,
+        rate numeric(20,6) NOT NULL,
+        updated_at timestamp with time zone NOT NULL DEFAULT (now()),
+        CONSTRAINT pk_currency_rates PRIMARY KEY (currency),
+        CONSTRAINT ck_currency_rates_rate_positive CHECK (rate > 0)
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    CREATE TABLE service_routes (
+        id bigint GENERATED BY DEFAULT AS IDENTITY,
+        service_id bigint NOT NULL,
+        position integer NOT NULL,
+        provider_id bigint NOT NULL,
+        provider_service_id text NOT NULL,
+        enabled boolean NOT NULL DEFAULT TRUE,
+        CONSTRAINT pk_service_routes PRIMARY KEY (id),
+        CONSTRAINT ck_service_routes_position CHECK (position >= 1),
+        CONSTRAINT fk_service_routes_provider_id FOREIGN KEY (provider_id) REFERENCES providers (id) ON DELETE CASCADE,
+        CONSTRAINT fk_service_routes_service_id FOREIGN KEY (service_id) REFERENCES services (id) ON DELETE CASCADE
+    );
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    CREATE INDEX ix_service_routes_provider_id ON service_routes (provider_id);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    CREATE UNIQUE INDEX ux_service_routes_service_id_position ON service_routes (service_id, position);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    -- What each order cost at its provider, and the margin in the panel's own currency.
+    -- provider_charge is the provider's own figure from its status answers (in provider_currency, or the
+    -- provider's balance currency when an answer named none); currency_rates converts it, one row per
+    -- provider currency (a currency without a row counts as the panel's own). The margin is what the user
+    -- paid net of refunds minus that cost; NULL while the provider has not said what it charged.
+    CREATE OR REPLACE VIEW order_margins AS
+    SELECT o.id AS order_id,
+           o.user_id,
+           o.service_id,
+           o.provider_id,
+           o.status,
+           o.charge,
+           o.refunded,
+           o.charge - o.refunded AS revenue,
+           o.provider_charge,
+           coalesce(o.provider_currency, p.currency) AS provider_currency,
+           coalesce(cr.rate, 1) AS currency_rate,
+           round(o.provider_charge * coalesce(cr.rate, 1), 6) AS provider_cost,
+           o.charge - o.refunded - round(o.provider_charge * coalesce(cr.rate, 1), 6) AS margin
+    FROM orders o
+    LEFT JOIN providers p ON p.id = o.provider_id
+    LEFT JOIN currency_rates cr ON upper(cr.currency) = upper(coalesce(o.provider_currency, p.currency));
+
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261202063000_Routing', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;

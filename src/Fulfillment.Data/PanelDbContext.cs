@@ -27,6 +27,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
     public DbSet<ErasureRequest> ErasureRequests => Set<ErasureRequest>();
     public DbSet<EngineInstance> EngineInstances => Set<EngineInstance>();
     public DbSet<ProviderService> ProviderServices => Set<ProviderService>();
+    public DbSet<ServiceRoute> ServiceRoutes => Set<ServiceRoute>();
+    public DbSet<CurrencyRate> CurrencyRates => Set<CurrencyRate>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -106,6 +108,24 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
             e.HasIndex(x => new { x.ProviderId, x.Service }).IsUnique();
         });
 
+        modelBuilder.Entity<ServiceRoute>(e =>
+        {
+            e.ToTable("service_routes", t => t.HasCheckConstraint("ck_service_routes_position", "position >= 1"));
+            e.Property(x => x.Id).UseIdentityByDefaultColumn();
+            e.Property(x => x.Enabled).HasDefaultValue(true);
+            e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Provider>().WithMany().HasForeignKey(x => x.ProviderId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.ServiceId, x.Position }).IsUnique();
+            e.HasIndex(x => x.ProviderId);
+        });
+        modelBuilder.Entity<CurrencyRate>(e =>
+        {
+            e.ToTable("currency_rates", t => t.HasCheckConstraint("ck_currency_rates_rate_positive", "rate > 0"));
+            e.HasKey(x => x.Currency);
+            e.Property(x => x.Rate).HasColumnType(MoneyType);
+            e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
+        });
+
         ApplySnakeCaseNames(modelBuilder);
     }
 
@@ -142,6 +162,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         {
             t.HasCheckConstraint("ck_services_rate_not_negative", "rate IS NULL OR rate >= 0");
             t.HasCheckConstraint("ck_services_min_max", "min >= 0 AND max >= min");
+            t.HasCheckConstraint("ck_services_dripfeed_mode", InList("dripfeed_mode", DripFeedMode.All));
         });
         e.Property(x => x.Id).UseIdentityByDefaultColumn();
         e.Property(x => x.Type).HasDefaultValue(ServiceType.Default);
@@ -150,6 +171,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.Property(x => x.Min).HasDefaultValue(1);
         e.Property(x => x.Max).HasDefaultValue(1_000_000);
         e.Property(x => x.Dripfeed).HasDefaultValue(false);
+        e.Property(x => x.DripfeedMode).HasDefaultValue(DripFeedMode.Auto);
         e.Property(x => x.Refill).HasDefaultValue(false);
         e.Property(x => x.Cancel).HasDefaultValue(false);
         e.Property(x => x.Enabled).HasDefaultValue(true);
@@ -164,6 +186,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
             t.HasCheckConstraint("ck_orders_quantity_positive", "quantity > 0");
             t.HasCheckConstraint("ck_orders_charge_not_negative", "charge >= 0");
             t.HasCheckConstraint("ck_orders_refunded_within_charge", "refunded >= 0 AND refunded <= charge");
+            t.HasCheckConstraint("ck_orders_run_of_parent", "(parent_id IS NULL) = (run_number IS NULL) AND (run_number IS NULL OR run_number >= 1)");
         });
         e.Property(x => x.Id).UseIdentityByDefaultColumn();
         e.Property(x => x.Link).HasDefaultValue("");
@@ -174,6 +197,9 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.Property(x => x.Refunded).HasColumnType(MoneyType).HasDefaultValue(0m);
         e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
         e.Property(x => x.Attempts).HasDefaultValue(0);
+        e.Property(x => x.ProviderCharge).HasColumnType(MoneyType);
+        e.Property(x => x.RoutePosition).HasDefaultValue(0);
+        e.Property(x => x.RoutePinned).HasDefaultValue(false);
         e.HasIndex(x => x.NextCheckAt).HasDatabaseName("ix_orders_tracking").HasFilter("status = 'in_progress'");
         e.HasIndex(x => x.LinkKey).HasDatabaseName("ix_orders_active_link")
             .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress')");
@@ -184,6 +210,11 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         e.HasIndex(x => x.UserId);
         e.HasIndex(x => x.ServiceId);
         e.HasIndex(x => x.HeldBy);
+        // Drip-feed: a parent's runs, one row per run number ever (a run is never created twice), and the
+        // emulated parents the engine looks at next.
+        e.HasOne<Order>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
+        e.HasIndex(x => new { x.ParentId, x.RunNumber }, "ux_orders_one_row_per_run").IsUnique().HasFilter("parent_id IS NOT NULL");
+        e.HasIndex(x => x.NextAttemptAt, "ix_orders_dripfeed_due").HasFilter("emulated_runs IS NOT NULL AND status = 'in_progress'");
         e.HasIndex(x => x.ProviderId);
         // The engine's queues: small partial indexes over the open states only, so their size follows the
         // open orders, not the table. (status, id) serves every "orders in this state, oldest first" query

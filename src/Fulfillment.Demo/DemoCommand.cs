@@ -50,17 +50,28 @@ public static class DemoCommand
             LatencyMax = TimeSpan.FromMilliseconds(30),
             RefillDuration = TimeSpan.FromSeconds(1),
         });
+        // A second provider, the backup route of two services: the first provider has stopped offering one of them,
+        // so its order fails over (the summary shows the move).
+        await using var backup = await ProviderSimulator.StartAsync(new SimulatorSettings
+        {
+            ApiKey = "backup-key",
+            Seed = 2027,
+            SpeedFactor = 15,
+            PartialProbability = 0.1,
+            LatencyMax = TimeSpan.FromMilliseconds(30),
+        });
+        simulator.DisableService(DemoData.WithdrawnUpstream);
         // Subscriptions at a steady provider of their own: a fault injected into their add would send them to review.
         await using var subscriptions = await ProviderSimulator.StartAsync(new SimulatorSettings
         {
             ApiKey = "demo-key",
-            Seed = 2027,
+            Seed = 2028,
             SpeedFactor = 15,
             LatencyMax = TimeSpan.FromMilliseconds(30),
         });
-        Console.WriteLine($"Simulated providers at {simulator.ApiUrl} and {subscriptions.ApiUrl} (subscriptions)");
+        Console.WriteLine($"Simulated providers at {simulator.ApiUrl}, {backup.ApiUrl} (the backup route) and {subscriptions.ApiUrl} (subscriptions)");
         await using var data = NpgsqlDataSource.Create(connectionString);
-        var seed = await DemoData.SeedAsync(data, simulator.ApiUrl, subscriptions.ApiUrl);
+        var seed = await DemoData.SeedAsync(data, simulator.ApiUrl, backup.ApiUrl, subscriptions.ApiUrl);
 
         using var host = EngineHost.CreateBuilder(EngineMode.Service,
         [
@@ -84,6 +95,9 @@ public static class DemoCommand
             "--Fulfillment:Requests:Lease=00:00:05",
             "--Fulfillment:Dispatch:RetryBackoffMin=00:00:01",
             "--Fulfillment:Dispatch:RetryBackoffMax=00:00:05",
+            // A drip-feed minute lasts a second here, so the demo's drip-feed runs its runs in seconds.
+            "--Fulfillment:DripFeed:IntervalUnit=00:00:01",
+            "--Fulfillment:DripFeed:CheckInterval=00:00:00.5",
             .. args,
         ]).Build();
         await host.StartAsync();
@@ -91,10 +105,11 @@ public static class DemoCommand
         try
         {
             var placed = await DemoData.PlaceOrdersAsync(data, seed);
-            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, two subscriptions, a cancel, a refill on the way).");
+            Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, an emulated drip-feed, two subscriptions, a cancel, " +
+                "a refill on the way, one whose provider no longer offers its service).");
             var settled = await DemoData.WaitUntilSettledAsync(data, seed, TimeSpan.FromSeconds(100));
             Console.WriteLine();
-            await DemoData.PrintSummaryAsync(data, simulator, seed, clock.Elapsed, settled);
+            await DemoData.PrintSummaryAsync(data, [simulator, backup, subscriptions], seed, clock.Elapsed, settled);
             return settled ? 0 : 1;
         }
         finally

@@ -9,7 +9,7 @@ internal static class DemoData
 {
     /// <param name="Running">A subscription left running: the summary shows its posts served so far.</param>
     /// <param name="EndingEarly">A subscription its user cancels once it has served a few posts.</param>
-    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments, long AutoLikes)
+    internal sealed record Seed(long[] Users, long Followers, long Likes, long Package, long Comments, long Views, long DripFeed, long AutoLikes)
     {
         public long Running { get; set; }
 
@@ -19,11 +19,16 @@ internal static class DemoData
     /// <summary>Posts the early-ending subscription serves before its user cancels it.</summary>
     private const int PostsBeforeCancel = 2;
 
-    /// <param name="subscriptionsUrl">A second, steady provider for the subscriptions, so the demo's injected faults cannot lose one.</param>
-    public static async Task<Seed> SeedAsync(NpgsqlDataSource db, Uri apiUrl, Uri subscriptionsUrl)
+    /// <summary>The first provider's service that it no longer offers (the demo's failover): YouTube Views.</summary>
+    public const int WithdrawnUpstream = 3;
+
+    /// <param name="subscriptionsUrl">A third, steady provider for the subscriptions, so the demo's injected faults cannot lose one.</param>
+    public static async Task<Seed> SeedAsync(NpgsqlDataSource db, Uri apiUrl, Uri backupUrl, Uri subscriptionsUrl)
     {
         var provider = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('demo-provider', $1, 'demo-key') RETURNING id",
             apiUrl.ToString());
+        var backup = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('backup-provider', $1, 'backup-key') RETURNING id",
+            backupUrl.ToString());
         var steady = await ScalarAsync<long>(db, "INSERT INTO providers (name, api_url, api_key) VALUES ('demo-subscriptions', $1, 'demo-key') RETURNING id",
             subscriptionsUrl.ToString());
         async Task<long> Service(string name, string type, string upstream, decimal rate, int min, int max, bool cancel, bool refill, long? at = null) =>
@@ -36,6 +41,18 @@ internal static class DemoData
         var package = await Service("Profile Starter Package", "Package", "4", 6.00m, 1, 1, false, false);
         var comments = await Service("Custom Comments", "Custom Comments", "5", 15.00m, 5, 1_000, false, false);
         var autoLikes = await Service("Instagram Auto Likes", "Subscriptions", "8", 0.50m, 50, 5_000, true, false, steady);
+        var views = await Service("YouTube Views", "Default", WithdrawnUpstream.ToString(CultureInfo.InvariantCulture), 0.05m, 100, 100_000, false, false);
+        // Further routes (service_routes): the same services at the backup provider, tried when the first cannot take an order.
+        foreach (var (service, upstream) in new[] { (followers, "1"), (views, WithdrawnUpstream.ToString(CultureInfo.InvariantCulture)) })
+        {
+            await ScalarAsync<long>(db, "INSERT INTO service_routes (service_id, position, provider_id, provider_service_id) VALUES ($1, 1, $2, $3) RETURNING id",
+                service, backup, upstream);
+        }
+
+        // Drip-feed the engine runs itself: the simulated YouTube Views service has no drip-feed of its own. It is bought from
+        // the backup provider, which still offers YouTube Views.
+        var dripFeed = await Service("YouTube Views (drip-feed)", "Default", "3", 0.05m, 100, 100_000, true, false);
+        await ScalarAsync<int>(db, "UPDATE services SET dripfeed = true, dripfeed_mode = 'emulated', provider_id = $2 WHERE id = $1", dripFeed, backup);
         var users = new long[20];
         for (var i = 0; i < users.Length; i++)
         {
@@ -43,23 +60,29 @@ internal static class DemoData
             await ScalarAsync<long>(db, "SELECT deposit($1, 100, $2)", users[i], $"demo-topup-{i}");
         }
 
-        return new Seed(users, followers, likes, package, comments, autoLikes);
+        return new Seed(users, followers, likes, package, comments, views, dripFeed, autoLikes);
     }
 
     public static async Task<int> PlaceOrdersAsync(NpgsqlDataSource db, Seed seed)
     {
         var random = new Random(7);
         var placed = 0;
+        // One order for a service its first provider no longer offers: it fails over to the backup route.
+        await ScalarAsync<long>(db, "SELECT place_order($1, $2, $3, $4, $5::jsonb)", seed.Users[0], seed.Views, "https://youtube.com/watch?v=demoFailover", 1000, "{}");
+        placed++;
+
         for (var i = 0; i < 300; i++)
         {
             var user = seed.Users[i % seed.Users.Length];
             // Every tenth order repeats an earlier link in another spelling: a same-link conflict.
             var post = i % 10 == 9 ? $"demo{i - 1}" : $"demo{i}";
-            var link = i % 10 == 9 ? $"https://www.instagram.com/p/{post}/?igsh=share" : $"https://instagram.com/p/{post}";
+            var link = i == 2 ? "https://www.youtube.com/watch?v=demo2" : i % 10 == 9 ? $"https://www.instagram.com/p/{post}/?igsh=share" : $"https://instagram.com/p/{post}";
             var (service, quantity, parameters) = (i % 30) switch
             {
                 0 => (seed.Package, 1, "{}"),
                 1 => (seed.Comments, 5, """{"comments":"Nice!\nGreat\nWow\nLove it\nCool"}"""),
+                // An emulated drip-feed: 3 runs of 500 views, 2 "minutes" apart (a second each in the demo).
+                2 when i == 2 => (seed.DripFeed, 500, """{"runs":3,"interval":2}"""),
                 _ when i % 3 == 0 => (seed.Likes, random.Next(10, 2_000), "{}"),
                 _ => (seed.Followers, random.Next(50, 2_000), "{}"),
             };
@@ -68,7 +91,7 @@ internal static class DemoData
         }
 
         // A user changes their mind about the last order.
-        var last = await ScalarAsync<long>(db, "SELECT max(id) FROM orders");
+        var last = await ScalarAsync<long>(db, "SELECT max(id) FROM orders WHERE parent_id IS NULL");
         await ScalarAsync<long>(db, "SELECT request_cancel($1)", last);
 
         // Two subscriptions: 200 likes on each of an account's next 30 posts, still running when the demo ends, and
@@ -87,7 +110,7 @@ internal static class DemoData
         while (started.Elapsed < limit)
         {
             var line = await ScalarAsync<string>(db,
-                "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders GROUP BY status) s");
+                "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders WHERE parent_id IS NULL GROUP BY status) s");
             Console.Write($"\r  {started.Elapsed.TotalSeconds,5:0.0}s  {line}".PadRight(110));
             // The early-ending subscription's user cancels it once a couple of its posts were served.
             await ScalarAsync<long?>(db, """
@@ -107,12 +130,17 @@ internal static class DemoData
             }
 
             // Settled: nothing left for the engine to do. An order held behind one in review waits for a person, as it should,
-            // and the running subscription runs on; it has served a few posts by now.
+            // a drip-feed whose last run exists and whose only open runs are in review, and the running subscription runs on
+            // (it has served a few posts by now).
             var open = await ScalarAsync<long>(db, """
                 SELECT (SELECT count(*) FROM orders o
                         WHERE o.status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')
                           AND NOT (o.status = 'held' AND EXISTS (SELECT 1 FROM orders b WHERE b.id = o.held_by AND b.status = 'review'))
-                          AND NOT (o.id = $1 AND o.status = 'in_progress' AND o.posts_served >= 3))
+                          AND NOT (o.id = $1 AND o.status = 'in_progress' AND o.posts_served >= 3)
+                          AND NOT (o.emulated_runs IS NOT NULL
+                                   AND (SELECT max(r.run_number) FROM orders r WHERE r.parent_id = o.id) = o.emulated_runs
+                                   AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status IN ('pending', 'held', 'dispatching', 'in_progress'))
+                                   AND EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status = 'review')))
                      + (SELECT count(*) FROM order_requests WHERE status IN ('pending', 'sent'))
                 """, seed.Running);
             if (open == 0 && refillAsked)
@@ -126,12 +154,20 @@ internal static class DemoData
         return false;
     }
 
-    public static async Task PrintSummaryAsync(NpgsqlDataSource db, ProviderSimulator simulator, Seed seed, TimeSpan elapsed, bool settled)
+    public static async Task PrintSummaryAsync(NpgsqlDataSource db, IReadOnlyList<ProviderSimulator> simulators, Seed seed, TimeSpan elapsed, bool settled)
     {
         Console.WriteLine(settled ? $"All orders settled in {elapsed.TotalSeconds:0.0} s." : "Not every order settled in time; the summary shows where they are.");
         Console.WriteLine();
-        Console.WriteLine("Orders by status");
-        await PrintRowsAsync(db, "SELECT status, count(*)::text FROM orders GROUP BY status ORDER BY count(*) DESC");
+        Console.WriteLine("Orders by status (drip-feed runs apart)");
+        await PrintRowsAsync(db, "SELECT status, count(*)::text FROM orders WHERE parent_id IS NULL GROUP BY status ORDER BY count(*) DESC");
+        Console.WriteLine();
+        Console.WriteLine("Drip-feed the engine ran itself (its runs are orders of their own; the user sees the parent)");
+        await PrintRowsAsync(db, """
+            SELECT 'order ' || p.id || ': ' || p.status, count(r.id) || ' of ' || p.emulated_runs || ' runs, '
+                   || coalesce(p.emulated_runs * p.quantity - p.remains, 0) || ' of ' || p.emulated_runs * p.quantity || ' delivered, refund ' || to_char(p.refunded, 'FM990.000000')
+            FROM orders p LEFT JOIN orders r ON r.parent_id = p.id
+            WHERE p.emulated_runs IS NOT NULL GROUP BY p.id ORDER BY p.id
+            """);
         Console.WriteLine();
         Console.WriteLine("Money");
         await PrintRowsAsync(db, """
@@ -161,6 +197,20 @@ internal static class DemoData
             FROM orders o WHERE o.id IN ($1, $2) ORDER BY o.id
             """, seed.Running, seed.EndingEarly);
         Console.WriteLine();
+        Console.WriteLine("Routes and costs");
+        await PrintRowsAsync(db, """
+            SELECT 'failovers (moves to another route)', count(*)::text FROM order_events WHERE kind = 'rerouted'
+            UNION ALL SELECT 'orders at ' || p.name, count(*)::text FROM orders o JOIN providers p ON p.id = o.provider_id GROUP BY p.name
+            UNION ALL SELECT 'orders whose provider cost is known', count(*)::text FROM orders WHERE provider_charge IS NOT NULL
+            UNION ALL SELECT 'provider cost', to_char(coalesce(sum(provider_cost), 0), 'FM999990.000000') FROM order_margins
+            UNION ALL SELECT 'margin (charged - refunded - cost)', to_char(coalesce(sum(margin), 0), 'FM999990.000000') FROM order_margins
+            """);
+        await PrintRowsAsync(db, """
+            SELECT '  order ' || order_id || ': route ' || (detail->'from'->>'position') || ' (' || (detail->'from'->>'provider') || ') -> route '
+                   || (detail->'to'->>'position') || ' (' || (detail->'to'->>'provider') || ')', ''
+            FROM order_events WHERE kind = 'rerouted' ORDER BY id LIMIT 5
+            """);
+        Console.WriteLine();
         Console.WriteLine("Placement to dispatch (accepted by the provider; held orders wait for the order ahead of them)");
         await PrintRowsAsync(db, """
             SELECT 'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - created_at)) * 1000)::numeric, 1) || ' ms'
@@ -170,8 +220,11 @@ internal static class DemoData
             FROM orders WHERE dispatched_at IS NOT NULL
             """);
         Console.WriteLine();
-        Console.WriteLine($"The simulated provider received {simulator.Record.Total} requests: " +
-            string.Join(", ", simulator.Record.CountsByAction().OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")) + ".");
+        foreach (var (simulator, name) in simulators.Zip(["The simulated provider", "The backup provider", "The subscriptions provider"]))
+        {
+            Console.WriteLine($"{name} received {simulator.Record.Total} requests: " +
+                string.Join(", ", simulator.Record.CountsByAction().OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")) + ".");
+        }
     }
 
     private static async Task PrintRowsAsync(NpgsqlDataSource db, string sql, params object[] args)

@@ -5,10 +5,11 @@ namespace Fulfillment.Simulator;
 /// <summary><c>add</c>: validates like a real provider, charges the balance, and draws the order's future.</summary>
 internal static class AddAction
 {
-    public static (Answer Answer, bool Accepted) Run(SimulatorState state, Dictionary<string, string> fields, bool strings, bool hostile, DateTimeOffset now)
+    /// <returns>The answer, and either the id of the order created or the refusal's message.</returns>
+    public static (Answer Answer, long? Created, string? Refusal) Run(SimulatorState state, Dictionary<string, string> fields, bool strings, bool hostile, DateTimeOffset now)
     {
         var settings = state.Settings;
-        (Answer, bool) Refuse(string message) => (Answer.Error(message, hostile), false);
+        (Answer, long?, string?) Refuse(string message) => (Answer.Error(message, hostile), null, message);
         if (state.FindService(fields.GetValueOrDefault("service")) is not { } service)
             return Refuse("Incorrect service ID");
 
@@ -86,7 +87,7 @@ internal static class AddAction
                 w.WriteNumberOrString("order", order.Id, strings);
             w.WriteEndObject();
         });
-        return (answer, true);
+        return (answer, order.Id, null);
     }
 
     /// <summary>The amount to deliver: the quantity field, or what the type's own fields imply.</summary>
@@ -155,6 +156,8 @@ internal static class AddAction
     {
         var s = state.Settings;
         var speed = s.SpeedFactor > 0 ? s.SpeedFactor : 1;
+        if (s.DurationJitter > 0)
+            speed /= 1 + (Math.Min(s.DurationJitter, 1) * ((2 * state.Random.NextDouble()) - 1));
         var startsAt = now + s.PendingDuration / speed;
         var processingAt = startsAt + s.InProgressDuration / speed;
         var endsAt = processingAt + s.ProcessingDuration / speed;

@@ -13,12 +13,25 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         var (action, key, fields) = await ReadAsync(context.Request);
         var settings = state.Settings;
         var keyValid = key is not null && string.Equals(key, settings.ApiKey, StringComparison.Ordinal);
-        state.Record.Add(action, keyValid, fields, state.Time.GetUtcNow(), settings);
+        var request = state.Record.Add(action, keyValid, fields, state.Time.GetUtcNow(), settings);
+        try
+        {
+            await HandleAsync(context, request, action, keyValid, fields);
+        }
+        finally
+        {
+            state.Record.Done(request);
+        }
+    }
 
+    private async Task HandleAsync(HttpContext context, RecordedRequest request, string action, bool keyValid, Dictionary<string, string> fields)
+    {
+        var settings = state.Settings;
         await ProviderBehaviour.DelayAsync(state, context.RequestAborted);
 
         if (ProviderBehaviour.Redirects(settings))
         {
+            RequestRecord.RefusedBeforeProcessing(request, "Redirect");
             await ProviderBehaviour.RedirectAsync(context, settings);
             return;
         }
@@ -26,22 +39,26 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         var hostile = state.Random.Chance(settings.ControlCharactersRate);
         if (!keyValid)
         {
-            await WriteAsync(context, Answer.Error("Invalid API key", hostile));
+            RequestRecord.RefusedBeforeProcessing(request, null);
+            await WriteAsync(context, request, Answer.Error("Invalid API key", hostile));
             return;
         }
 
         var fault = FaultPicker.Pick(settings, state.Random);
         if (FaultPicker.HappensBeforeProcessing(fault))
         {
-            await WriteAsync(context, ProviderBehaviour.FaultAnswer(state, fault));
+            RequestRecord.RefusedBeforeProcessing(request, fault.ToString());
+            await WriteAsync(context, request, ProviderBehaviour.FaultAnswer(state, fault));
             return;
         }
 
+        if (fault != Fault.None)
+            request.Fault = fault.ToString();
         var strings = state.Random.Chance(settings.StringNumbersRate);
         var now = state.Time.GetUtcNow();
         if (action == "add")
         {
-            await AddAsync(context, fields, fault, strings, hostile, now);
+            await AddAsync(context, request, fields, fault, strings, hostile, now);
             return;
         }
 
@@ -55,23 +72,27 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
             "cancel" => OrderActions.Cancel(state, fields, hostile, now),
             _ => Answer.Error("Incorrect request", hostile),
         };
-        await WriteAsync(context, Corrupt(answer, fault));
+        state.Record.Processed(request);
+        await WriteAsync(context, request, Corrupt(answer, fault));
     }
 
-    private async Task AddAsync(HttpContext context, Dictionary<string, string> fields, Fault fault, bool strings, bool hostile, DateTimeOffset now)
+    private async Task AddAsync(HttpContext context, RecordedRequest request, Dictionary<string, string> fields, Fault fault, bool strings, bool hostile, DateTimeOffset now)
     {
-        var (answer, accepted) = AddAction.Run(state, fields, strings, hostile, now);
-        if (accepted)
+        var (answer, created, refusal) = AddAction.Run(state, fields, strings, hostile, now);
+        state.Record.Processed(request, created, refusal);
+        if (created is not null)
         {
             var settings = state.Settings;
             if (state.Random.Chance(settings.AddAbortAfterAcceptRate))
             {
+                request.Fault = "AbortAfterAccept";
                 context.Abort();
                 return;
             }
 
             if (state.Random.Chance(settings.AddTimeoutAfterAcceptRate))
             {
+                request.Fault = "TimeoutAfterAccept";
                 // Real time, not the injected clock: this must outlast the client's (real) timeout.
                 try
                 {
@@ -84,7 +105,7 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
             }
         }
 
-        await WriteAsync(context, Corrupt(answer, fault));
+        await WriteAsync(context, request, Corrupt(answer, fault));
     }
 
     private static Answer Corrupt(Answer answer, Fault fault) => fault switch
@@ -111,5 +132,9 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         return (action ?? "", key, fields);
     }
 
-    private static Task WriteAsync(HttpContext context, Answer answer) => ProviderBehaviour.WriteAsync(context, answer);
+    private async Task WriteAsync(HttpContext context, RecordedRequest request, Answer answer)
+    {
+        await ProviderBehaviour.WriteAsync(context, answer);
+        request.AnsweredAt = state.Time.GetUtcNow();
+    }
 }

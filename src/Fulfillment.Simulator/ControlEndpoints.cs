@@ -25,9 +25,17 @@ internal static class ControlEndpoints
 
         sim.MapGet("/record/adds", (string? link) => link is null
             ? Results.Json(state.Record.AddsByLink(), Json)
-            : Results.Json(new { link, count = state.Record.AddCount(link) }, Json));
+            : Results.Json(new { link, count = state.Record.AddCount(link), processed = state.Record.ProcessedAddCount(link) }, Json));
 
-        sim.MapGet("/record/counts", () => Results.Json(new { total = state.Record.Total, actions = state.Record.CountsByAction() }, Json));
+        // Adds per link the provider processed (created an order or refused it on its merits), for another process.
+        sim.MapGet("/record/processed-adds", () => Results.Json(state.Record.ProcessedAddsByLink(), Json));
+
+        sim.MapGet("/record/counts", () => Results.Json(new
+        {
+            total = state.Record.Total,
+            actions = state.Record.CountsByAction(),
+            in_flight = state.Record.CountsByAction().Keys.ToDictionary(a => a, state.Record.InFlight),
+        }, Json));
 
         sim.MapGet("/record", (string? action, int? limit) =>
             Results.Json(state.Record.Requests(action).TakeLast(limit ?? 1000), Json));
@@ -57,6 +65,21 @@ internal static class ControlEndpoints
                 return Results.BadRequest(new { error = "give a positive duration, e.g. /_sim/outage?duration=00:00:30" });
             outage(d);
             return Results.Accepted(value: new { down_for = d });
+        });
+
+        // The provider stops offering a service (it leaves the list; adds for it are refused), or changes its price.
+        sim.MapPost("/services/{id:int}/disable", (int id) =>
+        {
+            state.DisableService(id);
+            return Results.NoContent();
+        });
+
+        sim.MapPost("/services/{id:int}/rate", (int id, decimal? rate) =>
+        {
+            if (rate is not >= 0)
+                return Results.BadRequest(new { error = "give a rate, e.g. /_sim/services/1/rate?rate=1.50" });
+            state.SetRate(id, rate.Value);
+            return Results.NoContent();
         });
 
         sim.MapPost("/settings", async (HttpRequest request) =>

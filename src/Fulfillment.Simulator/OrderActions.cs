@@ -139,6 +139,8 @@ internal static class OrderActions
         var spelling = state.Random.Chance(state.Settings.AltStatusSpellingRate)
             ? StatusSpelling.Other(current, state.Random)
             : StatusSpelling.Usual(current);
+        if (order.IsActiveAt(now) && state.Random.Chance(state.Settings.UnknownStatusRate))
+            spelling = StatusSpelling.Unknown(state.Random);
         if (order.Subscription is not null)
         {
             // A subscription answers with the posts served and its child orders, one per post.

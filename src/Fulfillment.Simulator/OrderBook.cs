@@ -26,6 +26,9 @@ public sealed class OrderBook
 
     public SimulatedOrder? Find(long id) => orders.GetValueOrDefault(id);
 
+    /// <summary>Every order the provider created, by id: its own record of what it accepted and how each ends.</summary>
+    public IReadOnlyList<SimulatedOrder> All() => [.. orders.Values.OrderBy(o => o.Id)];
+
     public SimulatedRefill? FindRefill(long id) => refills.GetValueOrDefault(id);
 
     public void AddRefill(SimulatedRefill refill) => refills[refill.Id] = refill;

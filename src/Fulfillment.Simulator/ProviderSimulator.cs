@@ -51,6 +51,9 @@ public sealed class ProviderSimulator : IAsyncDisposable
 
     public RequestRecord Record => state.Record;
 
+    /// <summary>The simulator's own clock (the injected one, or the system's): an order's state is read at this instant.</summary>
+    public DateTimeOffset Now => state.Time.GetUtcNow();
+
     public OrderBook Orders => state.Orders;
 
     public ActivationBook Activations => state.Activations;
@@ -69,6 +72,31 @@ public sealed class ProviderSimulator : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new ProviderSimulator(app, state, new Uri(address.TrimEnd('/') + "/"));
     }
+
+    /// <summary>
+    /// Several providers at once, each its own simulator on its own port, with its own key, balance, catalogue and
+    /// record (a panel's routes across providers; one may go down, drop a service or raise a price while the others
+    /// go on). <paramref name="configure"/> tunes provider i (0-based) after its defaults: key <c>provider-i</c>, seed <c>i</c>.
+    /// </summary>
+    public static async Task<IReadOnlyList<ProviderSimulator>> StartManyAsync(
+        int count, Action<int, SimulatorSettings>? configure = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        var started = new List<ProviderSimulator>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var settings = new SimulatorSettings { ApiKey = $"provider-{i}", Seed = i };
+            configure?.Invoke(i, settings);
+            started.Add(await StartAsync(settings, timeProvider, cancellationToken));
+        }
+
+        return started;
+    }
+
+    /// <summary>The provider stops offering a service: it leaves the <c>services</c> list, and adds for it are refused ("Incorrect service ID").</summary>
+    public void DisableService(int service) => state.DisableService(service);
+
+    /// <summary>The provider changes a service's price (per 1000, per order for a package): the list shows it, and adds are charged it.</summary>
+    public void SetRate(int service, decimal rate) => state.SetRate(service, rate);
 
     /// <summary>Standalone: settings from <c>--Simulator:*</c> and <c>--key</c>, listening on <c>--urls</c> (default 127.0.0.1:5055).</summary>
     public static async Task<int> RunAsync(string[] args)

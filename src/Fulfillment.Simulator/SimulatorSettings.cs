@@ -97,6 +97,12 @@ public sealed class SimulatorSettings
     /// <summary>Share of status answers using another spelling (inprogress, Cancelled, tasks.status.completed...).</summary>
     public double AltStatusSpellingRate { get; set; }
 
+    /// <summary>
+    /// Share of status answers for an order still under way (pending, in progress, processing) that use a word no
+    /// status map knows ("In queue", "Awaiting", "Moderation", "tasks.status.queued"), as some panels do.
+    /// </summary>
+    public double UnknownStatusRate { get; set; }
+
     /// <summary>How an accepted cancel is written: <c>One</c> (1), <c>True</c> (true) or <c>Success</c> ({"status":"success"}).</summary>
     public CancelAnswerStyle CancelAnswer { get; set; } = CancelAnswerStyle.One;
 
@@ -108,6 +114,12 @@ public sealed class SimulatorSettings
     public TimeSpan InProgressDuration { get; set; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan ProcessingDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// 0..1: each accepted order's three durations are multiplied by one factor drawn uniformly from
+    /// 1 - jitter .. 1 + jitter, so orders placed together end at different times. 0 (the default) draws nothing.
+    /// </summary>
+    public double DurationJitter { get; set; }
 
     public double PartialProbability { get; set; } = 0.05;
 

@@ -30,4 +30,16 @@ internal sealed class SimulatorState(SimulatorSettings settings, TimeProvider ti
 
         return null;
     }
+
+    /// <summary>The catalogue is replaced whole, never changed in place: a request reading it sees the old list or the new.</summary>
+    public void DisableService(int service) => Settings.Services = [.. Settings.Services.Where(s => s.Service != service)];
+
+    public void SetRate(int service, decimal rate) => Settings.Services =
+    [
+        .. Settings.Services.Select(s => s.Service != service ? s : new SimulatedService
+        {
+            Service = s.Service, Name = s.Name, Type = s.Type, Category = s.Category, Rate = rate, Min = s.Min, Max = s.Max,
+            Refill = s.Refill, Cancel = s.Cancel, Dripfeed = s.Dripfeed,
+        }),
+    ];
 }

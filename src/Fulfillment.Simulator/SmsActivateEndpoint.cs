@@ -17,12 +17,25 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
         var (action, key, fields) = await ReadAsync(context.Request);
         var settings = state.Settings;
         var keyValid = key is not null && string.Equals(key, settings.ApiKey, StringComparison.Ordinal);
-        state.Record.Add(action, keyValid, fields, state.Time.GetUtcNow(), settings);
+        var request = state.Record.Add(action, keyValid, fields, state.Time.GetUtcNow(), settings);
+        try
+        {
+            await HandleAsync(context, request, action, keyValid, fields);
+        }
+        finally
+        {
+            state.Record.Done(request);
+        }
+    }
 
+    private async Task HandleAsync(HttpContext context, RecordedRequest request, string action, bool keyValid, Dictionary<string, string> fields)
+    {
+        var settings = state.Settings;
         await ProviderBehaviour.DelayAsync(state, context.RequestAborted);
 
         if (ProviderBehaviour.Redirects(settings))
         {
+            RequestRecord.RefusedBeforeProcessing(request, "Redirect");
             await ProviderBehaviour.RedirectAsync(context, settings);
             return;
         }
@@ -30,30 +43,37 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
         var hostile = state.Random.Chance(settings.ControlCharactersRate);
         if (!keyValid)
         {
-            await ProviderBehaviour.WriteAsync(context, Text("BAD_KEY", hostile));
+            RequestRecord.RefusedBeforeProcessing(request, null);
+            await WriteAsync(context, request, Text("BAD_KEY", hostile));
             return;
         }
 
         var fault = FaultPicker.Pick(settings, state.Random);
         if (FaultPicker.HappensBeforeProcessing(fault))
         {
-            await ProviderBehaviour.WriteAsync(context, ProviderBehaviour.FaultAnswer(state, fault));
+            RequestRecord.RefusedBeforeProcessing(request, fault.ToString());
+            await WriteAsync(context, request, ProviderBehaviour.FaultAnswer(state, fault));
             return;
         }
+
+        if (fault != Fault.None)
+            request.Fault = fault.ToString();
 
         var now = state.Time.GetUtcNow();
         var (text, rented) = action switch
         {
             "getNumber" => GetNumber(fields, now),
-            "getStatus" => (WithActivation(fields, now, a => a.Status(now)), false),
-            "setStatus" => (WithActivation(fields, now, a => SetStatus(a, fields, now)), false),
-            "getBalance" => (GetBalance(now), false),
-            _ => ("BAD_ACTION", false),
+            "getStatus" => (WithActivation(fields, now, a => a.Status(now)), null),
+            "setStatus" => (WithActivation(fields, now, a => SetStatus(a, fields, now)), null),
+            "getBalance" => (GetBalance(now), (long?)null),
+            _ => ("BAD_ACTION", null),
         };
         var answer = Text(text, hostile);
+        state.Record.Processed(request, rented);
 
-        if (rented && state.Random.Chance(settings.SmsAbortAfterRentRate))
+        if (rented is not null && state.Random.Chance(settings.SmsAbortAfterRentRate))
         {
+            request.Fault = "AbortAfterRent";
             context.Abort();
             return;
         }
@@ -61,29 +81,35 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
         switch (fault)
         {
             case Fault.EmptyBody:
-                await ProviderBehaviour.WriteAsync(context, answer.Emptied());
+                await WriteAsync(context, request, answer.Emptied());
                 break;
             case Fault.MalformedJson:
                 await CutAsync(context, answer);
                 break;
             default:
-                await ProviderBehaviour.WriteAsync(context, answer);
+                await WriteAsync(context, request, answer);
                 break;
         }
     }
 
-    private (string Text, bool Rented) GetNumber(Dictionary<string, string> fields, DateTimeOffset now)
+    private async Task WriteAsync(HttpContext context, RecordedRequest request, Answer answer)
+    {
+        await ProviderBehaviour.WriteAsync(context, answer);
+        request.AnsweredAt = state.Time.GetUtcNow();
+    }
+
+    private (string Text, long? Rented) GetNumber(Dictionary<string, string> fields, DateTimeOffset now)
     {
         var settings = state.Settings;
         var service = fields.GetValueOrDefault("service")?.Trim() ?? "";
         var known = settings.SmsServices.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (service.Length == 0 || !known.Contains(service, StringComparer.OrdinalIgnoreCase))
-            return ("BAD_SERVICE", false);
+            return ("BAD_SERVICE", null);
         if (state.Random.Chance(settings.SmsNoNumbersRate))
-            return ("NO_NUMBERS", false);
+            return ("NO_NUMBERS", null);
         var price = settings.SmsPrice;
         if (!state.Orders.TryCharge(settings, price))
-            return ("NO_BALANCE", false);
+            return ("NO_BALANCE", null);
 
         var activation = new SimulatedActivation(
             state.Activations.NextId(),
@@ -99,7 +125,7 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
         var id = state.Random.Chance(settings.UnusableIdRate)
             ? HostileText.UnusableId(activation.Id, settings.UnusableIdKind)
             : activation.Id.ToString(CultureInfo.InvariantCulture);
-        return ($"ACCESS_NUMBER:{id}:{activation.Phone}", true);
+        return ($"ACCESS_NUMBER:{id}:{activation.Phone}", activation.Id);
     }
 
     private string SetStatus(SimulatedActivation activation, Dictionary<string, string> fields, DateTimeOffset now) =>

@@ -16,6 +16,13 @@ internal static class StatusSpelling
         _ => "Canceled",
     };
 
+    /// <summary>A word for an order under way that no status map knows.</summary>
+    public static string Unknown(SimRandom random)
+    {
+        string[] choices = ["In queue", "Awaiting", "Moderation", "tasks.status.queued"];
+        return choices[random.Next(0, choices.Length)];
+    }
+
     public static string Other(SimulatedOrderState state, SimRandom random)
     {
         string[] choices = state switch

@@ -101,9 +101,9 @@ public sealed class AddOutcomeTests
     [Fact]
     public async Task A_connection_refused_before_sending_is_a_temporary_refusal()
     {
-        // Nothing listens on a port we just released: the body can never go out.
-        var port = FreePort();
-        await using var harness = new ClientHarness(new Uri($"http://127.0.0.1:{port}/api/v2"));
+        // Nothing listens on a port we hold bound: the body can never go out.
+        using var closed = new ClosedPort();
+        await using var harness = new ClientHarness(closed.Url("api/v2"));
 
         var outcome = await harness.Client.AddAsync(harness.Provider, Order, CancellationToken.None);
 
@@ -120,12 +120,5 @@ public sealed class AddOutcomeTests
 
         var refused = Assert.IsType<AddOutcome.Refused>(outcome);
         Assert.Equal(RefusalReason.Unreachable, refused.Reason);
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

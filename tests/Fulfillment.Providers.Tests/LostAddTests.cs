@@ -90,11 +90,7 @@ public sealed class LostAddTests
 
         var adding = harness.Client.AddAsync(harness.Provider, new AddOrderRequest("1", link, 100), shutdown.Token);
         // Abandoned once the provider has it (however slowly a loaded machine got there), while the answer is held back.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (sim.Record.AddCount(link) == 0 && waited.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(10);
-        }
+        await Poll.UntilAsync(() => sim.Record.AddCount(link) == 1, TimeSpan.FromSeconds(20), "the add to reach the provider", adding);
 
         await shutdown.CancelAsync();
         var outcome = await adding;

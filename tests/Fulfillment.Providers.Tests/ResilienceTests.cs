@@ -46,8 +46,7 @@ public sealed class ResilienceTests
         });
 
         var first = harness.Client.AddAsync(harness.Provider, Order, CancellationToken.None);
-        while (stub.Calls == 0)
-            await Task.Delay(5);
+        await Poll.UntilAsync(() => stub.Calls > 0, TimeSpan.FromSeconds(30), "the first add to reach the stub", first);
         var second = await harness.Client.AddAsync(harness.Provider, Order, CancellationToken.None);
         release.SetResult();
 

@@ -21,7 +21,9 @@ public sealed class SimulatorClientTests
     [Fact]
     public async Task An_order_goes_from_add_to_completed_and_can_be_refilled()
     {
-        await using var sim = await ProviderSimulator.StartAsync(Fast());
+        // The simulator's clock is the test's: the order is Pending until the test moves time on, however slow the machine.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var sim = await ProviderSimulator.StartAsync(Fast(), time);
         await using var harness = new ClientHarness(sim.ApiUrl);
         var client = harness.Client;
 
@@ -34,14 +36,15 @@ public sealed class SimulatorClientTests
         Assert.InRange(first.Remains!.Value, 1L, 1000L);
         Assert.Equal(0.9m, first.Charge!.Value);
 
-        var final = await PollUntilAsync(() => client.GetStatusAsync(harness.Provider, id, CancellationToken.None), s => s.State == ProviderOrderState.Completed);
-        Assert.Equal(0, final.Remains);
+        time.Advance(TimeSpan.FromSeconds(1)); // past the order's 0.4 s life at speed 200
+        var final = await client.GetStatusAsync(harness.Provider, id, CancellationToken.None);
+        Assert.Equal((ProviderOrderState.Completed, 0L), (final.State, final.Remains!.Value));
 
         var refill = await client.RefillAsync(harness.Provider, id, CancellationToken.None);
         var refillId = Assert.IsType<RefillOutcome.Accepted>(refill).RefillId;
-        var refillStatus = await PollUntilAsync(
-            () => client.GetRefillStatusAsync(harness.Provider, refillId, CancellationToken.None), r => r.State == ProviderOrderState.Completed);
-        Assert.Equal("Completed", refillStatus.RawStatus);
+        time.Advance(TimeSpan.FromSeconds(1)); // past the refill's 0.15 s
+        var refillStatus = await client.GetRefillStatusAsync(harness.Provider, refillId, CancellationToken.None);
+        Assert.Equal((ProviderOrderState.Completed, "Completed"), (refillStatus.State, refillStatus.RawStatus));
     }
 
     [Fact]
@@ -189,15 +192,7 @@ public sealed class SimulatorClientTests
         return (refused.Kind, refused.Reason);
     }
 
-    private static async Task<T> PollUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-                return value;
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>Reads until <paramref name="done"/>; on timeout the test fails with the last value read (never returns it as if done).</summary>
+    private static Task<T> PollUntilAsync<T>(Func<Task<T>> read, Func<T, bool> done) =>
+        Poll.UntilAsync(read, done, TimeSpan.FromSeconds(30), "the provider's answer to change");
 }

@@ -94,9 +94,16 @@ public sealed class SimulatorTests
         await PostAsync(http, sim.ApiUrl, "key=k&action=add&service=42&link=https://x/ctl&quantity=5");
         await PostAsync(http, sim.ApiUrl, "key=k&action=add&service=42&link=https://x/ctl&quantity=5");
         var adds = await http.GetFromJsonAsync<JsonElement>("_sim/record/adds?link=https://x/ctl");
+        var processed = await http.GetFromJsonAsync<JsonElement>("_sim/record/processed-adds");
+        var counts = await http.GetFromJsonAsync<JsonElement>("_sim/record/counts");
+        var recorded = await http.GetFromJsonAsync<JsonElement>("_sim/record?action=add");
         var settings = await http.GetFromJsonAsync<JsonElement>("_sim/settings");
 
         Assert.Equal(2, adds.GetProperty("count").GetInt32());
+        Assert.Equal(2, adds.GetProperty("processed").GetInt32());
+        Assert.Equal(2, processed.GetProperty("https://x/ctl").GetInt32());
+        Assert.Equal(0, counts.GetProperty("in_flight").GetProperty("add").GetInt32());
+        Assert.All(recorded.EnumerateArray(), r => Assert.Equal("Processed", r.GetProperty("handling").GetString()));
         Assert.Equal(2, sim.Orders.Count);
         Assert.False(sim.Settings.DuplicateLinkRefusal);
         Assert.Equal(TimeSpan.FromMilliseconds(1), sim.Settings.LatencyMax);

@@ -44,6 +44,10 @@ public sealed class Order
     public long? HeldBy { get; set; }
     public JsonDocument? Result { get; set; }
     public DateTimeOffset? DispatchedAt { get; set; }
+
+    /// <summary>What the provider charged for this order (its status answers' <c>charge</c>), in <see cref="ProviderCurrency"/>.</summary>
+    public decimal? ProviderCharge { get; set; }
+    public string? ProviderCurrency { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
@@ -67,4 +71,28 @@ public sealed class Order
     /// provably never reached the provider, so crash recovery may put it back to pending.
     /// </summary>
     public DateTimeOffset? SendingAt { get; set; }
+
+    /// <summary>
+    /// The route the order is on: 0 is its service's own provider, n the service_routes row at position n.
+    /// Failover only moves it forward; provider_id is set from it at each claim.
+    /// </summary>
+    public int RoutePosition { get; set; }
+
+    /// <summary>Since when the current route has refused the order for now (reset by a move to the next route).</summary>
+    public DateTimeOffset? RouteRefusingSince { get; set; }
+
+    /// <summary>
+    /// An add on the current route had a lost answer and was sent again (AllowResendOnUnknown): the provider of
+    /// this route may have the order, so it never moves to another route.
+    /// </summary>
+    public bool RoutePinned { get; set; }
+
+    /// <summary>Public: the emulated drip-feed order this order is a run of (a run is never charged; its parent is).</summary>
+    public long? ParentId { get; set; }
+
+    /// <summary>Engine-internal: which run of its parent this is (1..runs); one row per run, ever.</summary>
+    public int? RunNumber { get; set; }
+
+    /// <summary>Engine-internal: on an emulated drip-feed parent, the runs the engine sends for it (its params' runs).</summary>
+    public int? EmulatedRuns { get; set; }
 }

@@ -13,6 +13,9 @@ public sealed class Service
     public int Min { get; set; } = 1;
     public int Max { get; set; } = 1_000_000;
     public bool Dripfeed { get; set; }
+
+    /// <summary>How a drip-feed of this service is delivered (<see cref="DripFeedMode"/>): <c>auto</c>, <c>native</c> or <c>emulated</c>.</summary>
+    public string DripfeedMode { get; set; } = DripFeedMode.Auto;
     public bool Refill { get; set; }
     public bool Cancel { get; set; }
     public bool Enabled { get; set; } = true;

@@ -25,6 +25,24 @@ public static class ServiceType
     public const string Activation = "Activation";
 }
 
+/// <summary>
+/// <c>services.dripfeed_mode</c>: how the engine delivers a drip-feed order (<c>params.runs</c>, <c>params.interval</c>)
+/// of a service that sells drip-feed (<c>services.dripfeed</c>).
+/// </summary>
+public static class DripFeedMode
+{
+    /// <summary>Native where the provider's stored service list (provider_services) says it offers drip-feed, emulated otherwise.</summary>
+    public const string Auto = "auto";
+
+    /// <summary>Passed to the provider: one add with runs and interval.</summary>
+    public const string Native = "native";
+
+    /// <summary>Run by the engine: the order is a parent that is never sent, its runs are child orders sent one at a time.</summary>
+    public const string Emulated = "emulated";
+
+    public static readonly IReadOnlyList<string> All = [Auto, Native, Emulated];
+}
+
 public static class OrderStatus
 {
     public const string Pending = "pending";

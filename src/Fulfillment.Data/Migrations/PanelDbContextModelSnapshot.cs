@@ -63,6 +63,31 @@ namespace Fulfillment.Data.Migrations
                     b.ToTable("activity_log", (string)null);
                 });
 
+            modelBuilder.Entity("Fulfillment.Data.Entities.CurrencyRate", b =>
+                {
+                    b.Property<string>("Currency")
+                        .HasColumnType("text")
+                        .HasColumnName("currency");
+
+                    b.Property<decimal>("Rate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("rate");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("Currency")
+                        .HasName("pk_currency_rates");
+
+                    b.ToTable("currency_rates", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_currency_rates_rate_positive", "rate > 0");
+                        });
+                });
+
             modelBuilder.Entity("Fulfillment.Data.Entities.EngineInstance", b =>
                 {
                     b.Property<Guid>("Id")
@@ -308,6 +333,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("dispatched_at");
 
+                    b.Property<int?>("EmulatedRuns")
+                        .HasColumnType("integer")
+                        .HasColumnName("emulated_runs");
+
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
@@ -345,9 +374,21 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnName("params")
                         .HasDefaultValueSql("'{}'::jsonb");
 
+                    b.Property<long?>("ParentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("parent_id");
+
                     b.Property<int?>("PostsServed")
                         .HasColumnType("integer")
                         .HasColumnName("posts_served");
+
+                    b.Property<decimal?>("ProviderCharge")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("provider_charge");
+
+                    b.Property<string>("ProviderCurrency")
+                        .HasColumnType("text")
+                        .HasColumnName("provider_currency");
 
                     b.Property<long?>("ProviderId")
                         .HasColumnType("bigint")
@@ -378,6 +419,26 @@ namespace Fulfillment.Data.Migrations
                     b.Property<JsonDocument>("Result")
                         .HasColumnType("jsonb")
                         .HasColumnName("result");
+
+                    b.Property<bool>("RoutePinned")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("route_pinned");
+
+                    b.Property<int>("RoutePosition")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("route_position");
+
+                    b.Property<DateTimeOffset?>("RouteRefusingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("route_refusing_since");
+
+                    b.Property<int?>("RunNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("run_number");
 
                     b.Property<DateTimeOffset?>("SendingAt")
                         .HasColumnType("timestamp with time zone")
@@ -431,11 +492,18 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_orders_user_id");
 
+                    b.HasIndex(new[] { "NextAttemptAt" }, "ix_orders_dripfeed_due")
+                        .HasFilter("emulated_runs IS NOT NULL AND status = 'in_progress'");
+
                     b.HasIndex(new[] { "Status", "Id" }, "ix_orders_open_status")
                         .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress', 'review')");
 
                     b.HasIndex(new[] { "UserId" }, "ix_orders_open_user")
                         .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");
+
+                    b.HasIndex(new[] { "ParentId", "RunNumber" }, "ux_orders_one_row_per_run")
+                        .IsUnique()
+                        .HasFilter("parent_id IS NOT NULL");
 
                     b.ToTable("orders", null, t =>
                         {
@@ -444,6 +512,8 @@ namespace Fulfillment.Data.Migrations
                             t.HasCheckConstraint("ck_orders_quantity_positive", "quantity > 0");
 
                             t.HasCheckConstraint("ck_orders_refunded_within_charge", "refunded >= 0 AND refunded <= charge");
+
+                            t.HasCheckConstraint("ck_orders_run_of_parent", "(parent_id IS NULL) = (run_number IS NULL) AND (run_number IS NULL OR run_number >= 1)");
 
                             t.HasCheckConstraint("ck_orders_status", "status IN ('pending', 'held', 'dispatching', 'in_progress', 'completed', 'partial', 'canceled', 'failed', 'review')");
                         });
@@ -743,6 +813,13 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue(false)
                         .HasColumnName("dripfeed");
 
+                    b.Property<string>("DripfeedMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("auto")
+                        .HasColumnName("dripfeed_mode");
+
                     b.Property<bool>("Enabled")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
@@ -807,9 +884,59 @@ namespace Fulfillment.Data.Migrations
 
                     b.ToTable("services", null, t =>
                         {
+                            t.HasCheckConstraint("ck_services_dripfeed_mode", "dripfeed_mode IN ('auto', 'native', 'emulated')");
+
                             t.HasCheckConstraint("ck_services_min_max", "min >= 0 AND max >= min");
 
                             t.HasCheckConstraint("ck_services_rate_not_negative", "rate IS NULL OR rate >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.ServiceRoute", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Enabled")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true)
+                        .HasColumnName("enabled");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.Property<long>("ProviderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("provider_id");
+
+                    b.Property<string>("ProviderServiceId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("provider_service_id");
+
+                    b.Property<long>("ServiceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("service_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_service_routes");
+
+                    b.HasIndex("ProviderId")
+                        .HasDatabaseName("ix_service_routes_provider_id");
+
+                    b.HasIndex("ServiceId", "Position")
+                        .IsUnique()
+                        .HasDatabaseName("ux_service_routes_service_id_position");
+
+                    b.ToTable("service_routes", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_service_routes_position", "position >= 1");
                         });
                 });
 
@@ -1037,6 +1164,12 @@ namespace Fulfillment.Data.Migrations
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_orders_held_by");
 
+                    b.HasOne("Fulfillment.Data.Entities.Order", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_orders_parent_id");
+
                     b.HasOne("Fulfillment.Data.Entities.Provider", null)
                         .WithMany()
                         .HasForeignKey("ProviderId")
@@ -1095,6 +1228,23 @@ namespace Fulfillment.Data.Migrations
                         .HasForeignKey("ProviderId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_services_provider_id");
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.ServiceRoute", b =>
+                {
+                    b.HasOne("Fulfillment.Data.Entities.Provider", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_service_routes_provider_id");
+
+                    b.HasOne("Fulfillment.Data.Entities.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_service_routes_service_id");
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.SupportMessage", b =>

@@ -17,20 +17,23 @@ namespace Fulfillment.Engine.Blocking;
 /// </summary>
 public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions> options, TimeProvider clock, ILogger<BlockedAccounts> logger)
 {
+    /// <summary>Blocked accounts with something left to do. Public so the plan tests run this text.</summary>
+    public const string FindSql = """
+        SELECT u.id FROM users u
+        WHERE u.status = 'blocked'
+          AND (u.block_handled_at IS NULL OR u.balance > 0
+               OR EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status IN ('pending', 'held'))
+               OR EXISTS (SELECT 1 FROM orders o JOIN services s ON s.id = o.service_id
+                          WHERE o.user_id = u.id AND o.status = 'in_progress' AND (s.cancel OR o.charged_posts IS NOT NULL)
+                            AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')))
+        ORDER BY u.id
+        """;
+
     public async Task RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var accounts = new List<long>();
-        await using (var find = db.CreateCommand("""
-            SELECT u.id FROM users u
-            WHERE u.status = 'blocked'
-              AND (u.block_handled_at IS NULL OR u.balance > 0
-                   OR EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status IN ('pending', 'held'))
-                   OR EXISTS (SELECT 1 FROM orders o JOIN services s ON s.id = o.service_id
-                              WHERE o.user_id = u.id AND o.status = 'in_progress' AND (s.cancel OR o.charged_posts IS NOT NULL)
-                                AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')))
-            ORDER BY u.id
-            """))
+        await using (var find = db.CreateCommand(FindSql))
         {
             await using var reader = await find.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))

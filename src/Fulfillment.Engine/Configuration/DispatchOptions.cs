@@ -19,6 +19,18 @@ public sealed class DispatchOptions
     /// <summary>An order still refused temporarily this long after it was placed fails, with a refund.</summary>
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// A route that keeps refusing an order for now (provider down, throttling, an unrecognised error) this long
+    /// moves the order to the service's next route (service_routes); at most <see cref="GiveUpAfter"/>.
+    /// </summary>
+    public TimeSpan FailoverAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The price guard off: a route whose upstream rate (the provider's stored service list) is above the service's
+    /// sale rate is used all the same. By default such a route is skipped, since every order sent there sells at a loss.
+    /// </summary>
+    public bool SellBelowUpstreamRate { get; set; }
+
     /// <summary>How long orders of a paused provider (balance below min_balance) wait before they are looked at again.</summary>
     public TimeSpan PausedRecheck { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -38,12 +38,30 @@ public static class ConflictKeys
         return BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(scoped)));
     }
 
-    /// <summary>The condition, on a candidate <c>c</c> and an existing order <c>o</c> with its service <c>os</c>, that puts both in one scope.</summary>
+    /// <summary>
+    /// The route an existing order <c>o</c> (with its service <c>os</c>) is on, for the scopes that name a provider: its
+    /// further route <c>orr</c> when it is past route 0. Conflicts follow the route an order is actually sent to.
+    /// </summary>
+    public static string ScopeJoin(ConflictScope scope) => scope is ConflictScope.ProviderService or ConflictScope.Provider
+        ? "LEFT JOIN service_routes orr ON o.route_position > 0 AND orr.service_id = o.service_id AND orr.position = o.route_position"
+        : "";
+
+    /// <summary>
+    /// The condition, on a candidate <c>c</c> (its provider and upstream service are those of the route it is about to be
+    /// sent on) and an existing order <c>o</c> on its current route (<see cref="ScopeJoin"/>), that puts both in one scope.
+    /// A started order's provider is the one it was sent to (orders.provider_id, set at claim).
+    /// </summary>
     public static string ScopeCondition(ConflictScope scope) => scope switch
     {
         ConflictScope.Service => "o.service_id = c.service_id",
-        ConflictScope.ProviderService => "os.provider_id = c.provider_id AND os.provider_service_id = c.provider_service_id",
-        ConflictScope.Provider => "os.provider_id = c.provider_id",
+        ConflictScope.ProviderService => $"{RouteProvider} = c.provider_id AND {RouteServiceId} = c.provider_service_id",
+        ConflictScope.Provider => $"{RouteProvider} = c.provider_id",
         _ => "true",
     };
+
+    private const string RouteProvider =
+        "(CASE WHEN o.status IN ('dispatching', 'in_progress') AND o.provider_id IS NOT NULL THEN o.provider_id " +
+        "WHEN o.route_position = 0 THEN os.provider_id ELSE orr.provider_id END)";
+
+    private const string RouteServiceId = "(CASE WHEN o.route_position = 0 THEN os.provider_service_id ELSE orr.provider_service_id END)";
 }

@@ -14,10 +14,15 @@ namespace Fulfillment.Engine.Dispatch;
 /// <summary>The SQL of dispatch: claim, mark sending, record outcomes, recover after a crash.</summary>
 public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> logger)
 {
-    // MATERIALIZED keeps the planner from locking more rows than the limit (docs/style.md, 6). NO KEY UPDATE,
-    // not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
-    // KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
-    private static readonly string ClaimSql = $$"""
+    /// <summary>
+    /// The dispatch claim: $1 now, $2 the batch size, $3 order ids or NULL. Public so the plan tests run this text.
+    /// </summary>
+    /// <remarks>
+    /// MATERIALIZED keeps the planner from locking more rows than the limit (docs/style.md, 6). NO KEY UPDATE,
+    /// not UPDATE: another instance may hold an order behind one of ours (held_by, a foreign key, takes
+    /// KEY SHARE on it); FOR UPDATE would make two such claims deadlock.
+    /// </remarks>
+    public static readonly string ClaimSql = $$"""
         WITH batch AS MATERIALIZED (
             SELECT id FROM orders
             WHERE status IN {{OrderLifecycle.Claim.FromSql}} AND (next_attempt_at IS NULL OR next_attempt_at <= $1) AND ($3::bigint[] IS NULL OR id = ANY($3))
@@ -27,13 +32,39 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         SELECT o.id, o.user_id, u.status, o.link, o.quantity, coalesce(o.params::text, '{}'), o.created_at, o.attempts,
                s.id, s.name, s.type, s.enabled, s.provider_service_id, s.min, s.max, s.dripfeed,
                p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
-               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = '{{OrderRequestKind.Cancel}}' AND r.status = '{{OrderRequestStatus.Pending}}')
+               EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id IN (o.id, o.parent_id) AND r.kind = '{{OrderRequestKind.Cancel}}' AND r.status = '{{OrderRequestStatus.Pending}}'),
+               o.route_position, o.route_refusing_since, o.route_pinned, s.rate,
+               s.dripfeed_mode,
+               EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = s.provider_id AND ps.service = s.provider_service_id AND ps.dripfeed),
+               o.emulated_runs
         FROM batch b
         JOIN orders o ON o.id = b.id
         JOIN users u ON u.id = o.user_id
         JOIN services s ON s.id = o.service_id
         LEFT JOIN providers p ON p.id = s.provider_id
         ORDER BY o.id
+        """;
+
+    /// <summary>
+    /// Every route of the claimed orders' services ($1), route 0 (the service's own) first, with what Failover judges
+    /// them by: the provider row, whether the provider's stored list holds the upstream service (NULL: no list stored),
+    /// and its rate in the panel's currency (currency_rates; a currency without a row is the panel's own).
+    /// </summary>
+    public const string RoutesSql = $"""
+        WITH r AS (
+            SELECT s.id AS service_id, 0 AS position, s.provider_id, s.provider_service_id, true AS enabled FROM services s WHERE s.id = ANY($1)
+            UNION ALL
+            SELECT sr.service_id, sr.position, sr.provider_id, sr.provider_service_id, sr.enabled FROM service_routes sr WHERE sr.service_id = ANY($1))
+        SELECT r.service_id, r.position, r.provider_service_id, r.enabled,
+               p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
+               CASE WHEN ps.service IS NOT NULL THEN true
+                    WHEN EXISTS (SELECT 1 FROM provider_services x WHERE x.provider_id = r.provider_id) THEN false END,
+               ps.rate * coalesce(cr.rate, 1)
+        FROM r
+        LEFT JOIN providers p ON p.id = r.provider_id
+        LEFT JOIN provider_services ps ON ps.provider_id = r.provider_id AND ps.service = r.provider_service_id
+        LEFT JOIN currency_rates cr ON upper(cr.currency) = upper(p.currency)
+        ORDER BY r.service_id, r.position
         """;
 
     /// <summary>
@@ -99,7 +130,16 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         }
 
         claimedIds.AddRange(claimed.Select(o => o.Id));
-        var decided = claimed.Select(order => (Order: order, Decision: DecideSafely(order, decide))).ToList();
+        if (claimed.Count > 0)
+        {
+            var routes = await ReadRoutesAsync(connection, transaction, [.. claimed.Select(o => o.ServiceId).Distinct()], ct);
+            claimed = [.. claimed.Select(o => o with { Routes = routes.GetValueOrDefault(o.ServiceId) ?? [new Route(0, o.Provider, o.ProviderServiceId)] })];
+        }
+
+        // A decision that moves an order to another route sends it as on that route (its conflicts and its outcome follow it).
+        var decided = claimed.Select(order => (Order: order, Decision: DecideSafely(order, decide)))
+            .Select(x => x.Decision.Move is { } m ? (Order: x.Order with { RoutePosition = m.To.Position, RouteRefusingSince = null, Attempts = 0 }, x.Decision) : x)
+            .ToList();
         var sends = decided
             .Where(x => x.Decision is DispatchDecision.Send)
             .Select(x => (x.Order, Key: ConflictKeys.LinkKey(x.Order.Link)))
@@ -110,6 +150,12 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         var changes = new List<OrderChange>();
         foreach (var (order, decision) in decided)
         {
+            if (decision.Rerouted(order.Id) is { } move)
+            {
+                // Written first, so the claim (or the wait) below finds the order on its new route.
+                changes.Add(move);
+            }
+
             var change = decision is DispatchDecision.Send
                 ? ConflictDecision.Decide(order.Id, blockers.TryGetValue(order.Id, out var blocker) ? blocker : null, conflicts.Policy)
                 : decision.ToChange(order.Id);
@@ -131,12 +177,15 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         var held = changes.Count(c => c is OrderChange.HeldBehind);
         if (toSend.Count > 0)
         {
+            // provider_id is the route's: tracking, cancels, refills and conflicts follow the route the order went out on.
             Add(batch, $"""
                 UPDATE orders SET status = '{OrderStatus.Dispatching}', claimed_by = $2, sending_at = NULL, attempts = attempts + 1,
-                    provider_id = s.provider_id, error = NULL, updated_at = $3
-                FROM services s
-                WHERE orders.id = ANY($1) AND s.id = orders.service_id AND orders.status IN {OrderLifecycle.Claim.FromSql}
-                """, toSend.Select(x => x.Order.Id).ToArray(), instance, now);
+                    provider_id = c.provider_id, error = NULL, updated_at = $3
+                FROM unnest($1::bigint[], $4::bigint[], $5::int[]) AS c(id, provider_id, position)
+                WHERE orders.id = c.id AND orders.route_position = c.position AND orders.status IN {OrderLifecycle.Claim.FromSql}
+                """, toSend.Select(x => x.Order.Id).ToArray(), instance, now,
+                toSend.Select(x => x.Send.Route?.Provider?.Id ?? x.Order.Provider?.Id).ToArray(),
+                toSend.Select(x => x.Order.RoutePosition).ToArray());
             Add(batch, """
                 INSERT INTO order_events (order_id, at, kind, detail)
                 SELECT id, $2, 'dispatching', jsonb_build_object('instance', $3::text) FROM unnest($1::bigint[]) AS id
@@ -184,12 +233,12 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         Add(batch, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1::bigint[]) AS k) keys ORDER BY k) locks",
-            keyed.Select(x => ConflictKeys.LockId(conflicts.Scope, x.Order.ServiceId, x.Order.Provider?.Id, x.Order.ProviderServiceId, x.Key)).ToArray());
+            keyed.Select(x => ConflictKeys.LockId(conflicts.Scope, x.Order.ServiceId, x.Order.CurrentRoute?.Provider?.Id, x.Order.CurrentRoute?.ProviderServiceId, x.Key)).ToArray());
         Add(batch, "UPDATE orders SET link_key = u.key FROM unnest($1::bigint[], $2::text[]) AS u(id, key) WHERE orders.id = u.id",
             keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray());
         Add(batch, BlockersSql(conflicts.Scope),
             keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray(), keyed.Select(x => x.Order.ServiceId).ToArray(),
-            keyed.Select(x => x.Order.Provider?.Id).ToArray(), keyed.Select(x => x.Order.ProviderServiceId).ToArray());
+            keyed.Select(x => x.Order.CurrentRoute?.Provider?.Id).ToArray(), keyed.Select(x => x.Order.CurrentRoute?.ProviderServiceId).ToArray());
         await using var reader = await batch.ExecuteReaderAsync(ct);
         do
         {
@@ -220,6 +269,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS c(id, key, service_id, provider_id, provider_service_id)
         JOIN orders o ON o.link_key = c.key AND o.id <> c.id
         JOIN services os ON os.id = o.service_id
+        {ConflictKeys.ScopeJoin(scope)}
         -- The first condition is ix_orders_active_link's predicate, so the index serves the link lookup;
         -- written as one OR, the planner scanned every order placed before the claimed one.
         WHERE o.status IN {OrderLifecycle.InList(ActiveOnLink)}
@@ -235,13 +285,13 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// <returns>The orders marked: only these may be sent.</returns>
     public async Task<HashSet<long>> MarkSendingAsync(Guid instance, long[] orderIds, DateTimeOffset now, CancellationToken ct)
     {
-        // A block or a cancel request that arrived since the claim (made ahead, while the batch before was
-        // sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
+        // A block or a cancel request (for a drip-feed run, its parent's too) that arrived since the claim (made ahead, while the
+        // batch before was sent) wins: those orders are not marked, go back to pending, and the next claim cancels them.
         await using var command = db.CreateCommand($"""
             UPDATE orders SET sending_at = $3, updated_at = $3
             WHERE id = ANY($1) AND status = '{OrderStatus.Dispatching}' AND claimed_by = $2 AND sending_at IS NULL
               AND EXISTS (SELECT 1 FROM users u WHERE u.id = orders.user_id AND u.status = '{UserStatus.Active}')
-              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id AND r.kind = '{OrderRequestKind.Cancel}' AND r.status = '{OrderRequestStatus.Pending}')
+              AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id IN (orders.id, orders.parent_id) AND r.kind = '{OrderRequestKind.Cancel}' AND r.status = '{OrderRequestStatus.Pending}')
             RETURNING id
             """);
         command.Parameters.Add(new() { Value = orderIds });
@@ -389,7 +439,33 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         return new ClaimedOrder(
             r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5),
             r.GetFieldValue<DateTimeOffset>(6), r.GetInt32(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.GetBoolean(11),
-            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16), r.GetBoolean(24));
+            r.IsDBNull(12) ? null : r.GetString(12), r.GetInt32(13), r.GetInt32(14), r.GetBoolean(15), ProviderRow.Read(r, 16), r.GetBoolean(24),
+            RoutePosition: r.GetInt32(25), RouteRefusingSince: r.IsDBNull(26) ? null : r.GetFieldValue<DateTimeOffset>(26), RoutePinned: r.GetBoolean(27),
+            SaleRate: r.IsDBNull(28) ? null : r.GetDecimal(28),
+            DripfeedMode: r.GetString(29), ProviderOffersDripfeed: r.GetBoolean(30), EmulatedRuns: r.IsDBNull(31) ? null : r.GetInt32(31));
+    }
+
+    /// <summary>The routes of each service (<see cref="RoutesSql"/>), route 0 first.</summary>
+    private static async Task<Dictionary<long, List<Route>>> ReadRoutesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long[] services,
+        CancellationToken ct)
+    {
+        var routes = new Dictionary<long, List<Route>>();
+        await using var command = new NpgsqlCommand(RoutesSql, connection, transaction);
+        command.Parameters.Add(new() { Value = services });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var route = new Route(reader.GetInt32(1), ProviderRow.Read(reader, 4), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3),
+                reader.IsDBNull(12) ? null : reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetDecimal(13));
+            if (!routes.TryGetValue(reader.GetInt64(0), out var list))
+            {
+                routes[reader.GetInt64(0)] = list = [];
+            }
+
+            list.Add(route);
+        }
+
+        return routes;
     }
 
     private static void Add(NpgsqlBatch batch, string sql, params object?[] values) => OrderWriter.Add(batch, sql, values);

@@ -369,14 +369,19 @@ public sealed class OrderDispatcher(
                 OrderChange.Finished => "refused_permanent",
                 OrderChange.Deferred => "refused_temporary",
                 OrderChange.HeldAtProvider => "held",
+                OrderChange.Rerouted => "rerouted",
                 _ => "unknown",
             });
         }
 
         metrics.Finished(results.OfType<OrderChange.Finished>().Select(f => f.Finish.Status));
-        logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Review} to review",
+        logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Rerouted} on to another route, {Review} to review",
             batch.Sent.Count, results.Count(r => r is OrderChange.Accepted), results.Count(r => r is OrderChange.Finished),
-            results.Count(r => r is OrderChange.Deferred), results.Count(r => r is OrderChange.ToReview));
+            results.Count(r => r is OrderChange.Deferred), results.Count(r => r is OrderChange.Rerouted), results.Count(r => r is OrderChange.ToReview));
+        foreach (var move in results.OfType<OrderChange.Rerouted>())
+        {
+            logger.LogInformation("Order {OrderId}: on from {FromRoute} to {ToRoute}: {Reason}", move.OrderId, move.FromRoute, move.ToRoute, move.Reason);
+        }
         await RecordProviderHealthAsync(batch.Health);
     }
 

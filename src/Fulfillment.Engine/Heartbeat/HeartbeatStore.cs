@@ -23,14 +23,17 @@ public sealed class HeartbeatStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Open orders per status among $1 (one grouped count over ix_orders_open_status). Public so the plan tests run this text.</summary>
+    public const string QueueDepthsSql = """
+        SELECT status, count(*) FROM orders
+        WHERE status IN ('pending', 'held', 'dispatching', 'in_progress', 'review') AND status = ANY($1)
+        GROUP BY status
+        """;
+
     /// <summary>Open orders per status among <paramref name="statuses"/> (one grouped count over ix_orders_open_status); absent statuses have none.</summary>
     public async Task<IReadOnlyDictionary<string, long>> QueueDepthsAsync(IReadOnlyList<string> statuses, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            SELECT status, count(*) FROM orders
-            WHERE status IN ('pending', 'held', 'dispatching', 'in_progress', 'review') AND status = ANY($1)
-            GROUP BY status
-            """);
+        await using var command = db.CreateCommand(QueueDepthsSql);
         command.Parameters.Add(new() { Value = statuses.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var depths = new Dictionary<string, long>(StringComparer.Ordinal);

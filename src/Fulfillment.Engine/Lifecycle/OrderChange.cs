@@ -25,10 +25,20 @@ public abstract record OrderChange(long OrderId)
         public override OrderLifecycle.Move Move => OrderLifecycle.Finish;
     }
 
-    /// <summary>Refused for now: back to pending until <paramref name="Until"/>.</summary>
-    public sealed record Deferred(long OrderId, DateTimeOffset Until, string Reason) : OrderChange(OrderId)
+    /// <summary>Refused for now: back to pending until <paramref name="Until"/>; its route's refusing-since starts if it has not.</summary>
+    /// <param name="Pinned">An answer was lost and the add goes out again (AllowResendOnUnknown): the order never leaves this route.</param>
+    public sealed record Deferred(long OrderId, DateTimeOffset Until, string Reason, bool Pinned = false) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.Defer;
+    }
+
+    /// <summary>On to another route of its service (failover): pending, due at once, the event naming both routes.</summary>
+    /// <param name="Leaving">pending (a move at claim) or dispatching (after a route-level refusal).</param>
+    public sealed record Rerouted(long OrderId, string Leaving, Route FromRoute, Route ToRoute, string Reason) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Reroute;
+
+        public override string From => Leaving;
     }
 
     /// <summary>The provider's own same-link refusal: held, released by ResolveConflicts after <paramref name="Until"/>.</summary>
@@ -61,8 +71,9 @@ public abstract record OrderChange(long OrderId)
 
     /// <summary>The provider's latest words about an order in progress (verbatim), and its next check.</summary>
     /// <param name="PostsServed">A subscription's posts served so far: the count on the order never goes down.</param>
+    /// <param name="ProviderCharge">What the provider says it charged (its status answer's charge, made sane), in <paramref name="ProviderCurrency"/>.</param>
     public sealed record Progressed(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error,
-        string? ResultJson = null, int? PostsServed = null) : OrderChange(OrderId)
+        string? ResultJson = null, int? PostsServed = null, decimal? ProviderCharge = null, string? ProviderCurrency = null) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.Progress;
     }
@@ -72,6 +83,25 @@ public abstract record OrderChange(long OrderId)
     public sealed record ReleasedUnsent(long OrderId, Guid? Instance, string Reason) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.ReleaseUnsent;
+    }
+
+    /// <summary>An emulated drip-feed starts: never sent itself, it runs <paramref name="Runs"/> runs; run 1 is created with it.</summary>
+    public sealed record RunsStarted(long OrderId, int Runs) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.StartRuns;
+    }
+
+    /// <summary>Run <paramref name="RunNumber"/> of the emulated drip-feed <paramref name="OrderId"/> is created, pending; created at most once.</summary>
+    public sealed record RunCreated(long OrderId, int RunNumber) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.CreateRun;
+    }
+
+    /// <summary>An emulated drip-feed's progress, aggregated from its runs (orders.result carries <paramref name="ProgressJson"/>), and its next look.</summary>
+    public sealed record RunsProgressed(long OrderId, long Remains, long? StartCount, DateTimeOffset NextLookAt, string? Error, string ProgressJson)
+        : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.RunsProgress;
     }
 
     /// <summary>Sanity: a decision may only ask for an edge the lifecycle has.</summary>
@@ -89,12 +119,16 @@ public abstract record OrderChange(long OrderId)
         Accepted a => $"accepted by the provider as order {Database.RowByRow.Printable(a.ProviderOrderId, 100)}",
         Finished f => $"{f.Finish.Status}: {Database.RowByRow.Printable(f.Finish.Error, 300)}",
         Deferred d => $"refused for now: {Database.RowByRow.Printable(d.Reason, 300)}",
+        Rerouted r => $"rerouted from route {r.FromRoute.Position} to route {r.ToRoute.Position}: {Database.RowByRow.Printable(r.Reason, 300)}",
         HeldAtProvider h => $"held: {Database.RowByRow.Printable(h.Reason, 300)}",
         HeldBehind h => $"held behind order {h.Blocker}",
         Waiting w => $"waiting: {Database.RowByRow.Printable(w.Reason, 300)}",
         ToReview r => $"review: {Database.RowByRow.Printable(r.Reason, 300)}",
         ReleasedUnsent r => $"released, never sent: {r.Reason}",
         Progressed p => $"{Database.RowByRow.Printable(p.ProviderStatus ?? p.Error, 100)}, remains {p.Remains}",
+        RunsStarted s => $"drip-feed of {s.Runs} runs started by the engine",
+        RunCreated c => $"run {c.RunNumber} created",
+        RunsProgressed p => $"runs aggregated, remains {p.Remains}",
         _ => change.GetType().Name,
     };
 }

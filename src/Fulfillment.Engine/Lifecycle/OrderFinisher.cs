@@ -12,8 +12,10 @@ namespace Fulfillment.Engine.Lifecycle;
 /// <param name="Reason">For the user (<see cref="UserReason"/>); null picks the status's own.</param>
 /// <param name="PostsServed">A subscription's posts served, from the answer that ends it: recorded first, then refunded by (never lowering the count).</param>
 /// <param name="ResultJson">What orders.result becomes (a subscription's posts and child orders), or null to keep it.</param>
+/// <param name="ProviderCharge">What the provider charged (an in-progress order's last status answer), written before it finishes.</param>
 public sealed record Finish(long OrderId, string Status, long? Remains, string? Error, object? Detail = null,
-    string? ProviderStatus = null, long? StartCount = null, string? Reason = null, int? PostsServed = null, string? ResultJson = null);
+    string? ProviderStatus = null, long? StartCount = null, string? Reason = null, int? PostsServed = null, string? ResultJson = null,
+    decimal? ProviderCharge = null, string? ProviderCurrency = null);
 
 /// <summary>
 /// Moves orders to a terminal state through the one SQL function that does it: terminal status,

@@ -14,11 +14,14 @@ namespace Fulfillment.Engine.Lifecycle;
 /// pending ──claim──▶ dispatching ──accept──▶ in_progress ──finish──▶ completed | partial | canceled | failed
 ///    ▲  │                │  └─finish (refused for good)──────────────────────────────▶ failed
 ///    │  │                ├─defer (refused for now) / release_unsent ──▶ pending
+///    │  │                ├─reroute (the route cannot take it: on to the next route) ──▶ pending
 ///    │  │                ├─hold_at_provider ──▶ held
 ///    │  │                └─review (answer lost) ──▶ review ──retry──▶ pending | retrack ──▶ in_progress | finish
-///    │  ├─finish (fails a check, canceled) ; wait (provider paused) ; review (cannot be judged)
-///    │  └─hold (same link as an active order) ──▶ held ──release_held──▶ pending
+///    │  ├─finish (fails a check, canceled) ; wait (provider paused) ; review (cannot be judged) ; reroute (then claim or wait)
+///    │  ├─hold (same link as an active order) ──▶ held ──release_held──▶ pending
+///    │  └─start_runs (emulated drip-feed) ──▶ in_progress ──create_run, runs_progress──▶ in_progress ──finish──▶ terminal
 ///    └──────────────────────────────────────── retry
+/// An emulated drip-feed's runs are orders of their own (parent_id), born pending by create_run, and take the moves above.
 /// </code>
 /// </remarks>
 public static class OrderLifecycle
@@ -49,6 +52,11 @@ public static class OrderLifecycle
     public static readonly Move HoldAtProvider = new("hold_at_provider", [Dispatching], Held,
         "the provider runs an order for this link; released after a backoff");
 
+    /// <summary>Failover (Decisions/Failover): at claim before sending, or after a route-level refusal recorded under the claim.</summary>
+    public static readonly Move Reroute = new("reroute", [Pending, Dispatching], Pending,
+        "its route cannot take it (provider disabled or paused, service gone or refused, the price guard, refusing for too long): " +
+        "on to the service's next route (route_position), due at once; never after an add whose outcome is unknown");
+
     public static readonly Move ToReview = new("review", [Pending, Dispatching, InProgress], Review,
         "the engine cannot be sure what happened (an answer lost after sending), or cannot judge the order: a person decides");
 
@@ -63,6 +71,20 @@ public static class OrderLifecycle
     /// <summary>release_order(id, 'retry') of an order with a provider order id, or a late accepted answer.</summary>
     public static readonly Move Retrack = new("retrack", [Review], InProgress, "the provider has it: tracked again instead of sent again");
 
+    /// <summary>
+    /// An emulated drip-feed (services.dripfeed_mode): the parent is never sent itself; it runs its runs, child orders
+    /// (orders.parent_id) created one at a time, the first with this move. Its status, remains and start count follow them.
+    /// </summary>
+    public static readonly Move StartRuns = new("start_runs", [Pending], InProgress,
+        "an emulated drip-feed: never sent itself, its runs are child orders sent one at a time; run 1 is created with it");
+
+    /// <summary>A parent's next run, created pending (one row per run number, ever: ux_orders_one_row_per_run); dispatch sends it.</summary>
+    public static readonly Move CreateRun = new("create_run", [InProgress], InProgress,
+        "an emulated drip-feed's next run is due: interval minutes after the previous run was accepted, once that run has ended");
+
+    public static readonly Move RunsProgress = new("runs_progress", [InProgress], InProgress,
+        "an emulated drip-feed's remains, start count and progress, aggregated from its runs, and when it is looked at next");
+
     /// <summary>fulfillment_finish_orders: the refund rule, the event and the notification in one place.</summary>
     public static readonly Move Finish = new("finish", [Pending, Held, Dispatching, InProgress, Review], "terminal",
         "delivered, delivered in part, refused, canceled or failed: refunded by the rule, exactly once");
@@ -71,7 +93,8 @@ public static class OrderLifecycle
     public const string ReleaseHeldTrigger = "orders_release_held";
 
     public static IReadOnlyList<Move> All { get; } =
-        [Claim, Wait, HoldBehind, ReleaseUnsent, Accept, Defer, HoldAtProvider, ToReview, Progress, ReleaseHeld, Retry, Retrack, Finish];
+        [Claim, Wait, HoldBehind, ReleaseUnsent, Accept, Defer, Reroute, HoldAtProvider, ToReview, Progress, ReleaseHeld, Retry, Retrack, StartRuns, CreateRun,
+            RunsProgress, Finish];
 
     /// <summary>Whether some move takes an order from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static bool Allows(string from, string to) =>

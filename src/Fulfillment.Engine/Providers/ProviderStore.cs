@@ -129,11 +129,18 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         prune.Parameters.Add(new() { Value = now });
         batch.BatchCommands.Add(prune);
 
+        // A service whose own upstream vanished is disabled only when no further route can deliver it either: an enabled
+        // route at an enabled provider whose stored list holds its service (or that has no stored list to say otherwise).
         var disable = new NpgsqlBatchCommand("""
             UPDATE services s SET enabled = false,
                 disabled_reason = 'Disabled by the engine: provider ' || $2 || ' no longer lists service ' || s.provider_service_id || ' (checked ' || $3 || ').'
             WHERE s.provider_id = $1 AND s.enabled AND $4
               AND NOT EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = $1 AND ps.service = s.provider_service_id)
+              AND NOT EXISTS (
+                  SELECT 1 FROM service_routes r JOIN providers p ON p.id = r.provider_id
+                  WHERE r.service_id = s.id AND r.enabled AND p.enabled
+                    AND (EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = r.provider_id AND ps.service = r.provider_service_id)
+                         OR NOT EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = r.provider_id)))
             """);
         disable.Parameters.Add(new() { Value = providerId });
         disable.Parameters.Add(new() { Value = providerName });
@@ -141,16 +148,7 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         disable.Parameters.Add(new() { Value = disableVanished });
         batch.BatchCommands.Add(disable);
 
-        var flag = new NpgsqlBatchCommand("""
-            UPDATE services s SET upstream_rate = ps.rate,
-                flag = CASE
-                    WHEN ps.rate IS NOT NULL AND s.rate IS NOT NULL AND ps.rate > s.rate
-                    THEN 'Upstream rate ' || ps.rate || ' exceeds the sale rate ' || s.rate || '.'
-                END
-            FROM provider_services ps
-            WHERE s.provider_id = $1 AND ps.provider_id = $1 AND ps.service = s.provider_service_id
-            RETURNING s.flag IS NOT NULL
-            """);
+        var flag = new NpgsqlBatchCommand(FlagSql);
         flag.Parameters.Add(new() { Value = providerId });
         batch.BatchCommands.Add(flag);
 
@@ -169,6 +167,39 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         await transaction.CommitAsync(ct);
         return (disabled, flagged);
     }
+
+    /// <summary>
+    /// The flag for selling below the upstream rate, over every route of every service that has one at provider $1:
+    /// each enabled route whose listed rate (in the panel's currency, currency_rates) is above the sale rate is named
+    /// in the flag; none clears it. upstream_rate stays the service's own route's listed rate.
+    /// </summary>
+    public const string FlagSql = """
+        WITH routes AS (
+            SELECT s.id AS service_id, 0 AS position, s.provider_id, s.provider_service_id FROM services s
+            WHERE s.provider_id = $1 OR EXISTS (SELECT 1 FROM service_routes t WHERE t.service_id = s.id AND t.provider_id = $1)
+            UNION ALL
+            SELECT r.service_id, r.position, r.provider_id, r.provider_service_id FROM service_routes r
+            WHERE r.enabled AND EXISTS (SELECT 1 FROM services s WHERE s.id = r.service_id
+                AND (s.provider_id = $1 OR EXISTS (SELECT 1 FROM service_routes t WHERE t.service_id = s.id AND t.provider_id = $1)))),
+        judged AS (
+            SELECT rt.service_id,
+                   bool_or(rt.position = 0 AND ps.service IS NOT NULL) AS own_listed,
+                   max(ps.rate) FILTER (WHERE rt.position = 0) AS own_rate,
+                   string_agg(CASE WHEN ps.rate * coalesce(cr.rate, 1) > s.rate
+                       THEN CASE WHEN rt.position = 0 THEN '' ELSE 'route ' || rt.position || ' (provider ' || p.name || ', service ' || rt.provider_service_id || '): ' END
+                            || 'Upstream rate ' || ps.rate || coalesce(' ' || p.currency, '') || ' exceeds the sale rate ' || s.rate || '.' END,
+                       ' ' ORDER BY rt.position) AS losses
+            FROM routes rt
+            JOIN services s ON s.id = rt.service_id
+            LEFT JOIN providers p ON p.id = rt.provider_id
+            LEFT JOIN provider_services ps ON ps.provider_id = rt.provider_id AND ps.service = rt.provider_service_id
+            LEFT JOIN currency_rates cr ON upper(cr.currency) = upper(p.currency)
+            GROUP BY rt.service_id)
+        UPDATE services s SET upstream_rate = CASE WHEN j.own_listed THEN j.own_rate ELSE s.upstream_rate END, flag = j.losses
+        FROM judged j
+        WHERE s.id = j.service_id
+        RETURNING s.flag IS NOT NULL
+        """;
 
     /// <summary>
     /// A list as a provider may send it, made storable: an id listed twice counts once (its first entry), and

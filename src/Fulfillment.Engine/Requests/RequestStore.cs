@@ -1,3 +1,4 @@
+using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Providers;
 using Npgsql;
 using Fulfillment.Engine.Lifecycle;
@@ -14,10 +15,13 @@ public sealed class RequestStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<IReadOnlyList<ClaimedRequest>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($"""
             WITH due AS MATERIALIZED (
                 SELECT id FROM order_requests
                 WHERE status IN ('pending', 'sent') AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                  -- A running emulated drip-feed's cancel is the drip-feed pass's: it stops the runs and settles the request.
+                  AND NOT (kind = 'cancel' AND EXISTS (SELECT 1 FROM orders p WHERE p.id = order_requests.order_id
+                                                      AND p.emulated_runs IS NOT NULL AND p.status = '{OrderStatus.InProgress}'))
                 ORDER BY id
                 LIMIT $2
                 FOR NO KEY UPDATE SKIP LOCKED),

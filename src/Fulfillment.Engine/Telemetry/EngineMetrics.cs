@@ -37,7 +37,7 @@ public sealed class EngineMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
         _dispatched = meter.CreateCounter<long>("fulfillment.orders.dispatched", "{order}",
-            "Add requests answered, by provider and outcome (accepted, refused_permanent, refused_temporary, unknown, held).");
+            "Add requests answered, by provider and outcome (accepted, refused_permanent, refused_temporary, rerouted, unknown, held).");
         _finished = meter.CreateCounter<long>("fulfillment.orders.finished", "{order}",
             "Orders this instance finished, by terminal status (completed, partial, canceled, failed).");
         _refundFinishes = meter.CreateCounter<long>("fulfillment.orders.refund_finishes", "{order}",
@@ -47,7 +47,7 @@ public sealed class EngineMetrics
             "Orders per waiting status, as of this instance's last heartbeat.");
     }
 
-    /// <summary>Counts one recorded add outcome: accepted, refused_permanent, refused_temporary, held or unknown.</summary>
+    /// <summary>Counts one recorded add outcome: accepted, refused_permanent, refused_temporary, rerouted (on to the next route), held or unknown.</summary>
     public void Dispatched(string provider, string outcome)
     {
         _dispatched.Add(1, new("provider", provider), new("outcome", outcome));

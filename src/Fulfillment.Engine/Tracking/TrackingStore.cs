@@ -9,11 +9,11 @@ namespace Fulfillment.Engine.Tracking;
 /// <summary>The SQL of status tracking: claim due orders with a lease, record progress and finishes.</summary>
 public sealed class TrackingStore(NpgsqlDataSource db)
 {
-    /// <summary>Claims due orders by moving their next check a lease ahead, so nobody else polls them meanwhile.</summary>
-    /// <param name="kind">Orders of this provider kind only (an order without a provider counts as smm_v2).</param>
-    public async Task<IReadOnlyList<TrackedOrder>> ClaimDueAsync(string kind, DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
-    {
-        await using var command = db.CreateCommand($"""
+    /// <summary>
+    /// The tracking claim: $1 now, $2 the batch size, $3 the lease's end, $4 the provider kind. Public so the plan
+    /// tests run this text.
+    /// </summary>
+    public static readonly string ClaimDueSql = $"""
             WITH due AS MATERIALIZED (
                 SELECT o.id FROM orders o LEFT JOIN providers pk ON pk.id = o.provider_id
                 WHERE o.status IN {OrderLifecycle.Progress.FromSql} AND o.next_check_at <= $1 AND coalesce(pk.kind, '{ProviderKind.SmmV2}') = $4
@@ -27,7 +27,13 @@ public sealed class TrackingStore(NpgsqlDataSource db)
             SELECT l.id, l.provider_order_id, l.quantity, l.dispatched_at,
                    p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance, l.result, l.charged_posts, l.posts_served
             FROM leased l LEFT JOIN providers p ON p.id = l.provider_id
-            """);
+            """;
+
+    /// <summary>Claims due orders by moving their next check a lease ahead, so nobody else polls them meanwhile.</summary>
+    /// <param name="kind">Orders of this provider kind only (an order without a provider counts as smm_v2).</param>
+    public async Task<IReadOnlyList<TrackedOrder>> ClaimDueAsync(string kind, DateTimeOffset now, int limit, TimeSpan lease, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(ClaimDueSql);
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = limit });
         command.Parameters.Add(new() { Value = now + lease });

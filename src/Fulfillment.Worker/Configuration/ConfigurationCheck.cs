@@ -18,7 +18,8 @@ public static partial class ConfigurationCheck
     public const string ConnectionStringKey = "ConnectionStrings:Panel";
 
     private static readonly string[] KnownFulfillmentSections =
-        ["Engine", "Scheduler", "Jobs", "Logging", "Providers", "ProviderSync", "Activations", "Dispatch", "Tracking", "Requests", "Conflicts", "Retention", "Metrics", "Demo"];
+        ["Engine", "Scheduler", "Jobs", "Logging", "Providers", "ProviderSync", "Activations", "Dispatch", "DripFeed", "Tracking", "Requests", "Conflicts", "Retention",
+         "Metrics", "Demo"];
 
     public static IReadOnlyList<ConfigProblem> Run(IConfiguration configuration, JobCatalog catalog)
     {

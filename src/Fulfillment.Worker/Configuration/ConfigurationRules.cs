@@ -15,6 +15,7 @@ public static class ConfigurationRules
     public static IReadOnlyList<Func<IConfiguration, IEnumerable<ConfigProblem>>> All { get; } =
     [
         LifecycleConfiguration.Check,
+        DripFeedConfiguration.Check,
         ProviderConfiguration.Check,
         RetentionRules.Check,
         MetricsRules.Check,

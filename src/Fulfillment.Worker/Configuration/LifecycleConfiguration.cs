@@ -19,6 +19,8 @@ public static class LifecycleConfiguration
                 $"must be at least RetryBackoffMin ({d.RetryBackoffMin}), not {d.RetryBackoffMax}");
             problems.Positive(DispatchOptions.Section, nameof(d.GiveUpAfter), d.GiveUpAfter);
             problems.Positive(DispatchOptions.Section, nameof(d.PausedRecheck), d.PausedRecheck);
+            problems.Require(DispatchOptions.Section, nameof(d.FailoverAfter), d.FailoverAfter >= TimeSpan.Zero && d.FailoverAfter <= d.GiveUpAfter,
+                $"must be between 00:00:00 and GiveUpAfter ({d.GiveUpAfter}), not {d.FailoverAfter}");
             problems.Require(DispatchOptions.Section, nameof(d.AbandonedAfter), d.AbandonedAfter >= TimeSpan.FromMinutes(1),
                 $"must be at least 00:01:00 (longer than any provider timeout), not {d.AbandonedAfter}");
         }

@@ -1,6 +1,7 @@
 using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Dispatch;
+using Fulfillment.Engine.DripFeed;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Requests;
 using Fulfillment.Engine.Retention;
@@ -27,12 +28,17 @@ public static class EngineModules
         services.AddOptions<ProviderSyncOptions>().BindConfiguration(ProviderSyncOptions.Section);
         services.AddOptions<ConflictOptions>().BindConfiguration(ConflictOptions.Section);
         services.AddOptions<ActivationOptions>().BindConfiguration(ActivationOptions.Section);
+        services.AddOptions<DripFeedOptions>().BindConfiguration(DripFeedOptions.Section);
         services.AddProviderClients(configuration);
         services.AddMetrics();
         services.AddSingleton<EngineMetrics>();
 
         services.AddSingleton<DispatchStore>();
         services.AddSingleton<OrderDispatcher>();
+        // DispatchOrders runs drip-feeds, then dispatch (Jobs/DispatchOrdersWithRunsJob): the dispatch half is resolved by it.
+        services.AddScoped<DispatchOrdersJob>();
+        services.AddSingleton<DripFeedStore>();
+        services.AddSingleton<DripFeedRunner>();
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<StatusTracker>();
         services.AddSingleton<ActivationTracker>();

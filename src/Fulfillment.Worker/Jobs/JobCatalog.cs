@@ -27,7 +27,7 @@ public sealed class JobCatalog
 
     public static JobCatalog Default { get; } = new JobCatalog()
         .Add<HeartbeatJob>(JobNames.Heartbeat)
-        .Add<DispatchOrdersJob>(JobNames.DispatchOrders)
+        .Add<DispatchOrdersWithRunsJob>(JobNames.DispatchOrders)
         .Add<SyncOrderStatusJob>(JobNames.SyncOrderStatus)
         .Add<ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
         .Add<CheckProviderBalancesJob>(JobNames.CheckProviderBalances)

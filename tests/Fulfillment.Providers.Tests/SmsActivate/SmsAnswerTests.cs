@@ -101,8 +101,8 @@ public sealed class SmsAnswerTests
     [Fact]
     public async Task A_connection_refused_before_sending_is_a_temporary_not_sent_refusal()
     {
-        var port = AddOutcomeTests.FreePort();
-        await using var harness = new ClientHarness(new Uri($"http://127.0.0.1:{port}/stubs/handler_api.php"));
+        using var closed = new ClosedPort();
+        await using var harness = new ClientHarness(closed.Url("stubs/handler_api.php"));
 
         var outcome = await harness.Get<ISmsActivateClient>().GetNumberAsync(harness.Provider, "tg", "0", CancellationToken.None);
 

@@ -178,7 +178,7 @@ public sealed class ConflictTests(DatabaseFixture fixture) : IClassFixture<Datab
     {
         await using var a = await EngineHarness.StartAsync(fixture, s => s.DuplicateLinkRefusal = false, "--Fulfillment:Dispatch:BatchSize=7");
         await using var b = await EngineHarness.StartAsync(fixture, s => s.DuplicateLinkRefusal = false, "--Fulfillment:Dispatch:BatchSize=5");
-        var provider = await a.Panel.CreateProviderAsync(url: a.Simulator.ApiUrl.ToString(), key: "test-key");
+        var provider = await a.Panel.CreateProviderAsync(url: a.Simulator.ApiUrl.ToString(), key: a.ApiKey);
         // One provider row, at a's simulator: both engines send there.
         var service = await a.Panel.CreateServiceAsync(provider, rate: 0.1m, providerServiceId: "1");
         var user = await a.Panel.CreateUserAsync(deposit: 100m);
@@ -202,8 +202,8 @@ public sealed class ConflictTests(DatabaseFixture fixture) : IClassFixture<Datab
         }
 
         Assert.Equal(0L, await a.Panel.ScalarAsync<long>("""
-            SELECT count(*) FROM (SELECT link_key FROM orders WHERE status IN ('dispatching', 'in_progress') GROUP BY link_key HAVING count(*) > 1) dup
-            """));
+            SELECT count(*) FROM (SELECT link_key FROM orders WHERE user_id = $1 AND status IN ('dispatching', 'in_progress') GROUP BY link_key HAVING count(*) > 1) dup
+            """, user));
         Assert.Equal(20L, await a.Panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE status = 'in_progress' AND user_id = $1", user));
         Assert.Equal(40L, await a.Panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE status = 'held' AND user_id = $1", user));
     }

@@ -169,6 +169,11 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
             INSERT INTO services (name, provider_id, provider_service_id, rate, min, max, cancel, refill) VALUES ('likes', $1, '1', 2.0, 10, 10000, true, true)
             RETURNING id
             """, provider);
+        // A drip-feed the engine runs itself: the panel chooses the mode, the engine (as its own role) creates the runs.
+        var drip = await panel.ScalarAsync<long>("""
+            INSERT INTO services (name, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode)
+            VALUES ('drip', $1, '3', 2.0, 10, 10000, true, 'emulated') RETURNING id
+            """, provider);
         var buyer = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('buyer', 'b@example.com') RETURNING id");
         var blocked = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('fraud', 'f@example.com') RETURNING id");
         var leaving = await panel.ScalarAsync<long>("INSERT INTO users (username, email) VALUES ('leaving', 'l@example.com') RETURNING id");
@@ -181,6 +186,7 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         var canceled = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/canceled', 1000)", buyer, service);
         var reviewed = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/reviewed', 1000)", buyer, service);
         var ofBlocked = await panel.ScalarAsync<long>("SELECT place_order($1, $2, 'https://instagram.com/p/blocked', 1000)", blocked, service);
+        var dripFed = await panel.ScalarAsync<long>("""SELECT place_order($1, $2, 'https://instagram.com/p/drip', 100, '{"runs": 2, "interval": 1}')""", buyer, drip);
         await panel.ScalarAsync<long>("SELECT request_cancel($1)", canceled);
         await panel.ExecuteAsync("SELECT block_user($1, 'chargeback')", blocked);
         await panel.ScalarAsync<long>("SELECT request_erasure($1)", leaving);
@@ -202,7 +208,9 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         Assert.Equal("canceled", await engine.StatusAsync(canceled));
         Assert.Equal("canceled", await engine.StatusAsync(reviewed));
         Assert.Equal("canceled", await engine.StatusAsync(ofBlocked));
-        Assert.Equal(18m, await god.BalanceAsync(buyer));
+        Assert.Equal(18m - 0.4m, await god.BalanceAsync(buyer));
+        Assert.Equal(1L, await god.ScalarAsync<long>("SELECT count(*) FROM orders WHERE parent_id = $1", dripFed));
+        Assert.Equal(1, engine.Simulator.Record.AddCount("https://instagram.com/p/drip"));
         Assert.Equal(0m, await god.BalanceAsync(blocked));
         Assert.Equal($"erased:{leaving}", await god.ScalarAsync<string>("SELECT username FROM users WHERE id = $1", leaving));
         Assert.True(await god.ScalarAsync<bool>("SELECT balance IS NOT NULL FROM providers WHERE id = $1", provider));

@@ -173,7 +173,12 @@ public sealed class FinishInSetsTests(DatabaseFixture fixture) : IClassFixture<D
         // refund's transaction and then see that it no longer continues the chain.
         var raw = Task.Run(() => _panel.ExecuteAsync(
             "INSERT INTO ledger (user_id, kind, amount, balance_after) SELECT $1, 'adjustment', 0, balance FROM users WHERE id = $1", users[0]));
-        await Task.Delay(300);
+        // It is waiting for the refund's lock (seen in pg_stat_activity), not merely slow to start.
+        await Poll.UntilAsync(async () => await _panel.ScalarAsync<long>("""
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO ledger (user_id, kind, amount, balance_after)%'
+                """) == 1,
+            TimeSpan.FromSeconds(30), "the raw ledger row to wait for the refund's lock", raw);
         Assert.False(raw.IsCompleted);
         await transaction.CommitAsync();
 

@@ -13,7 +13,7 @@ public sealed partial class ArchitectureTests
     private static readonly string EngineRoot = Path.Combine(Repository.Root, "src", "Fulfillment.Engine");
 
     /// <summary>The stages of an order's life: each talks to the lifecycle module, never to another stage.</summary>
-    private static readonly string[] Stages = ["Dispatch", "Tracking", "Requests", "Blocking"];
+    private static readonly string[] Stages = ["Dispatch", "Tracking", "Requests", "Blocking", "DripFeed"];
 
     private static Dictionary<string, HashSet<string>> Dependencies()
     {

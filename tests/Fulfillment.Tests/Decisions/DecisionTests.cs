@@ -19,9 +19,9 @@ public sealed class DecisionTests
 
     private static ClaimedOrder Order(string type = "Default", string link = "https://instagram.com/p/x", int quantity = 100, string @params = "{}",
         string userStatus = UserStatus.Active, bool serviceEnabled = true, ProviderRow? provider = null, bool noProvider = false, int attempts = 0,
-        TimeSpan? age = null, bool cancelRequested = false, bool dripfeed = false) =>
+        TimeSpan? age = null, bool cancelRequested = false, bool dripfeed = false, bool providerOffersDripfeed = false) =>
         new(1, 2, userStatus, link, quantity, @params, Now - (age ?? TimeSpan.FromMinutes(1)), attempts, 3, "svc", type, serviceEnabled, "9", 10, 1000,
-            dripfeed, noProvider ? null : provider ?? Provider, cancelRequested);
+            dripfeed, noProvider ? null : provider ?? Provider, cancelRequested, ProviderOffersDripfeed: providerOffersDripfeed);
 
     public static TheoryData<string, ClaimedOrder, string> PreSendCases => new()
     {
@@ -38,7 +38,8 @@ public sealed class DecisionTests
         { "a link that is not a web address fails", Order(link: "javascript:alert(1)"), "Fail:invalid_order" },
         { "a list type without its list fails", Order(type: "Custom Comments"), "Fail:invalid_order" },
         { "drip-feed where the service has none fails", Order(@params: """{"runs": 3, "interval": 5}"""), "Fail:invalid_order" },
-        { "drip-feed where it has one is sent", Order(@params: """{"runs": 3, "interval": 5}""", dripfeed: true), "Send" },
+        { "drip-feed where it has one and so has the provider is sent", Order(@params: """{"runs": 3, "interval": 5}""", dripfeed: true, providerOffersDripfeed: true), "Send" },
+        { "drip-feed where it has one and the provider has none is emulated", Order(@params: """{"runs": 3, "interval": 5}""", dripfeed: true), "Emulate" },
         { "an activation at an SMM provider fails", Order(type: "Activation", link: ""), "Fail:service_unavailable" },
     };
 
@@ -233,7 +234,8 @@ public sealed class DecisionTests
     [InlineData(OrderStatus.Held, OrderStatus.Pending, true)]
     [InlineData(OrderStatus.Completed, OrderStatus.Pending, false)]
     [InlineData(OrderStatus.Canceled, OrderStatus.Failed, false)]
-    [InlineData(OrderStatus.Pending, OrderStatus.InProgress, false)]
+    [InlineData(OrderStatus.Pending, OrderStatus.InProgress, true)] // start_runs: an emulated drip-feed is never sent itself
+    [InlineData(OrderStatus.Pending, OrderStatus.Review, true)]
     [InlineData(OrderStatus.InProgress, OrderStatus.Pending, false)]
     [InlineData(OrderStatus.Held, OrderStatus.Dispatching, false)]
     public void The_lifecycle_allows_exactly_its_edges(string from, string to, bool allowed) =>

@@ -11,7 +11,7 @@ public class DatabaseFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var (server, template) = await TestServer.GetAsync();
         _server = server;

@@ -13,6 +13,8 @@ namespace Fulfillment.Tests.Infrastructure;
 /// <summary>
 /// The engine's services built as the host builds them (Tool mode: no scheduler), on a test
 /// database, with a fake clock shared with a real simulator over loopback. Jobs run on demand.
+/// Each harness's simulator has a key of its own (<see cref="ApiKey"/>): an order another test left behind,
+/// sent to whatever now listens on its provider's old port, is refused there, never taken.
 /// </summary>
 public sealed class EngineHarness : IAsyncDisposable
 {
@@ -27,6 +29,9 @@ public sealed class EngineHarness : IAsyncDisposable
     }
 
     public ProviderSimulator Simulator { get; }
+
+    /// <summary>This harness's simulator's key, and its provider rows'.</summary>
+    public string ApiKey => Simulator.Settings.ApiKey;
     public FakeTimeProvider Clock { get; }
     public Panel Panel { get; }
     public IServiceProvider Services => _host.Services;
@@ -41,7 +46,7 @@ public sealed class EngineHarness : IAsyncDisposable
         string connectionString, NpgsqlDataSource panelDb, Action<SimulatorSettings>? simulator = null, params string[] settings)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var simulatorSettings = new SimulatorSettings { ApiKey = "test-key", Seed = 42 };
+        var simulatorSettings = new SimulatorSettings { ApiKey = $"key-{Guid.NewGuid():N}", Seed = 42 };
         simulator?.Invoke(simulatorSettings);
         var sim = await ProviderSimulator.StartAsync(simulatorSettings, clock);
         var builder = EngineHost.CreateBuilder(EngineMode.Tool,
@@ -72,7 +77,7 @@ public sealed class EngineHarness : IAsyncDisposable
         int upstreamService = 1, decimal rate = 2m, int min = 10, int max = 10_000, string type = "Default",
         bool cancel = false, bool refill = false, string? providerName = null)
     {
-        var provider = await Panel.CreateProviderAsync(providerName, Simulator.ApiUrl.ToString(), "test-key");
+        var provider = await Panel.CreateProviderAsync(providerName, Simulator.ApiUrl.ToString(), ApiKey);
         var service = await Panel.CreateServiceAsync(provider, rate, min, max, type, cancel, refill, upstreamService.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return (provider, service);
     }
@@ -81,8 +86,8 @@ public sealed class EngineHarness : IAsyncDisposable
     public async Task<(long Provider, long Service)> CreateActivationServiceAsync(decimal rate = 0.5m, string serviceCode = "tg")
     {
         var provider = await Panel.ScalarAsync<long>(
-            "INSERT INTO providers (name, kind, api_url, api_key) VALUES ($1, 'sms_activate', $2, 'test-key') RETURNING id",
-            $"sms_{Guid.NewGuid():N}", Simulator.SmsApiUrl.ToString());
+            "INSERT INTO providers (name, kind, api_url, api_key) VALUES ($1, 'sms_activate', $2, $3) RETURNING id",
+            $"sms_{Guid.NewGuid():N}", Simulator.SmsApiUrl.ToString(), ApiKey);
         var service = await Panel.CreateServiceAsync(provider, rate, 1, 1, "Activation", providerServiceId: serviceCode);
         return (provider, service);
     }

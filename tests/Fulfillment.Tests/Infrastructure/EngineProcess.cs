@@ -23,6 +23,9 @@ public sealed class EngineProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>When the process was started: its <c>engine_instances</c> row says a later <c>started_at</c>.</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
     public string Output
     {
         get
@@ -76,6 +79,27 @@ public sealed class EngineProcess : IDisposable
         return new EngineProcess(Process.Start(start)!);
     }
 
+    /// <summary>
+    /// The output's lines at error level or above, for an engine run with <c>--Fulfillment:Logging:Format=json</c>
+    /// (compact JSON, level in <c>@l</c>), and every other line that is not such JSON (an unhandled exception's trace),
+    /// except the configuration check's own <c>warning: </c> lines.
+    /// </summary>
+    public IReadOnlyList<string> ErrorLines() =>
+        Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(IsError).ToList();
+
+    private static bool IsError(string line)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            return json.RootElement.TryGetProperty("@l", out var level) && level.GetString() is "Error" or "Fatal";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return !line.StartsWith("warning: ", StringComparison.Ordinal);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -93,7 +117,11 @@ public sealed class EngineProcess : IDisposable
     /// <summary>SIGKILL: no shutdown, no cleanup, as a crash or the OOM killer would.</summary>
     public void Kill()
     {
-        _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
         _process.WaitForExit();
     }
 

@@ -1,82 +1,496 @@
+using System.Globalization;
 using Fulfillment.Simulator;
 using Npgsql;
 
 namespace Fulfillment.Tests.Infrastructure;
 
+/// <summary>What <see cref="Invariants.CompareAsync"/> found: every broken promise, and figures to print.</summary>
+public sealed record TruthReport(IReadOnlyList<string> Violations, IReadOnlyDictionary<string, int> Statuses, IReadOnlyDictionary<string, long> Figures)
+{
+    public string Describe(int max = 25) =>
+        $"{Violations.Count} violation(s):\n  " + string.Join("\n  ", Violations.Take(max)) + (Violations.Count > max ? $"\n  ... and {Violations.Count - max} more" : "");
+}
+
 /// <summary>
-/// The engine's promises, checked against the simulator's own record and the ledger once every
-/// order has settled: no order created twice at the provider, every order terminal or in review
-/// with a reason, every balance equal to its ledger sum, every refund as the formula says, once. A subscription is
-/// refunded by posts, and the posts it counted served are the provider's own count at its end; each finished order
-/// told its user once.
+/// The engine's promises, checked once every order has settled against what the provider really did: the
+/// simulator's own record of every request and of every order it created, read at its own clock.
 /// </summary>
+/// <remarks>
+/// First line, the provider's truth (nothing in the panel's database can make these pass):
+/// <list type="bullet">
+/// <item>request by request: the provider processed at most one add per order (an add it refused as a duplicate of
+/// an active link counts, though it created nothing), and an add was sent again only after one the provider
+/// refused before processing it (a 429, a 5xx, an HTML page);</item>
+/// <item>order by order: completed there, completed here with no refund; partial there, partial here refunded by
+/// <c>fulfillment_partial_refund(charge, the provider's remains, charged_units)</c> (the SQL rule itself, not a copy);
+/// canceled there, canceled here and refunded in full; a subscription ended there, ended here with the provider's final
+/// count of posts served recorded and refunded by <c>fulfillment_subscription_refund</c>; accepted there but its id
+/// unknown here, <c>review</c> and never refunded; never accepted there, failed or canceled and refunded in full, or still waiting (pending, held, review)
+/// with a reason and no refund; nothing accepted there that the panel does not know.</item>
+/// </list>
+/// Second line, each finished order told its user once (a drip-feed run never). Third line, cheap re-checks of what the
+/// database already enforces (a deferred trigger refuses a balance the
+/// ledger does not explain; unique indexes allow one charge and one refund per order). They only catch a migration
+/// that dropped those guards.
+/// </remarks>
 public static class Invariants
 {
-    /// <returns>Orders by status, for the caller's own expectations.</returns>
-    public static async Task<Dictionary<string, int>> AssertAllAsync(NpgsqlDataSource db, ProviderSimulator simulator, int orders, string label)
+    /// <summary>
+    /// Orders the engine still has work on. Everything else is terminal, in review, or an emulated drip-feed parent that
+    /// waits for a person: no run of it is open but one in review, and it creates no further run (its last run exists, or
+    /// its last three runs were not delivered).
+    /// </summary>
+    public const string UnsettledSql = """
+        SELECT count(*) FROM orders o
+        WHERE o.status NOT IN ('completed', 'partial', 'canceled', 'failed', 'review')
+          AND NOT (o.emulated_runs IS NOT NULL AND o.status = 'in_progress'
+                   AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status IN ('pending', 'held', 'dispatching', 'in_progress'))
+                   AND EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status = 'review')
+                   AND ((SELECT max(r.run_number) FROM orders r WHERE r.parent_id = o.id) = o.emulated_runs
+                        OR (SELECT count(*) FROM (SELECT r.status FROM orders r WHERE r.parent_id = o.id ORDER BY r.run_number DESC LIMIT 3) t
+                            WHERE t.status IN ('failed', 'canceled')) = 3))
+        """;
+
+    /// <summary>Asserts every promise for the orders of <paramref name="providerId"/>'s services; returns the orders by status.</summary>
+    public static Task<Dictionary<string, int>> AssertAllAsync(NpgsqlDataSource db, ProviderSimulator simulator, long providerId, int orders, string label) =>
+        AssertAllAsync(db, [simulator], providerId, orders, label);
+
+    /// <summary>
+    /// Asserts every promise for the orders of the services whose first route is <paramref name="providerId"/>, across
+    /// <paramref name="simulators"/>: every provider their routes lead to (an order is taken once by all of them together).
+    /// </summary>
+    public static async Task<Dictionary<string, int>> AssertAllAsync(NpgsqlDataSource db, IReadOnlyList<ProviderSimulator> simulators, long providerId, int orders,
+        string label)
     {
+        var report = await CompareAsync(db, simulators, providerId);
+        Console.WriteLine($"{label}: " + string.Join(", ", report.Figures.Select(kv => $"{kv.Key}={kv.Value}")));
+        Console.WriteLine($"{label}: " + string.Join(", ", report.Statuses.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
+        Assert.True(report.Violations.Count == 0, $"{label}: {report.Describe()}");
+        Assert.Equal(orders, report.Statuses.Values.Sum());
+
+        // Second line: what the database enforces itself (balance_mismatch, ux_ledger_one_refund_per_order,
+        // ux_ledger_one_charge_per_order), re-checked in case a migration dropped a guard.
         var panel = new Panel(db);
-        // No order was taken by the provider twice. (An add refused before processing, such as a 429,
-        // may be sent again: the record then shows two requests for one created order.)
-        var created = simulator.Orders.CreatedByLink();
-        Assert.All(created, kv => Assert.True(kv.Value <= 1, $"{kv.Key} was accepted {kv.Value} times"));
-        var resent = simulator.Record.AddsByLink().Count(kv => kv.Value > 1);
-        Console.WriteLine($"{label}: {created.Count} orders created at the provider; {resent} links were sent again after a refusal");
-        Assert.Equal(orders, await panel.ScalarAsync<long>("SELECT count(*) FROM orders"));
-
-        // Every order is terminal, or in review with a reason.
-        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE status = 'review' AND coalesce(error, '') = ''"));
-
-        // Balances equal ledger sums.
         Assert.Equal(0L, await panel.ScalarAsync<long>("""
             SELECT count(*) FROM users u
             WHERE u.balance <> (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.user_id = u.id)
             """));
+        Assert.Equal(0L, await panel.ScalarAsync<long>("""
+            SELECT count(*) FROM (SELECT order_id, kind FROM ledger WHERE kind IN ('charge', 'refund') AND order_id IS NOT NULL
+                                  GROUP BY order_id, kind HAVING count(*) > 1) twice
+            """));
+        // Each finished order told its user once (a run never: AssertDripFeedsAsync); none only for an anonymised account.
+        Assert.Equal("", await panel.ScalarAsync<string>("""
+            SELECT coalesce(string_agg('order ' || o.id || ' (' || o.status || ') has ' || n || ' notifications', '; '), '') FROM (
+                SELECT o.id, o.status, (SELECT count(*) FROM notifications x WHERE x.order_id = o.id) AS n FROM orders o
+                WHERE o.parent_id IS NULL AND o.anonymized_at IS NULL AND o.status IN ('completed', 'partial', 'canceled', 'failed')) o
+            WHERE n <> 1
+            """));
+        await AssertDripFeedsAsync(panel, db);
+        return new Dictionary<string, int>(report.Statuses, StringComparer.Ordinal);
+    }
 
-        // Refunds are exactly as the formula says, once.
-        await using var command = db.CreateCommand("""
-            SELECT o.id, o.status, o.charge, o.quantity, o.remains, o.refunded,
-                   (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.order_id = o.id AND l.kind = 'refund'),
-                   (SELECT count(*) FROM ledger l WHERE l.order_id = o.id AND l.kind = 'refund'),
-                   o.charged_posts, o.posts_served, o.provider_order_id,
-                   (SELECT count(*) FROM notifications n WHERE n.order_id = o.id)
-            FROM orders o
-            """);
-        await using var reader = await command.ExecuteReaderAsync();
-        var statuses = new Dictionary<string, int>();
-        while (await reader.ReadAsync())
+    /// <summary>Compares the orders of <paramref name="providerId"/>'s services with the simulator's record; never throws for a violation.</summary>
+    public static Task<TruthReport> CompareAsync(NpgsqlDataSource db, ProviderSimulator simulator, long providerId) => CompareAsync(db, [simulator], providerId);
+
+    /// <summary>
+    /// Compares the orders of the services whose first route is <paramref name="providerId"/> with the records of every
+    /// provider their routes lead to; never throws for a violation. Requests are checked provider by provider (an order
+    /// refused by one route's provider may go to the next route's); orders across all of them (created once in all).
+    /// </summary>
+    public static async Task<TruthReport> CompareAsync(NpgsqlDataSource db, IReadOnlyList<ProviderSimulator> simulators, long providerId)
+    {
+        var violations = new List<string>();
+        var figures = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        // --- Request by request, at each provider: processed at most once, re-sent only after a refusal before processing.
+        var adds = new List<RecordedRequest>();
+        var addsAt = new List<(int Provider, RecordedRequest Add)>();
+        for (var p = 0; p < simulators.Count; p++)
         {
-            var (id, status, charge, quantity) = (reader.GetInt64(0), reader.GetString(1), reader.GetDecimal(2), reader.GetInt32(3));
-            var remains = reader.IsDBNull(4) ? 0L : reader.GetInt64(4);
-            int? posts = reader.IsDBNull(8) ? null : reader.GetInt32(8);
-            var served = reader.IsDBNull(9) ? 0 : reader.GetInt32(9);
-            var expected = (status, posts) switch
+            var recorded = simulators[p].Record.Requests("add");
+            if (recorded.Count != simulators[p].Record.Count("add"))
             {
-                ("completed" or "review", _) => 0m,
-                (_, { } p) => Math.Floor(charge * (p - Math.Clamp(served, 0, p)) / p * 1_000_000m) / 1_000_000m,
-                ("partial", _) => Math.Floor(charge * Math.Clamp(remains, 0, quantity) / quantity * 1_000_000m) / 1_000_000m,
-                _ => charge,
-            };
-            if (posts is not null && status is "completed" or "partial" or "canceled" && !reader.IsDBNull(10)
-                && long.TryParse(reader.GetString(10), out var upstreamId) && simulator.Orders.Find(upstreamId) is { Subscription: not null } upstream)
-            {
-                // The last answer came after the end: the count recorded is the provider's final one.
-                Assert.True(upstream.PostsServedAt(DateTimeOffset.MaxValue) == served,
-                    $"subscription {id} ({status}) counted {served} posts served, the provider {upstream.PostsServedAt(DateTimeOffset.MaxValue)}");
+                violations.Add($"simulator {p} recorded {recorded.Count} of {simulators[p].Record.Count("add")} adds: the request-by-request check would be incomplete");
             }
 
-            if (status is "completed" or "partial" or "canceled" or "failed")
-            {
-                // One notification when it ended (none only for an anonymised account, which these runs do not have).
-                Assert.True(reader.GetInt64(11) == 1, $"order {id} ({status}) has {reader.GetInt64(11)} notifications");
-            }
-
-            Assert.True(expected == reader.GetDecimal(5), $"order {id} ({status}) refunded {reader.GetDecimal(5)}, expected {expected}");
-            Assert.Equal(reader.GetDecimal(5), reader.GetDecimal(6));
-            Assert.True(reader.GetInt64(7) <= 1);
-            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+            adds.AddRange(recorded);
+            addsAt.AddRange(recorded.Select(a => (p, a)));
         }
 
-        return statuses;
+        // An emulated drip-feed's runs share its link, one add per run: their link is checked against the runs sent
+        // (below) and by AssertDripFeedsAsync, not add by add.
+        var runsSent = await RunsSentByLinkAsync(db);
+        var resentAfterRefusal = 0;
+        foreach (var link in addsAt.Where(a => a.Add.Field("link") is not null && !runsSent.ContainsKey(a.Add.Field("link")!))
+                     .GroupBy(a => (a.Provider, Link: a.Add.Field("link")!)))
+        {
+            var sent = link.Select(a => a.Add).OrderBy(a => a.Sequence).ToList();
+            var processed = sent.Where(a => a.Handling == RequestHandling.Processed).ToList();
+            if (processed.Count > 1)
+            {
+                violations.Add($"{link.Key.Link}: provider {link.Key.Provider} processed {processed.Count} adds ({string.Join("; ", processed.Select(Describe))})");
+            }
+
+            for (var i = 0; i < sent.Count - 1; i++)
+            {
+                if (sent[i].Handling != RequestHandling.RefusedBeforeProcessing)
+                {
+                    violations.Add($"{link.Key.Link}: add {Describe(sent[i])} at provider {link.Key.Provider} was followed by add #{sent[i + 1].Sequence}; only an add refused before processing may be sent again");
+                }
+                else
+                {
+                    resentAfterRefusal++;
+                }
+            }
+        }
+
+        figures["adds_received"] = adds.Count;
+        figures["adds_processed"] = adds.Count(a => a.Handling == RequestHandling.Processed);
+        figures["adds_resent_after_refusal_before_processing"] = resentAfterRefusal;
+        figures["adds_refused_before_processing"] = adds.Count(a => a.Handling == RequestHandling.RefusedBeforeProcessing);
+        figures["adds_answer_lost_after_processing"] = adds.Count(a => a.Handling == RequestHandling.Processed && (a.AnsweredAt is null || a.Fault is not null));
+        figures["adds_unanswered_before_processing"] = adds.Count(a => a.Handling == RequestHandling.Received);
+
+        // --- Order by order, against the providers' own records, each at its own clock.
+        var nowAt = new Dictionary<SimulatedOrder, DateTimeOffset>(ReferenceEqualityComparer.Instance);
+        foreach (var simulator in simulators)
+        {
+            var now = simulator.Now;
+            foreach (var order in simulator.Orders.All())
+            {
+                nowAt[order] = now;
+            }
+        }
+
+        var created = nowAt.Keys.GroupBy(o => o.Link, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var (link, runs) in runsSent)
+        {
+            if (created.GetValueOrDefault(link)?.Count is { } taken && taken > runs)
+            {
+                violations.Add($"{link}: the provider created {taken} orders for a drip-feed that sent {runs} run(s)");
+            }
+        }
+
+        var rows = await ReadOrdersAsync(db, providerId);
+        var known = new HashSet<string>(runsSent.Keys, StringComparer.Ordinal);
+        var partials = new List<(PanelOrder Order, long Remains)>();
+        var subscriptionsEnded = new List<(PanelOrder Order, int Served)>();
+        var statuses = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var o in rows)
+        {
+            statuses[o.Status] = statuses.GetValueOrDefault(o.Status) + 1;
+            if (o.DripFeed)
+            {
+                continue; // a parent: its runs and its money are checked by AssertDripFeedsAsync
+            }
+
+            known.Add(o.Link);
+            var there = created.GetValueOrDefault(o.Link) ?? [];
+            if (o.Status == "review" && string.IsNullOrWhiteSpace(o.Error))
+            {
+                violations.Add($"{o}: in review without a reason");
+            }
+
+            if (o.Refunded != o.RefundLedger)
+            {
+                violations.Add($"{o}: refunded {o.Refunded} but the ledger's refund rows sum to {o.RefundLedger}");
+            }
+
+            if (there.Count > 1)
+            {
+                violations.Add($"{o}: created {there.Count} times at the provider ({string.Join(", ", there.Select(s => s.Id))})");
+                continue;
+            }
+
+            if (there.Count == 0)
+            {
+                // Never accepted there: failed (or canceled) and refunded in full, or still waiting with a reason.
+                if (o.ProviderOrderId is not null)
+                {
+                    violations.Add($"{o}: holds provider order {o.ProviderOrderId}, which the provider never created");
+                }
+                else if (o.Status is "failed" or "canceled")
+                {
+                    Expect(violations, o, o.Charge, "never accepted by the provider");
+                }
+                else if (o.Status is "pending" or "held" or "review")
+                {
+                    if (string.IsNullOrWhiteSpace(o.Error))
+                    {
+                        violations.Add($"{o}: never accepted by the provider and waiting without a reason");
+                    }
+
+                    Expect(violations, o, 0m, "never accepted by the provider, still waiting");
+                }
+                else
+                {
+                    violations.Add($"{o}: never accepted by the provider, yet {o.Status}");
+                }
+
+                continue;
+            }
+
+            var order = there[0];
+            if (o.ProviderOrderId is null)
+            {
+                // Accepted there, unknown here: only a person can settle it.
+                if (o.Status != "review")
+                {
+                    violations.Add($"{o}: the provider accepted it as {order.Id} but the panel does not know that, and it is {o.Status} instead of review");
+                }
+
+                Expect(violations, o, 0m, $"accepted by the provider as {order.Id}, unknown here");
+                continue;
+            }
+
+            if (o.ProviderOrderId != order.Id.ToString(CultureInfo.InvariantCulture))
+            {
+                violations.Add($"{o}: holds provider order {o.ProviderOrderId} but the provider created {order.Id} for its link");
+                continue;
+            }
+
+            var state = order.StateAt(nowAt[order]);
+            if (o.ChargedPosts is { } posts)
+            {
+                // A subscription: ended there when the provider says so, refunded by the posts it did not serve.
+                var served = order.PostsServedAt(nowAt[order]);
+                if (state is SimulatedOrderState.Completed or SimulatedOrderState.Canceled or SimulatedOrderState.Expired or SimulatedOrderState.Partial)
+                {
+                    if (o.Status is not ("completed" or "partial" or "canceled" or "failed"))
+                    {
+                        violations.Add($"{o}: the subscription ended at the provider ({state}, {served} of {posts} posts), yet {o.Status} here");
+                    }
+                    else if (o.PostsServed != served)
+                    {
+                        violations.Add($"{o}: the subscription counted {o.PostsServed} posts served; the provider's final count is {served}");
+                    }
+
+                    subscriptionsEnded.Add((o, served));
+                }
+                else
+                {
+                    if (o.Status is not ("in_progress" or "review"))
+                    {
+                        violations.Add($"{o}: the subscription is still {state} at the provider, yet {o.Status}");
+                    }
+
+                    Expect(violations, o, 0m, $"a subscription still {state} at the provider");
+                }
+
+                continue;
+            }
+
+            var remains = order.RemainsAt(nowAt[order]);
+            switch (state)
+            {
+                case SimulatedOrderState.Completed:
+                    Status(violations, o, "completed", $"completed at the provider (remains {remains})");
+                    Expect(violations, o, 0m, "completed at the provider");
+                    break;
+                case SimulatedOrderState.Partial:
+                    Status(violations, o, "partial", $"partial at the provider (remains {remains} of {order.Quantity})");
+                    partials.Add((o, remains));
+                    break;
+                case SimulatedOrderState.Canceled:
+                    Status(violations, o, "canceled", "canceled at the provider");
+                    Expect(violations, o, o.Charge, "canceled at the provider");
+                    break;
+                default:
+                    if (o.Status is not ("in_progress" or "review"))
+                    {
+                        violations.Add($"{o}: still {state} at the provider, yet {o.Status}");
+                    }
+
+                    Expect(violations, o, 0m, $"still {state} at the provider");
+                    break;
+            }
+        }
+
+        // The partial refund rule applied to the provider's real remains, by the SQL function production uses.
+        foreach (var (o, remains, expected) in await PartialRefundsAsync(db, partials))
+        {
+            Expect(violations, o, expected, $"partial at the provider (remains {remains}; fulfillment_partial_refund)");
+        }
+
+        // A subscription's refund: the posts rule applied to the provider's final count, by the SQL function production uses.
+        foreach (var (o, served, expected) in await SubscriptionRefundsAsync(db, subscriptionsEnded))
+        {
+            Expect(violations, o, expected, $"a subscription ended at the provider with {served} of {o.ChargedPosts} posts served (fulfillment_subscription_refund)");
+        }
+
+        var unknown = created.Where(kv => !known.Contains(kv.Key)).ToList();
+        foreach (var (link, orders) in unknown.Take(20))
+        {
+            violations.Add($"{link}: the provider created {string.Join(", ", orders.Select(s => s.Id))}, which no order of the panel carries");
+        }
+
+        // Accepted and answered intact, yet the panel never learnt the id: the engine lost the answer itself (a kill
+        // between the answer and its recording, or a client timeout on a loaded machine). Such orders are in review.
+        var recordedIds = rows.Where(o => o.ProviderOrderId is not null).Select(o => o.ProviderOrderId!).ToHashSet(StringComparer.Ordinal);
+        figures["adds_answered_intact_but_unrecorded"] = adds.Count(a => a.CreatedOrderId is { } id && a.AnsweredAt is not null && a.Fault is null
+            && !recordedIds.Contains(id.ToString(CultureInfo.InvariantCulture)));
+        figures["orders_created_at_provider"] = created.Values.Sum(v => v.Count);
+        figures["review_accepted_there_unknown_here"] = rows.Count(o => o.Status == "review" && o.ProviderOrderId is null && created.ContainsKey(o.Link));
+        figures["review_never_accepted_there"] = rows.Count(o => o.Status == "review" && !created.ContainsKey(o.Link));
+        figures["partial_refunds_checked_against_provider_remains"] = partials.Count;
+        figures["subscription_refunds_checked_against_provider_posts"] = subscriptionsEnded.Count;
+        return new TruthReport(violations, statuses, figures);
+    }
+
+    private static string Describe(RecordedRequest r) =>
+        $"#{r.Sequence} {r.Handling}" + (r.Fault is null ? "" : $" ({r.Fault})") + (r.CreatedOrderId is { } id ? $" created {id}" : "") +
+        (r.Refusal is null ? "" : $" refused: {r.Refusal}");
+
+    private static void Status(List<string> violations, PanelOrder o, string expected, string why)
+    {
+        if (o.Status != expected)
+        {
+            violations.Add($"{o}: {why}, but {o.Status} here");
+        }
+    }
+
+    private static void Expect(List<string> violations, PanelOrder o, decimal refund, string why)
+    {
+        if (o.RefundLedger != refund || o.Refunded != refund)
+        {
+            violations.Add($"{o}: {why}: the refund must be {refund}, the ledger has {o.RefundLedger} (orders.refunded {o.Refunded})");
+        }
+    }
+
+    private static async Task<List<(PanelOrder Order, long Remains, decimal Refund)>> PartialRefundsAsync(NpgsqlDataSource db, List<(PanelOrder Order, long Remains)> partials)
+    {
+        var result = new List<(PanelOrder, long, decimal)>();
+        if (partials.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = db.CreateCommand("""
+            SELECT t.id, fulfillment_partial_refund(o.charge, t.remains, o.charged_units)
+            FROM unnest($1::bigint[], $2::bigint[]) AS t(id, remains) JOIN orders o ON o.id = t.id
+            """);
+        command.Parameters.Add(new() { Value = partials.Select(p => p.Order.Id).ToArray() });
+        command.Parameters.Add(new() { Value = partials.Select(p => p.Remains).ToArray() });
+        var byId = partials.ToDictionary(p => p.Order.Id);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var (order, remains) = byId[reader.GetInt64(0)];
+            result.Add((order, remains, reader.GetDecimal(1)));
+        }
+
+        return result;
+    }
+
+    private static async Task<List<(PanelOrder Order, int Served, decimal Refund)>> SubscriptionRefundsAsync(NpgsqlDataSource db,
+        List<(PanelOrder Order, int Served)> ended)
+    {
+        var result = new List<(PanelOrder, int, decimal)>();
+        if (ended.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = db.CreateCommand("""
+            SELECT t.id, CASE WHEN o.status = 'completed' THEN 0 ELSE fulfillment_subscription_refund(o.charge, o.charged_posts, t.served) END
+            FROM unnest($1::bigint[], $2::int[]) AS t(id, served) JOIN orders o ON o.id = t.id
+            """);
+        command.Parameters.Add(new() { Value = ended.Select(p => p.Order.Id).ToArray() });
+        command.Parameters.Add(new() { Value = ended.Select(p => p.Served).ToArray() });
+        var byId = ended.ToDictionary(p => p.Order.Id);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var (order, served) = byId[reader.GetInt64(0)];
+            result.Add((order, served, reader.GetDecimal(1)));
+        }
+
+        return result;
+    }
+
+    private static async Task<List<PanelOrder>> ReadOrdersAsync(NpgsqlDataSource db, long providerId)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT o.id, o.status, o.link, o.charge, o.provider_order_id, o.refunded, o.error,
+                   (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.order_id = o.id AND l.kind = 'refund'),
+                   o.emulated_runs IS NOT NULL, o.charged_posts, o.posts_served
+            FROM orders o JOIN services s ON s.id = o.service_id
+            WHERE s.provider_id = $1 AND o.parent_id IS NULL
+            ORDER BY o.id
+            """);
+        command.Parameters.Add(new() { Value = providerId });
+        var rows = new List<PanelOrder>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new PanelOrder(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetDecimal(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetDecimal(7),
+                reader.GetBoolean(8), reader.IsDBNull(9) ? null : reader.GetInt32(9), reader.IsDBNull(10) ? null : reader.GetInt32(10)));
+        }
+
+        return rows;
+    }
+
+    private sealed record PanelOrder(long Id, string Status, string Link, decimal Charge, string? ProviderOrderId, decimal Refunded, string? Error, decimal RefundLedger,
+        bool DripFeed, int? ChargedPosts, int? PostsServed)
+    {
+        public override string ToString() => $"order {Id} ({Status}, {Link})";
+    }
+
+    /// <summary>How many runs of each drip-feed link were marked sending (a run deferred after a refusal loses its mark).</summary>
+    private static async Task<Dictionary<string, int>> RunsSentByLinkAsync(NpgsqlDataSource db)
+    {
+        var sent = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var command = db.CreateCommand("SELECT link, count(*) FILTER (WHERE sending_at IS NOT NULL) FROM orders WHERE parent_id IS NOT NULL GROUP BY link");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            sent[reader.GetString(0)] = (int)reader.GetInt64(1);
+        }
+
+        return sent;
+    }
+
+    /// <summary>
+    /// Every run created once (one row per run number, none past the parent's runs), charged nothing, refunded nothing, never
+    /// notified; a finished parent's runs all ended, and its remains are what its runs left (a run completed or partial its
+    /// remains within 0..quantity, a run failed or canceled all of it, a run never created all of it); its one refund is the
+    /// partial rule applied to those remains, by the SQL function production uses.
+    /// </summary>
+    private static async Task AssertDripFeedsAsync(Panel panel, NpgsqlDataSource db)
+    {
+        Assert.Equal(0L, await panel.ScalarAsync<long>("""
+            SELECT count(*) FROM orders r JOIN orders p ON p.id = r.parent_id
+            WHERE r.run_number > p.emulated_runs OR r.charge <> 0 OR r.refunded <> 0 OR r.link <> p.link OR r.quantity <> p.quantity OR r.user_id <> p.user_id
+            """));
+        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM (SELECT parent_id, run_number FROM orders WHERE parent_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d"));
+        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM ledger l JOIN orders r ON r.id = l.order_id WHERE r.parent_id IS NOT NULL"));
+        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM notifications n JOIN orders r ON r.id = n.order_id WHERE r.parent_id IS NOT NULL"));
+        await using var command = db.CreateCommand("""
+            SELECT p.id, p.status, p.emulated_runs, coalesce(p.remains, -1),
+                   count(r.id) FILTER (WHERE r.status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+                   coalesce(sum(CASE WHEN r.status IN ('completed', 'partial') THEN least(greatest(coalesce(r.remains, 0), 0), p.quantity)
+                                     ELSE p.quantity END), 0) + (p.emulated_runs - count(r.id)) * p.quantity AS left_by_runs,
+                   p.refunded, (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.order_id = p.id AND l.kind = 'refund'),
+                   CASE p.status WHEN 'partial' THEN fulfillment_partial_refund(p.charge, p.remains, p.charged_units)
+                                 WHEN 'completed' THEN 0 ELSE p.charge END AS rule
+            FROM orders p LEFT JOIN orders r ON r.parent_id = p.id
+            WHERE p.emulated_runs IS NOT NULL AND p.status IN ('completed', 'partial', 'canceled', 'failed')
+            GROUP BY p.id
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var (id, status) = (reader.GetInt64(0), reader.GetString(1));
+            Assert.True(reader.GetInt64(4) == 0, $"drip-feed order {id} is {status} with {reader.GetInt64(4)} run(s) still open");
+            if (status is "completed" or "partial")
+            {
+                Assert.True(reader.GetInt64(5) == reader.GetInt64(3), $"drip-feed order {id} ({status}) has remains {reader.GetInt64(3)}; its runs leave {reader.GetInt64(5)}");
+            }
+
+            Assert.True(reader.GetDecimal(6) == reader.GetDecimal(8) && reader.GetDecimal(7) == reader.GetDecimal(8),
+                $"drip-feed order {id} ({status}) refunded {reader.GetDecimal(6)} (ledger {reader.GetDecimal(7)}); the rule says {reader.GetDecimal(8)}");
+        }
     }
 }

@@ -8,10 +8,11 @@ public static class PanelContract
     {
         ["users"] = ["id", "username", "email", "balance", "status", "created_at", "last_active_at", "deleted_at", "anonymized_at"],
         ["providers"] = ["id", "name", "kind", "api_url", "api_key", "enabled", "balance", "currency", "balance_checked_at", "min_balance"],
-        ["services"] = ["id", "name", "type", "provider_id", "provider_service_id", "rate", "min", "max", "dripfeed", "refill", "cancel", "enabled"],
+        ["services"] = ["id", "name", "type", "provider_id", "provider_service_id", "rate", "min", "max", "dripfeed", "refill", "cancel", "enabled", "dripfeed_mode"],
         ["orders"] = ["id", "user_id", "service_id", "link", "quantity", "charge", "params", "created_at", "status", "provider_id",
             "provider_order_id", "provider_status", "start_count", "remains", "refunded", "error", "held_by", "result",
-            "dispatched_at", "finished_at", "updated_at"],
+            "dispatched_at", "finished_at", "updated_at", "provider_charge", "provider_currency", "parent_id"],
+        ["service_routes"] = ["id", "service_id", "position", "provider_id", "provider_service_id", "enabled"],
         ["ledger"] = ["id", "user_id", "order_id", "kind", "amount", "balance_after", "reference", "created_at"],
         ["order_requests"] = ["id", "order_id", "kind", "status", "provider_ref", "message", "created_at", "updated_at"],
         ["order_events"] = ["id", "order_id", "at", "kind", "detail"],

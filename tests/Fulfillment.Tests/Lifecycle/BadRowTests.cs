@@ -106,7 +106,8 @@ public sealed class BadRowTests(DatabaseFixture fixture) : IClassFixture<Databas
             Assert.Equal(1, engine.Simulator.Record.AddCount(link));
         }
 
-        Assert.Equal(0L, await engine.Panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE status = 'dispatching'"));
+        Assert.Equal(0L, await engine.Panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'dispatching'",
+            orders.Select(o => o.Order).ToArray()));
     }
 
     [Fact]

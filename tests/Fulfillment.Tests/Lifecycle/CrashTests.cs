@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Fulfillment.Simulator;
 using Fulfillment.Tests.Infrastructure;
 
@@ -44,12 +43,11 @@ public sealed class CrashTests(DatabaseFixture fixture) : IClassFixture<Database
                 await _panel.PlaceOrderAsync(user, service, link, 100);
             }
 
-            var waiting = Stopwatch.StartNew();
-            while (links.Any(l => simulator.Record.AddCount(l) == 0))
+            await Poll.UntilAsync(() =>
             {
-                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(60), "the adds never arrived:\n" + engine.Output);
-                await Task.Delay(50);
-            }
+                Assert.False(engine.HasExited, "the engine exited by itself:\n" + engine.Output);
+                return links.All(l => simulator.Record.AddCount(l) > 0);
+            }, TimeSpan.FromSeconds(60), "the adds to arrive");
 
             engine.Kill(); // SIGKILL: the answers are still 4 s away
         }
@@ -59,12 +57,11 @@ public sealed class CrashTests(DatabaseFixture fixture) : IClassFixture<Database
 
         using (var restarted = EngineProcess.Start(Settings("crash-2")))
         {
-            var waiting = Stopwatch.StartNew();
-            while (await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE user_id = $1 AND status = 'dispatching'", user) > 0)
+            await Poll.UntilAsync(async () =>
             {
-                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(60), "the abandoned orders were not recovered:\n" + restarted.Output);
-                await Task.Delay(200);
-            }
+                Assert.False(restarted.HasExited, "the restarted engine exited by itself:\n" + restarted.Output);
+                return await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE user_id = $1 AND status = 'dispatching'", user) == 0;
+            }, TimeSpan.FromSeconds(60), "the abandoned orders to be recovered");
 
             restarted.SendSigterm();
             await restarted.WaitForExitAsync(TimeSpan.FromSeconds(30));

@@ -30,7 +30,8 @@ public sealed class MoneyPerTypeTests(DatabaseFixture fixture) : IClassFixture<D
             s.CanceledProbability = 0;
         });
         var (_, service) = await engine.CreateProviderAndServiceAsync(rate: rate, min: 1, max: 10_000, type: type);
-        await engine.Panel.ExecuteAsync("UPDATE services SET dripfeed = true WHERE id = $1", service);
+        // Native: one add with runs and interval (DripFeedTests shows the drip-feed the engine runs itself).
+        await engine.Panel.ExecuteAsync("UPDATE services SET dripfeed = true, dripfeed_mode = 'native' WHERE id = $1", service);
         var user = await engine.Panel.CreateUserAsync(deposit: 1_000m);
         var link = $"https://www.instagram.com/p/{Guid.NewGuid():N}";
         var order = await engine.Panel.ScalarAsync<long>("SELECT place_order($1, $2, $3, $4, $5::jsonb)", user, service, link, (object?)quantity, @params);

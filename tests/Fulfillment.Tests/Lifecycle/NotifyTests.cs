@@ -16,8 +16,8 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
     [Fact]
     public async Task A_new_order_reaches_the_provider_within_moments_of_place_order()
     {
-        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "k" });
-        var provider = await _panel.CreateProviderAsync(url: simulator.ApiUrl.ToString(), key: "k");
+        await using var simulator = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "notify-key" });
+        var provider = await _panel.CreateProviderAsync(url: simulator.ApiUrl.ToString(), key: "notify-key");
         var service = await _panel.CreateServiceAsync(provider, rate: 1m, providerServiceId: "1");
         var user = await _panel.CreateUserAsync(deposit: 100m);
         using var host = EngineHost.CreateBuilder(EngineMode.Service,
@@ -28,14 +28,15 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
         await host.StartAsync();
         try
         {
-            await Task.Delay(1000); // the listener is up
+            // The listener is up: its connection sits idle after LISTEN.
+            await Poll.UntilAsync(async () => await _panel.ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle' AND query = $1",
+                    $"LISTEN {Fulfillment.Engine.Dispatch.NewOrderListener.Channel}") > 0,
+                TimeSpan.FromSeconds(60), "the engine to LISTEN for new orders");
             var link = $"https://instagram.com/p/{Guid.NewGuid():N}";
             var placed = Stopwatch.StartNew();
             await _panel.PlaceOrderAsync(user, service, link, 100);
-            while (simulator.Record.AddCount(link) == 0 && placed.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                await Task.Delay(5);
-            }
+            await Poll.UntilAsync(() => simulator.Record.AddCount(link) > 0, TimeSpan.FromSeconds(10), "the add to reach the provider");
 
             Assert.True(placed.Elapsed < TimeSpan.FromSeconds(2), $"the add arrived after {placed.ElapsedMilliseconds} ms");
         }

@@ -29,13 +29,13 @@ public sealed class ProviderHealthTests(DatabaseFixture fixture) : IClassFixture
     {
         await using var engine = await EngineHarness.StartAsync(fixture, s => s.Balance = 123.45m);
         var (provider, _) = await engine.CreateProviderAndServiceAsync();
-        var broken = await engine.Panel.CreateProviderAsync(url: "http://127.0.0.1:1/api/v2");
+        var broken = await engine.Panel.CreateProviderAsync(url: "http://127.0.0.1:1/api/v2", key: "broken-provider-key");
 
         await engine.RunAsync(JobNames.CheckProviderBalances);
 
         Assert.Equal(123.45m, await engine.Panel.ScalarAsync<decimal>("SELECT balance FROM providers WHERE id = $1", provider));
         Assert.Equal("USD", await engine.Panel.ScalarAsync<string>("SELECT currency FROM providers WHERE id = $1", provider));
         Assert.NotNull(await engine.Panel.ScalarAsync<string?>("SELECT last_error FROM providers WHERE id = $1", broken));
-        Assert.DoesNotContain("test-key", await engine.Panel.ScalarAsync<string>("SELECT last_error FROM providers WHERE id = $1", broken), StringComparison.Ordinal);
+        Assert.DoesNotContain("broken-provider-key", await engine.Panel.ScalarAsync<string>("SELECT last_error FROM providers WHERE id = $1", broken), StringComparison.Ordinal);
     }
 }

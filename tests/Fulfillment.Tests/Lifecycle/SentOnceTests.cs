@@ -13,8 +13,9 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
 {
     private static string Link() => $"https://t.me/c/{Guid.NewGuid():N}";
 
-    private static Task UntilAsync(Func<Task<bool>> condition, string what) =>
-        Poll.UntilAsync(condition, TimeSpan.FromSeconds(30), () => $"timed out waiting for {what}");
+    /// <summary>Bounded; fails at once when the dispatch pass it waits beside faults.</summary>
+    private static Task UntilAsync(Func<Task<bool>> condition, string what, Task dispatching) =>
+        Poll.UntilAsync(condition, TimeSpan.FromSeconds(30), what, dispatching);
 
     [Fact]
     public async Task An_add_still_in_flight_past_abandoned_after_is_not_recovered_and_is_recorded_when_it_answers()
@@ -27,12 +28,12 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
         var order = await engine.Panel.PlaceOrderAsync(user, service, link, 1000);
 
         var dispatching = engine.Services.GetRequiredService<OrderDispatcher>().DrainAsync(CancellationToken.None);
-        await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(link) == 1), "the add to reach the provider");
+        await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(link) == 1), "the add to reach the provider", dispatching);
         // A rate-limited provider holds the batch past AbandonedAfter; the dispatcher renews its lease meanwhile.
         engine.Clock.Advance(TimeSpan.FromSeconds(90));
         var now = engine.Clock.GetUtcNow();
         await UntilAsync(async () => await engine.Panel.ScalarAsync<bool>(
-            "SELECT updated_at = $2 AND status = 'dispatching' FROM orders WHERE id = $1", order, now), "the lease renewal while the add is in flight");
+            "SELECT updated_at = $2 AND status = 'dispatching' FROM orders WHERE id = $1", order, now), "the lease renewal while the add is in flight", dispatching);
         var (requeued, review) = await engine.Services.GetRequiredService<DispatchStore>()
             .RecoverAbandonedAsync(now - TimeSpan.FromMinutes(2), now - TimeSpan.FromMinutes(1), now, CancellationToken.None);
         Assert.Equal("dispatching", await engine.StatusAsync(order));
@@ -55,7 +56,7 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
         var order = await engine.Panel.PlaceOrderAsync(user, service, link, 1000);
 
         var dispatching = engine.Services.GetRequiredService<OrderDispatcher>().DrainAsync(CancellationToken.None);
-        await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(link) == 1), "the add to reach the provider");
+        await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(link) == 1), "the add to reach the provider", dispatching);
         // Recovery by another instance, as it would after a lost heartbeat, while the answer is on its way.
         await engine.Panel.ExecuteAsync(
             "UPDATE orders SET status = 'review', claimed_by = NULL, error = 'answer lost: engine stopped while sending' WHERE id = $1", order);
@@ -80,8 +81,8 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
         var b = await engine.Panel.PlaceOrderAsync(second, service, secondLink, 1000);
 
         var dispatching = engine.Services.GetRequiredService<OrderDispatcher>().DrainAsync(CancellationToken.None);
-        await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(firstLink) == 1), "the first add to reach the provider");
-        await UntilAsync(async () => await engine.StatusAsync(b) == "dispatching", "the second order to be claimed ahead");
+        await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(firstLink) == 1), "the first add to reach the provider", dispatching);
+        await UntilAsync(async () => await engine.StatusAsync(b) == "dispatching", "the second order to be claimed ahead", dispatching);
         await engine.Panel.ExecuteAsync("SELECT block_user($1, 'chargeback')", second);
         await dispatching;
         await engine.RunAsync(JobNames.DispatchOrders);

@@ -51,10 +51,14 @@ public sealed class TrackingTests(DatabaseFixture fixture) : IClassFixture<Datab
         await engine.RunAsync(JobNames.SyncOrderStatus);
 
         Assert.Equal("partial", await engine.StatusAsync(order));
-        var charge = await engine.Panel.ScalarAsync<decimal>("SELECT charge FROM orders WHERE id = $1", order);
-        var remains = await engine.Panel.ScalarAsync<long>("SELECT remains FROM orders WHERE id = $1", order);
-        var expected = Math.Floor(charge * Math.Clamp(remains, 0, 777) / 777 * 1_000_000m) / 1_000_000m;
+        // The provider's own remains, through the one SQL rule (fulfillment_partial_refund; its rounding is tested in MoneyInvariantTests).
+        var atProvider = engine.Simulator.Orders.Find(long.Parse(
+            await engine.Panel.ScalarAsync<string>("SELECT provider_order_id FROM orders WHERE id = $1", order), System.Globalization.CultureInfo.InvariantCulture))!;
+        var remains = atProvider.RemainsAt(engine.Simulator.Now);
+        var expected = await engine.Panel.ScalarAsync<decimal>(
+            "SELECT fulfillment_partial_refund(charge, $2, charged_units) FROM orders WHERE id = $1", order, remains);
         Assert.True(remains > 0);
+        Assert.Equal(remains, await engine.Panel.ScalarAsync<long>("SELECT remains FROM orders WHERE id = $1", order));
         Assert.Equal(expected, await engine.Panel.ScalarAsync<decimal>("SELECT refunded FROM orders WHERE id = $1", order));
         Assert.Equal(expected, await engine.Panel.ScalarAsync<decimal>("SELECT amount FROM ledger WHERE order_id = $1 AND kind = 'refund'", order));
         Assert.Equal(await engine.Panel.BalanceAsync(user), await engine.Panel.LedgerSumAsync(user));

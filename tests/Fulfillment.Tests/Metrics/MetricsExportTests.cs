@@ -29,26 +29,51 @@ public sealed class MetricsExportTests
     [Fact]
     public async Task The_prometheus_exporter_serves_the_engine_counters()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var url = new Uri($"http://127.0.0.1:{port}/metrics/");
-        using var host = Builder("--Fulfillment:Metrics:Exporter=prometheus", $"--Fulfillment:Metrics:PrometheusUrl={url}").Build();
-        await host.StartAsync();
-        try
+        // The exporter's HttpListener cannot bind port 0 and say which port it got, so a port is picked and, should
+        // another process take it first, the start fails on it and another is tried: the race cannot fail the test.
+        for (var attempt = 1; ; attempt++)
         {
-            host.Services.GetRequiredService<EngineMetrics>().Finished(["failed"]);
+            var url = new Uri($"http://127.0.0.1:{Random.Shared.Next(20_000, 60_000)}/metrics/");
+            using var host = Builder("--Fulfillment:Metrics:Exporter=prometheus", $"--Fulfillment:Metrics:PrometheusUrl={url}").Build();
+            try
+            {
+                await host.StartAsync();
+            }
+            catch (Exception ex) when (attempt < 10 && AddressInUse(ex))
+            {
+                continue;
+            }
 
-            using var http = new HttpClient();
-            var text = await http.GetStringAsync(url);
+            try
+            {
+                host.Services.GetRequiredService<EngineMetrics>().Finished(["failed"]);
 
-            Assert.Contains("fulfillment_orders_finished", text, StringComparison.Ordinal);
-            Assert.Contains("status=\"failed\"", text, StringComparison.Ordinal);
+                using var http = new HttpClient();
+                var text = await http.GetStringAsync(url);
+
+                Assert.Contains("fulfillment_orders_finished", text, StringComparison.Ordinal);
+                Assert.Contains("status=\"failed\"", text, StringComparison.Ordinal);
+                return;
+            }
+            finally
+            {
+                await host.StopAsync();
+            }
         }
-        finally
+    }
+
+    private static bool AddressInUse(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
         {
-            await host.StopAsync();
+            // "HttpListenerException (98): Address already in use" inside the exporter's InvalidOperationException.
+            if (ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+                || (ex is HttpListenerException && ex.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
         }
+
+        return false;
     }
 }

@@ -16,12 +16,19 @@ public static class AddOutcomes
     /// Accepted: tracked. Accepted with an id the engine cannot use: review, never sent again. Refused for
     /// good: failed and refunded. Refused for now: tried again after a backoff (held, for the provider's
     /// same-link refusal), failed and refunded after GiveUpAfter. Lost: review, unless the provider is
-    /// configured to be sent again.
+    /// configured to be sent again (then pinned to its route). A refusal that belongs to the route moves the order to
+    /// the service's next route when there is one (<see cref="Failover"/>, whose table says which).
     /// </summary>
+    /// <param name="order">The order as sent: its route is the one the add went to.</param>
     public static OrderChange ForAdd(ClaimedOrder order, string providerName, AddOutcome outcome, AddSettings settings, DateTimeOffset now)
     {
         var retryAt = now + Backoff.After(order.Attempts + 1, settings.Dispatch.RetryBackoffMin, settings.Dispatch.RetryBackoffMax);
         var givenUp = now - order.CreatedAt >= settings.Dispatch.GiveUpAfter;
+        if (Failover.RouteLevel(outcome, order, settings.Dispatch, now) is { } why && Failover.Next(order, why, settings.Dispatch, now) is { } move)
+        {
+            return move;
+        }
+
         switch (outcome)
         {
             case AddOutcome.Accepted accepted:
@@ -53,7 +60,9 @@ public static class AddOutcomes
                 return new OrderChange.Deferred(order.Id, retryAt, $"Waiting to retry: provider {providerName} refused for now ({refused.Message}).");
 
             case AddOutcome.Unknown unknown when settings.AllowResendOnUnknown:
-                return new OrderChange.Deferred(order.Id, retryAt, $"Answer lost ({unknown.Reason}); resending, as configured for provider {providerName}.");
+                // The provider may have it: the order never moves to another route from here on.
+                return new OrderChange.Deferred(order.Id, retryAt, $"Answer lost ({unknown.Reason}); resending, as configured for provider {providerName}.",
+                    Pinned: true);
 
             case AddOutcome.Unknown unknown:
                 return new OrderChange.ToReview(order.Id, OrderStatus.Dispatching,
@@ -73,6 +82,11 @@ public static class AddOutcomes
     public static OrderChange ForRent(ClaimedOrder order, string providerName, NumberOutcome outcome, AddSettings settings, DateTimeOffset now)
     {
         var dispatch = settings.Dispatch;
+        if (Failover.RouteLevel(outcome, order, dispatch, now) is { } why && Failover.Next(order, why, dispatch, now) is { } move)
+        {
+            return move;
+        }
+
         switch (outcome)
         {
             case NumberOutcome.Rented rented:

@@ -33,6 +33,13 @@ public static partial class PreSendChecks
 
     public static DispatchDecision Decide(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
     {
+        if (order.EmulatedRuns is { } started)
+        {
+            // An emulated drip-feed released from review resumes: its runs exist and make their own checks, and a cancel or a
+            // block stops it through the drip-feed pass, which refunds only what was not delivered.
+            return new DispatchDecision.Emulate(started);
+        }
+
         if (order.CancelRequested)
         {
             // The user asked to cancel before the engine got to it: never send it.
@@ -54,56 +61,53 @@ public static partial class PreSendChecks
             return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is disabled.", UserReason.ServiceUnavailable);
         }
 
-        if (order.Provider is not { } provider)
-        {
-            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is not mapped to a provider; set services.provider_id.",
-                UserReason.ServiceUnavailable);
-        }
-
-        if (string.IsNullOrWhiteSpace(order.ProviderServiceId))
-        {
-            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) has no provider_service_id.", UserReason.ServiceUnavailable);
-        }
-
-        if (!provider.Enabled)
-        {
-            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} is disabled.", UserReason.ServiceUnavailable);
-        }
-
         var isActivation = order.ServiceType == ServiceType.Activation;
-        if (isActivation != (provider.Kind == ProviderKind.SmsActivate))
+        AddOrderRequest? request = null;
+        if (!isActivation)
         {
-            return new DispatchDecision.Fail(isActivation
-                ? $"Not sent: service {order.ServiceId} is an Activation but provider {provider.Name} is of kind {provider.Kind}, not sms_activate."
-                : $"Not sent: provider {provider.Name} is an SMS activation provider; only Activation services can use it.", UserReason.ServiceUnavailable);
+            // About the order itself, whatever the route: failed as it is, or an emulated drip-feed (never sent itself).
+            var checkedOrder = CheckOrder(order, options);
+            if (checkedOrder.Decided is { } decided)
+            {
+                return decided;
+            }
+
+            request = checkedOrder.Request;
         }
 
-        if (provider.Endpoint is not { } endpoint)
+        // The route (Failover): the order's own, or the next that can take it.
+        switch (Failover.Choose(order, options, now))
         {
-            return new DispatchDecision.Fail($"Not sent: provider {provider.Name} has no valid api_url (an absolute http:// or https:// address).",
-                UserReason.ServiceUnavailable);
+            case Failover.Choice.NoRoute none:
+                return new DispatchDecision.Fail(none.Error, UserReason.ServiceUnavailable);
+            case Failover.Choice.Wait wait:
+                return new DispatchDecision.Wait(now + options.PausedRecheck, wait.Why) { Route = wait.Route, Move = wait.Move };
+            case Failover.Choice.Send send:
+                var endpoint = send.Route.Provider!.Endpoint!;
+                var decision = isActivation
+                    ? DecideActivation(order, send.Route, endpoint)
+                    : new DispatchDecision.Send(endpoint, request! with { ServiceId = send.Route.ProviderServiceId! });
+                return decision is DispatchDecision.Fail ? decision : decision with { Route = send.Route, Move = send.Move };
+            default:
+                throw new InvalidOperationException("Unexpected route choice.");
         }
+    }
 
-        if (provider.IsPaused)
-        {
-            return new DispatchDecision.Wait(now + options.PausedRecheck,
-                $"Waiting: provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
-        }
-
-        if (isActivation)
-        {
-            return DecideActivation(order, endpoint);
-        }
-
+    /// <summary>
+    /// The checks about the order itself (quantity, link, params): a failure or an emulated drip-feed's start, or the add to
+    /// send (its service id set per route).
+    /// </summary>
+    private static (DispatchDecision? Decided, AddOrderRequest? Request) CheckOrder(ClaimedOrder order, DispatchOptions options)
+    {
         var isPackage = order.ServiceType is ServiceType.Package;
         if (!isPackage && (order.Quantity < order.Min || order.Quantity > order.Max))
         {
-            return new DispatchDecision.Fail($"Not sent: quantity {order.Quantity} is outside the service's range {order.Min} to {order.Max}.");
+            return (new DispatchDecision.Fail($"Not sent: quantity {order.Quantity} is outside the service's range {order.Min} to {order.Max}."), null);
         }
 
         if (LinkProblem(order.Link, options.HandleTypes.Contains(order.ServiceType, StringComparer.OrdinalIgnoreCase)) is { } linkProblem)
         {
-            return new DispatchDecision.Fail("Not sent: " + linkProblem);
+            return (new DispatchDecision.Fail("Not sent: " + linkProblem), null);
         }
 
         JsonElement parameters;
@@ -114,12 +118,12 @@ public static partial class PreSendChecks
         }
         catch (JsonException)
         {
-            return new DispatchDecision.Fail("Not sent: the order's params are not valid JSON.");
+            return (new DispatchDecision.Fail("Not sent: the order's params are not valid JSON."), null);
         }
 
         if (parameters.ValueKind != JsonValueKind.Object)
         {
-            return new DispatchDecision.Fail("Not sent: the order's params must be a JSON object.");
+            return (new DispatchDecision.Fail("Not sent: the order's params must be a JSON object."), null);
         }
 
         if (RequiredFields.TryGetValue(order.ServiceType, out var required))
@@ -127,7 +131,7 @@ public static partial class PreSendChecks
             var missing = required.Where(f => !HasValue(parameters, f)).ToList();
             if (missing.Count > 0)
             {
-                return new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order needs {string.Join(" and ", missing)} in its params.");
+                return (new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order needs {string.Join(" and ", missing)} in its params."), null);
             }
         }
 
@@ -137,28 +141,36 @@ public static partial class PreSendChecks
         {
             if (!order.Dripfeed)
             {
-                return new DispatchDecision.Fail($"Not sent: drip-feed (runs, interval) was asked for, but service {order.ServiceId} does not offer it.");
+                return (new DispatchDecision.Fail($"Not sent: drip-feed (runs, interval) was asked for, but service {order.ServiceId} does not offer it."), null);
             }
 
             if (runs.Value is not > 1 || interval.Value is not > 0)
             {
-                return new DispatchDecision.Fail("Not sent: drip-feed needs runs (2 or more) and interval (minutes, 1 or more) as whole numbers.");
+                return (new DispatchDecision.Fail("Not sent: drip-feed needs runs (2 or more) and interval (minutes, 1 or more) as whole numbers."), null);
+            }
+
+            // Emulated (services.dripfeed_mode): the engine sends the runs itself, as plain adds of quantity; this order is never sent.
+            if (DripFeedRuns.Emulates(order.DripfeedMode, order.ProviderOffersDripfeed))
+            {
+                return (SmmServiceType.For(order.ServiceType).AllowsDripFeed
+                    ? new DispatchDecision.Emulate(runs.Value.Value)
+                    : new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order cannot be drip-fed."), null);
             }
         }
 
-        var request = AddOrderRequest.ForType(order.ServiceType, order.ProviderServiceId!, order.Link,
-            isPackage ? null : order.Quantity, parameters, runs.Value, interval.Value);
-        return new DispatchDecision.Send(endpoint, request);
+        // The service id is the route's, set once the route is chosen; the placeholder never leaves.
+        return (null, AddOrderRequest.ForType(order.ServiceType, order.ProviderServiceId is { Length: > 0 } own ? own : "-", order.Link,
+            isPackage ? null : order.Quantity, parameters, runs.Value, interval.Value));
     }
 
     /// <summary>An activation needs a service code (its params, else the service's provider_service_id) and a country.</summary>
-    private static DispatchDecision DecideActivation(ClaimedOrder order, Fulfillment.Providers.ProviderEndpoint endpoint)
+    private static DispatchDecision DecideActivation(ClaimedOrder order, Route route, Fulfillment.Providers.ProviderEndpoint endpoint)
     {
         try
         {
             using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(order.ParamsJson) ? "{}" : order.ParamsJson);
             var root = document.RootElement;
-            var code = Text(root, "service_code") ?? order.ProviderServiceId!;
+            var code = Text(root, "service_code") ?? route.ProviderServiceId!;
             var country = Text(root, "country") ?? "0";
             return code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') && country.All(char.IsAsciiDigit)
                 ? new DispatchDecision.Rent(endpoint, code, country)

@@ -24,8 +24,10 @@ public static class StatusAnswers
         var detail = new { provider_status = answer?.RawStatus, remains = answer?.Remains, start_count = answer?.StartCount };
         var state = answer?.State ?? ProviderOrderState.Unknown;
         // A finish records the provider's words on the order itself, so a finishing order is written once.
+        var (charge, currency) = Cost(answer);
         OrderChange End(string status, long? remains, string? error) =>
-            new OrderChange.Finished(new Finish(order.Id, status, remains, error, detail, answer!.RawStatus, answer.StartCount));
+            new OrderChange.Finished(new Finish(order.Id, status, remains, error, detail, answer!.RawStatus, answer.StartCount,
+                ProviderCharge: charge, ProviderCurrency: currency));
         switch (state)
         {
             case ProviderOrderState.Completed:
@@ -39,7 +41,8 @@ public static class StatusAnswers
         }
 
         List<OrderChange> changes =
-            [new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains, now + NextInterval(age, options), answer?.Error)];
+            [new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains, now + NextInterval(age, options), answer?.Error,
+                ProviderCharge: charge, ProviderCurrency: currency)];
         if (state == ProviderOrderState.Partial)
         {
             changes.Add(new OrderChange.ToReview(order.Id, OrderStatus.InProgress,
@@ -73,6 +76,21 @@ public static class StatusAnswers
         }
 
         return new OrderChange.Progressed(order.Id, null, null, null, now + options.MinInterval, error);
+    }
+
+    /// <summary>Above this a charge is not a price (numeric(20,6) holds less than 10^14): an absurd figure is dropped, never stored.</summary>
+    public const decimal MaxCharge = 1_000_000_000_000m;
+
+    /// <summary>
+    /// What the provider says it charged for the order, made storable: negative, absurdly large or missing is unknown
+    /// (null), and six decimals at most (the money columns'); the currency as the client cleaned it, upper-cased.
+    /// An absurd number in one answer must not fail the write of everyone's answers.
+    /// </summary>
+    public static (decimal? Charge, string? Currency) Cost(StatusResult? answer)
+    {
+        var charge = answer?.Charge is { } c && c >= 0 && c < MaxCharge ? decimal.Round(c, 6, MidpointRounding.AwayFromZero) : (decimal?)null;
+        var currency = answer?.Currency?.Trim() is { Length: > 0 and <= 16 } text ? text.ToUpperInvariant() : null;
+        return (charge, charge is null ? null : currency);
     }
 
     /// <summary>A tenth of the order's age, within bounds: young orders often, long ones rarely.</summary>

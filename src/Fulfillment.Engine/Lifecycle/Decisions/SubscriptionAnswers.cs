@@ -30,10 +30,11 @@ public static class SubscriptionAnswers
         var served = Served(order, posts, answer);
         var result = Result(order.ResultJson, posts, served, answer, state);
         var detail = new { provider_status = answer?.RawStatus, posts, posts_served = served };
+        var (charge, currency) = StatusAnswers.Cost(answer);
 
         // Ended at the provider: the served posts are recorded with the finish, which refunds by them.
         OrderChange End(string status, string? error, string? reason = null) => new OrderChange.Finished(
-            new Finish(order.Id, status, answer!.Remains, error, detail, answer.RawStatus, answer.StartCount, reason, served, result));
+            new Finish(order.Id, status, answer!.Remains, error, detail, answer.RawStatus, answer.StartCount, reason, served, result, charge, currency));
         string Left(string how) => $"The subscription {how} at the provider ({answer!.RawStatus}) with {served} of {posts} posts served; " +
             (served >= posts ? "nothing to refund." : "the unserved posts' share refunded.");
         switch (state)
@@ -52,7 +53,7 @@ public static class SubscriptionAnswers
         List<OrderChange> changes =
         [
             new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains,
-                now + StatusAnswers.NextInterval(age, options.SubscriptionMinInterval, options.SubscriptionMaxInterval), answer?.Error, result, served),
+                now + StatusAnswers.NextInterval(age, options.SubscriptionMinInterval, options.SubscriptionMaxInterval), answer?.Error, result, served, charge, currency),
         ];
         if (age >= options.SubscriptionReviewAfter)
         {

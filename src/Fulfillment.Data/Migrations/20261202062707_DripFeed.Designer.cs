@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Fulfillment.Data.Migrations
 {
     [DbContext(typeof(PanelDbContext))]
-    [Migration("20261202064500_SecureFunctionsFindTheirSchema")]
-    partial class SecureFunctionsFindTheirSchema
+    [Migration("20261202062707_DripFeed")]
+    partial class DripFeed
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -307,6 +307,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("dispatched_at");
 
+                    b.Property<int?>("EmulatedRuns")
+                        .HasColumnType("integer")
+                        .HasColumnName("emulated_runs");
+
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
@@ -344,6 +348,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnName("params")
                         .HasDefaultValueSql("'{}'::jsonb");
 
+                    b.Property<long?>("ParentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("parent_id");
+
                     b.Property<long?>("ProviderId")
                         .HasColumnType("bigint")
                         .HasColumnName("provider_id");
@@ -373,6 +381,10 @@ namespace Fulfillment.Data.Migrations
                     b.Property<JsonDocument>("Result")
                         .HasColumnType("jsonb")
                         .HasColumnName("result");
+
+                    b.Property<int?>("RunNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("run_number");
 
                     b.Property<DateTimeOffset?>("SendingAt")
                         .HasColumnType("timestamp with time zone")
@@ -426,11 +438,18 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_orders_user_id");
 
+                    b.HasIndex(new[] { "NextAttemptAt" }, "ix_orders_dripfeed_due")
+                        .HasFilter("emulated_runs IS NOT NULL AND status = 'in_progress'");
+
                     b.HasIndex(new[] { "Status", "Id" }, "ix_orders_open_status")
                         .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress', 'review')");
 
                     b.HasIndex(new[] { "UserId" }, "ix_orders_open_user")
                         .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");
+
+                    b.HasIndex(new[] { "ParentId", "RunNumber" }, "ux_orders_one_row_per_run")
+                        .IsUnique()
+                        .HasFilter("parent_id IS NOT NULL");
 
                     b.ToTable("orders", null, t =>
                         {
@@ -439,6 +458,8 @@ namespace Fulfillment.Data.Migrations
                             t.HasCheckConstraint("ck_orders_quantity_positive", "quantity > 0");
 
                             t.HasCheckConstraint("ck_orders_refunded_within_charge", "refunded >= 0 AND refunded <= charge");
+
+                            t.HasCheckConstraint("ck_orders_run_of_parent", "(parent_id IS NULL) = (run_number IS NULL) AND (run_number IS NULL OR run_number >= 1)");
 
                             t.HasCheckConstraint("ck_orders_status", "status IN ('pending', 'held', 'dispatching', 'in_progress', 'completed', 'partial', 'canceled', 'failed', 'review')");
                         });
@@ -738,6 +759,13 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue(false)
                         .HasColumnName("dripfeed");
 
+                    b.Property<string>("DripfeedMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("auto")
+                        .HasColumnName("dripfeed_mode");
+
                     b.Property<bool>("Enabled")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
@@ -802,6 +830,8 @@ namespace Fulfillment.Data.Migrations
 
                     b.ToTable("services", null, t =>
                         {
+                            t.HasCheckConstraint("ck_services_dripfeed_mode", "dripfeed_mode IN ('auto', 'native', 'emulated')");
+
                             t.HasCheckConstraint("ck_services_min_max", "min >= 0 AND max >= min");
 
                             t.HasCheckConstraint("ck_services_rate_not_negative", "rate IS NULL OR rate >= 0");
@@ -1031,6 +1061,12 @@ namespace Fulfillment.Data.Migrations
                         .HasForeignKey("HeldBy")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_orders_held_by");
+
+                    b.HasOne("Fulfillment.Data.Entities.Order", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_orders_parent_id");
 
                     b.HasOne("Fulfillment.Data.Entities.Provider", null)
                         .WithMany()

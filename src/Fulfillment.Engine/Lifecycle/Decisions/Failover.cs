@@ -1,0 +1,209 @@
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Providers.SmsActivate;
+using Fulfillment.Providers.Smm;
+
+namespace Fulfillment.Engine.Lifecycle.Decisions;
+
+/// <summary>
+/// Routing and failover across providers: which route an order goes out on, and when a refusal moves it to the
+/// next. An order only ever moves forward (route 0, then the service_routes by position), never after an add
+/// whose outcome is unknown (that is review, or a resend pinned to its route), and never while an add for it is
+/// in flight: a move is the outcome of a refusal recorded under this instance's claim, or made at claim, before
+/// anything is sent.
+/// </summary>
+/// <remarks>
+/// <para>How a route is judged at claim (<see cref="Judge"/>):</para>
+/// <code>
+/// | the route                                                            | verdict                                      |
+/// |----------------------------------------------------------------------|----------------------------------------------|
+/// | its service_routes row is disabled, or was deleted                   | unusable                                     |
+/// | no provider, or no provider_service_id                               | unusable                                     |
+/// | provider disabled                                                    | unusable                                     |
+/// | provider of the wrong kind (Activation needs sms_activate, and back) | unusable                                     |
+/// | provider without a usable api_url                                    | unusable                                     |
+/// | upstream service not in the provider's stored list (vanished)        | unusable                                     |
+/// | upstream rate above the sale rate, SellBelowUpstreamRate off         | unusable (the price guard)                   |
+/// | provider paused for balance (below min_balance)                      | paused: waited for if no route is usable     |
+/// | otherwise                                                            | usable                                       |
+/// </code>
+/// <para>Which route an order goes out on (<see cref="Choose"/>): of its current route and those after it, the first
+/// usable; else the first paused (waits); else none, and the order fails with a refund. A pinned order considers its
+/// current route only. A provider that is down is not judged here: each order finds out by its own refusals and moves
+/// after FailoverAfter (skipping a provider on providers.unreachable_since would starve the calls that clear it).</para>
+/// <para>Which refusals of an add (or getNumber) move the order on (<see cref="RouteLevel(AddOutcome, ClaimedOrder, DispatchOptions, DateTimeOffset)"/>):</para>
+/// <code>
+/// | outcome                                                              | moves to the next route                      |
+/// |----------------------------------------------------------------------|----------------------------------------------|
+/// | accepted (usable id or not)                                          | never: the provider has it                   |
+/// | answer lost (Unknown)                                                | never: review, or resent on the same route   |
+/// | refused: UnknownService, QuantityOutOfRange (permanent, the service) | at once                                      |
+/// | refused: InsufficientFunds (the panel's balance there)               | at once                                      |
+/// | refused: BadLink (permanent, the order itself)                       | never: failed with a refund as today         |
+/// | refused: DuplicateLink (the provider's same-link rule)               | never: held as today                         |
+/// | refused for now: RateLimited, Misconfigured, Unreachable,            | once the route has refused it for            |
+/// |   Redirected, Other                                                  |   FailoverAfter (orders.route_refusing_since) |
+/// | getNumber: BAD_SERVICE, NO_BALANCE                                   | at once                                      |
+/// | getNumber: NO_NUMBERS, BAD_KEY, BANNED, 429, not sent, redirect      | after FailoverAfter                          |
+/// | the order is pinned to its route                                     | never                                        |
+/// </code>
+/// <para>With no route after the current one that is not unusable, nothing moves: the refusal is handled as it is
+/// without routes (failed for good, deferred for now), so a service without service_routes behaves as before.</para>
+/// </remarks>
+public static class Failover
+{
+    public enum Verdict
+    {
+        Usable,
+        Paused,
+        Unusable,
+    }
+
+    /// <summary>A route's verdict, and why when it is not usable (a phrase for the order's error and events).</summary>
+    public static (Verdict Verdict, string? Why) Judge(Route route, ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
+    {
+        if (!route.Enabled)
+        {
+            return (Verdict.Unusable, "the route is disabled (service_routes.enabled).");
+        }
+
+        if (route.Provider is not { } provider)
+        {
+            return (Verdict.Unusable, $"service {order.ServiceId} ({order.ServiceName}) is not mapped to a provider; set services.provider_id.");
+        }
+
+        if (string.IsNullOrWhiteSpace(route.ProviderServiceId))
+        {
+            return (Verdict.Unusable, route.Position == 0
+                ? $"service {order.ServiceId} ({order.ServiceName}) has no provider_service_id."
+                : "the route has no provider_service_id.");
+        }
+
+        if (!provider.Enabled)
+        {
+            return (Verdict.Unusable, $"provider {provider.Name} is disabled.");
+        }
+
+        var isActivation = order.ServiceType == ServiceType.Activation;
+        if (isActivation != (provider.Kind == ProviderKind.SmsActivate))
+        {
+            return (Verdict.Unusable, isActivation
+                ? $"service {order.ServiceId} is an Activation but provider {provider.Name} is of kind {provider.Kind}, not sms_activate."
+                : $"provider {provider.Name} is an SMS activation provider; only Activation services can use it.");
+        }
+
+        if (provider.Endpoint is null)
+        {
+            return (Verdict.Unusable, $"provider {provider.Name} has no valid api_url (an absolute http:// or https:// address).");
+        }
+
+        if (route.Listed == false)
+        {
+            return (Verdict.Unusable, $"provider {provider.Name} no longer lists service {route.ProviderServiceId}.");
+        }
+
+        if (!options.SellBelowUpstreamRate && route.UpstreamRate is { } upstream && order.SaleRate is { } sale && upstream > sale)
+        {
+            return (Verdict.Unusable, $"provider {provider.Name}'s rate {upstream} for service {route.ProviderServiceId} is above the sale rate {sale} (the price guard).");
+        }
+
+        if (provider.IsPaused)
+        {
+            return (Verdict.Paused, $"provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
+        }
+
+        return (Verdict.Usable, null);
+    }
+
+    /// <summary>Where a claimed order goes out: a route to send on (maybe after a move), one to wait on, or none left.</summary>
+    public abstract record Choice
+    {
+        private Choice() { }
+
+        public sealed record Send(Route Route, Reroute? Move) : Choice;
+
+        public sealed record Wait(Route Route, Reroute? Move, string Why) : Choice;
+
+        public sealed record NoRoute(string Error) : Choice;
+    }
+
+    /// <summary>A move from one route to another, and why.</summary>
+    public sealed record Reroute(Route From, Route To, string Reason);
+
+    public static Choice Choose(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
+    {
+        var current = order.CurrentRoute ?? new Route(order.RoutePosition, null, null, Enabled: false);
+        IEnumerable<Route> candidates = order.RoutePinned ? [current] : [current, .. order.RoutesAfter(order.RoutePosition)];
+        var judged = candidates.Select(r => (Route: r, Verdict: Judge(r, order, options, now))).ToList();
+        var pick = Pick(judged);
+        if (pick is null)
+        {
+            return new Choice.NoRoute(judged.Count == 1
+                ? "Not sent: " + judged[0].Verdict.Why
+                : "Not sent: no route can take it. " + string.Join(" ", judged.Select(j => $"{j.Route}: {j.Verdict.Why}")));
+        }
+
+        var (route, verdict) = pick.Value;
+        var move = route.Position == current.Position ? null : new Reroute(current, route,
+            $"{current}: {judged[0].Verdict.Why}");
+        return verdict.Verdict == Verdict.Paused ? new Choice.Wait(route, move, "Waiting: " + verdict.Why) : new Choice.Send(route, move);
+    }
+
+    /// <summary>The first usable route, else the first paused one; null when all are unusable.</summary>
+    private static (Route Route, (Verdict Verdict, string? Why) Verdict)? Pick(List<(Route Route, (Verdict Verdict, string? Why) Verdict)> judged)
+    {
+        foreach (var wanted in new[] { Verdict.Usable, Verdict.Paused })
+        {
+            foreach (var j in judged)
+            {
+                if (j.Verdict.Verdict == wanted)
+                {
+                    return j;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Why an add's refusal moves the order to its next route, or null when it does not (see the table).</summary>
+    public static string? RouteLevel(AddOutcome outcome, ClaimedOrder order, DispatchOptions options, DateTimeOffset now) => outcome switch
+    {
+        _ when order.RoutePinned => null,
+        AddOutcome.Refused { Reason: RefusalReason.UnknownService or RefusalReason.QuantityOutOfRange or RefusalReason.InsufficientFunds } r =>
+            $"refused {r.Reason} ({r.Message})",
+        AddOutcome.Refused { Kind: RefusalKind.Temporary, Reason: not RefusalReason.DuplicateLink } r when RefusedTooLong(order, options, now) =>
+            $"refused for now since {order.RouteRefusingSince ?? now:u} (last: {r.Message})",
+        _ => null,
+    };
+
+    /// <summary>The same for a getNumber (see the table).</summary>
+    public static string? RouteLevel(NumberOutcome outcome, ClaimedOrder order, DispatchOptions options, DateTimeOffset now) => outcome switch
+    {
+        _ when order.RoutePinned => null,
+        NumberOutcome.Refused { Reason: SmsRefusal.BadService or SmsRefusal.NoBalance } r => $"refused {r.Reason} ({r.Message})",
+        NumberOutcome.Refused r when RefusedTooLong(order, options, now) => $"refused for now since {order.RouteRefusingSince ?? now:u} (last: {r.Message})",
+        _ => null,
+    };
+
+    private static bool RefusedTooLong(ClaimedOrder order, DispatchOptions options, DateTimeOffset now) =>
+        now - (order.RouteRefusingSince ?? now) >= options.FailoverAfter;
+
+    /// <summary>
+    /// The move to the next route after a route-level refusal of the add on <paramref name="order"/>'s current route:
+    /// back to pending on the route <see cref="Choose"/> would take among those after it, due at once. Null when no
+    /// route after it can take the order: the refusal is then handled as it is without routes.
+    /// </summary>
+    public static OrderChange.Rerouted? Next(ClaimedOrder order, string why, DispatchOptions options, DateTimeOffset now)
+    {
+        if (order.RoutePinned || order.CurrentRoute is not { } current)
+        {
+            return null;
+        }
+
+        var judged = order.RoutesAfter(current.Position).Select(r => (Route: r, Verdict: Judge(r, order, options, now))).ToList();
+        return Pick(judged) is { } next
+            ? new OrderChange.Rerouted(order.Id, OrderStatus.Dispatching, current, next.Route, $"{current}: {why}")
+            : null;
+    }
+}
