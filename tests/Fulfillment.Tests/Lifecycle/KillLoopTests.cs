@@ -168,6 +168,12 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
                     finished.Enqueue(engines[victim]);
                     engines[victim].Dispose();
                     engines[victim] = EngineProcess.Start(Settings(name));
+
+                    // One engine down at a time: the next kill waits until this one is back (its instance row written). On
+                    // a loaded machine an engine takes many seconds to start; killing on a fixed beat would keep all three
+                    // starting and nothing would be sent but the batch each kill catches.
+                    var restarted = engines[victim];
+                    await Poll.UntilAsync(() => IsUpAsync(name, restarted.StartedAt), TimeSpan.FromMinutes(2), $"{name} to be back");
                 }
             }, CancellationToken.None);
 
@@ -182,10 +188,13 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             Assert.Equal((parents, subscriptions), (drips, subs));
             var posts = Enumerable.Range(0, subscriptions).Select(_ => random.Next(1, 9)).ToArray();
             // Mid-run, once the first provider has taken a fifth of the orders (however fast the engines go on this machine),
-            // it goes away for good: connections refused from now on.
+            // or a minute after the last order was placed if it is slower than that, it goes away for good: connections
+            // refused from now on.
+            var placedAt = TimeSpan.MaxValue;
             var goingAway = Task.Run(async () =>
             {
-                await Poll.UntilAsync(() => first.Orders.All().Count >= orders / 5, TimeSpan.FromMinutes(4), "the first provider to take a fifth of the orders", killer);
+                await Poll.UntilAsync(() => first.Orders.All().Count >= orders / 5 || clock.Elapsed - placedAt > TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(8),
+                    "the first provider to take a fifth of the orders", killer);
                 await first.GoDownAsync();
                 Console.WriteLine($"kill-loop: the first provider went away after {clock.Elapsed}, having taken {first.Orders.All().Count} orders");
             }, CancellationToken.None);
@@ -215,10 +224,11 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
             });
             Console.WriteLine($"kill-loop: placed {orders} orders, {parents} drip-feeds and {subscriptions} subscriptions in {clock.Elapsed} with {KillCount()} kills so far");
+            placedAt = clock.Elapsed;
             await goingAway;
 
             // However fast the orders went in, the engines are killed a fair number of times mid-flow.
-            await Poll.UntilAsync(() => KillCount() >= 8, TimeSpan.FromMinutes(2), "eight kills", killer);
+            await Poll.UntilAsync(() => KillCount() >= 8, TimeSpan.FromMinutes(5), "eight kills", killer);
             await stopKilling.CancelAsync();
             await killer.ContinueWith(_ => { }, TaskScheduler.Default);
             Assert.True(killer.IsCompletedSuccessfully || killer.IsCanceled, $"the killer failed: {killer.Exception}");
@@ -306,6 +316,10 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             }
         }
     }
+
+    /// <summary>Whether the engine started at <paramref name="processStarted"/> has written its instance row.</summary>
+    private async Task<bool> IsUpAsync(string name, DateTimeOffset processStarted) =>
+        await _panel.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM engine_instances WHERE host = $1 AND started_at >= $2)", name, processStarted);
 
     /// <summary>The victim's orders marked sending and not yet recorded: adds in flight (or answered and not yet written).</summary>
     /// <remarks>The victim's own instance: the row its process wrote, not one a killed predecessor of the same name left.</remarks>
