@@ -372,10 +372,10 @@ public static class EngineBenchmark
     }
 
     /// <summary>An order placed in the pickup phase that has not reached the provider this long after it was due counts as this long, and as missed.</summary>
-    private static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(10);
 
     /// <summary>The provider's answers for the dispatch and status phases (drawn at add; see <see cref="StatusMix"/>).</summary>
-    private static readonly object StatusMixSettings = new
+    internal static readonly object StatusMixSettings = new
     {
         SpeedFactor = 16,
         DurationJitter = 1,
@@ -387,11 +387,11 @@ public static class EngineBenchmark
         UnknownStatusRate = 0.05,
     };
 
-    private const string StatusMix =
+    internal const string StatusMix =
         "lifetimes 0..10 s (speed 16, jitter 1), 20% partial, 5% canceled, 5% over-delivered, 30% other spellings, 50% numbers as strings, 5% unknown words while under way";
 
     /// <summary>The Service host with no scheduled job competing: only the NOTIFY listener dispatches.</summary>
-    private static readonly string[] ServiceSettings =
+    internal static readonly string[] ServiceSettings =
     [
         "--Fulfillment:Engine:InstanceName=bench-service",
         "--Fulfillment:Jobs:DispatchOrders:Interval=01:00:00",
@@ -404,7 +404,7 @@ public static class EngineBenchmark
         "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
     ];
 
-    private static async Task MeasurePickupAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, string[] settings, EngineBenchmarkArgs a, EngineReport report)
+    internal static async Task MeasurePickupAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, string[] settings, EngineBenchmarkArgs a, EngineReport report)
     {
         using var host = EngineHost.CreateBuilder(EngineMode.Service, settings).Build();
         await host.StartAsync();
@@ -475,7 +475,7 @@ public static class EngineBenchmark
     }
 
     /// <summary>Until every order placed so far has been sent and accepted (or the limit passes).</summary>
-    private static async Task WaitForDispatchAsync(NpgsqlDataSource db, TimeSpan limit)
+    internal static async Task WaitForDispatchAsync(NpgsqlDataSource db, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
         while (await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE status IN ('pending', 'dispatching')") > 0 && clock.Elapsed < limit)
@@ -484,14 +484,14 @@ public static class EngineBenchmark
         }
     }
 
-    private static Task<string> StatusesAsync(NpgsqlDataSource db, long first, long last) => PanelLoad.TextAsync(db,
+    internal static Task<string> StatusesAsync(NpgsqlDataSource db, long first, long last) => PanelLoad.TextAsync(db,
         "SELECT string_agg(status || '=' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders WHERE id BETWEEN $1 AND $2 GROUP BY status) s",
         first, last);
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private static double Round(double value) => Math.Round(value, 2);
+    internal static double Round(double value) => Math.Round(value, 2);
 
     internal static string Format(double value, string format) => double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 }
