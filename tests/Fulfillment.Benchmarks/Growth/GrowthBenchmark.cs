@@ -26,7 +26,7 @@ public static class GrowthBenchmark
     private const string Key = "bench";
 
     private sealed record Point(long History, double PickupP50, double PickupP99, double Dispatch, double Status, double PurgeSeconds, string PurgeSteps,
-        double SeedSeconds, string Sizes);
+        double SeedSeconds, string Sizes, string Plans);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -121,6 +121,7 @@ public static class GrowthBenchmark
                 var at = p.History.ToString(CultureInfo.InvariantCulture);
                 report.Details[$"at_{at}"] = string.Create(CultureInfo.InvariantCulture,
                     $"pickup p50 {p.PickupP50:0.#} ms, p99 {p.PickupP99:0.#} ms, dispatch {p.Dispatch:0}/s, status {p.Status:0}/s, nightly purge {p.PurgeSeconds:0.00} s ({p.PurgeSteps}), seeded in {p.SeedSeconds:0} s; {p.Sizes}");
+                report.Details[$"plans_at_{at}"] = p.Plans;
             }
 
             report.Settings["sizes"] = string.Join(',', sizes);
@@ -149,6 +150,54 @@ public static class GrowthBenchmark
         }
     }
 
+    /// <summary>
+    /// The dispatch claim and the same-link lookup on the orders just placed (EXPLAIN ANALYZE in a transaction rolled
+    /// back): what each reads as history grows.
+    /// </summary>
+    private static async Task<string> PlansAsync(NpgsqlDataSource db, long[] ids)
+    {
+        var batch = ids.Take(1000).ToArray();
+        var links = new List<string>();
+        var services = new List<long>();
+        await using (var read = db.CreateCommand("SELECT link, service_id FROM orders WHERE id = ANY($1) ORDER BY id"))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = batch });
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                links.Add(reader.GetString(0));
+                services.Add(reader.GetInt64(1));
+            }
+        }
+
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        async Task<string> Explain(string sql, params object?[] args)
+        {
+            await using var command = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, COSTS OFF, SUMMARY ON) " + sql, connection, transaction);
+            foreach (var arg in args)
+            {
+                command.Parameters.Add(arg is long[] or null ? new NpgsqlParameter { Value = arg ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint } : new NpgsqlParameter { Value = arg });
+            }
+
+            var lines = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(0).Trim());
+            }
+
+            return string.Join(" | ", lines);
+        }
+
+        var claim = await Explain(DispatchStore.ClaimSql, DateTimeOffset.UtcNow, 1000, null);
+        var keys = links.Select(l => Fulfillment.Engine.Conflicts.ConflictKeys.LinkKey(l) ?? "").ToArray();
+        var blockers = await Explain(DispatchStore.BlockersSql(Fulfillment.Engine.Configuration.ConflictScope.Service), batch, keys, services.ToArray(),
+            services.Select(_ => 0L).ToArray(), services.Select(_ => "2").ToArray());
+        await transaction.RollbackAsync();
+        return $"claim: {claim} || blockers: {blockers}";
+    }
+
     private static async Task<Point> MeasureAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, Microsoft.Extensions.Hosting.IHost tool,
         string[] common, EngineBenchmarkArgs a, long history, double seedSeconds)
     {
@@ -162,6 +211,7 @@ public static class GrowthBenchmark
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
         var tag = $"g{(char)('a' + (int)Math.Min(25, history / 1_000_000))}";
         var (ids, _) = await panel.PlaceManyAsync(tag, a.Orders, connections: 8);
+        var plans = await PlansAsync(db, ids);
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         await dispatcher.DrainAsync(CancellationToken.None);
@@ -196,6 +246,6 @@ public static class GrowthBenchmark
             SELECT string_agg(relname || ' ' || pg_size_pretty(pg_total_relation_size(relid)), ', ' ORDER BY relname)
             FROM pg_stat_user_tables WHERE relname IN ('orders', 'ledger', 'order_events', 'notifications', 'users')
             """);
-        return new Point(history, pickup.PickupP50, pickup.PickupP99, dispatched / dispatchSeconds, checkedCount / statusSeconds, purgeSeconds, steps, seedSeconds, sizes);
+        return new Point(history, pickup.PickupP50, pickup.PickupP99, dispatched / dispatchSeconds, checkedCount / statusSeconds, purgeSeconds, steps, seedSeconds, sizes, plans);
     }
 }
