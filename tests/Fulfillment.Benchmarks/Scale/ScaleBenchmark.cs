@@ -25,7 +25,7 @@ public static class ScaleBenchmark
 
     private sealed record Run(int Instances, double Dispatch, double Status, double DispatchSeconds, double StatusSeconds, long QuartzRows, long QuartzRowsStatus,
         double QuartzRowsPerS, long WalBytes, double EngineCpuMs, double SimulatorCpuMs, double MachineBusy, double RestCpuMs, double ClaimBuffersPerOrder,
-        double ClaimMsPerOrder, string Statuses, double Load1);
+        double ClaimMsPerOrder, string Statuses, double Load1, double PostgresCpuMs);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -108,9 +108,10 @@ public static class ScaleBenchmark
                 report.Add($"quartz_rows_per_order_{at}", (double)r.QuartzRows / orders, "rows", "-", null, "rows written per order (all tables but qrtz_*)",
                     0, ratio: double.NaN);
                 report.Add($"claim_buffers_per_order_{at}", r.ClaimBuffersPerOrder, "8 kB pages", "-", null, "-", 0, ratio: double.NaN);
+                report.Add($"postgres_cpu_ms_per_order_{at}", r.PostgresCpuMs, "ms", "-", null, "engines' CPU ms per order", r.EngineCpuMs);
                 report.Details[$"run_{at}"] = string.Create(CultureInfo.InvariantCulture,
                     $"dispatch {r.Dispatch:0}/s over {r.DispatchSeconds:0.0} s, status {r.Status:0}/s over {r.StatusSeconds:0.0} s; quartz rows {r.QuartzRows} ({r.QuartzRowsPerS:0.0}/s, {r.QuartzRowsStatus} in the status phase); " +
-                    $"WAL {r.WalBytes / (double)orders:0} bytes/order; CPU ms/order: engines {r.EngineCpuMs:0.00}, simulator {r.SimulatorCpuMs:0.00}, rest (PostgreSQL, this process) {r.RestCpuMs:0.00}; " +
+                    $"WAL {r.WalBytes / (double)orders:0} bytes/order; CPU ms/order: engines {r.EngineCpuMs:0.00}, PostgreSQL {r.PostgresCpuMs:0.00}, simulator {r.SimulatorCpuMs:0.00}, everything else on the shared machine {r.RestCpuMs:0.00}; " +
                     $"machine busy {r.MachineBusy:P0} of {Environment.ProcessorCount} cores; claim {r.ClaimBuffersPerOrder:0.0} pages/order, {r.ClaimMsPerOrder:0.000} ms/order; load1 {r.Load1:0.0}; {r.Statuses}");
             }
 
@@ -119,7 +120,7 @@ public static class ScaleBenchmark
             var bottleneck = last.Instances * perInstance >= upstreamCap && last.Dispatch >= 0.8 * upstreamCap / 0.050
                 ? $"the provider's cap: {last.Instances} x {perInstance} requests in flight meet its {upstreamCap} at 50 ms each"
                 : last.MachineBusy >= 0.85
-                    ? $"the machine's {Environment.ProcessorCount} cores: {last.MachineBusy:P0} busy at {last.Instances} instances (engines {last.EngineCpuMs:0.00} ms, PostgreSQL and the rest {last.RestCpuMs:0.00} ms, simulator {last.SimulatorCpuMs:0.00} ms of CPU per order)"
+                    ? $"the machine's {Environment.ProcessorCount} cores: {last.MachineBusy:P0} busy at {last.Instances} instances (engines {last.EngineCpuMs:0.00} ms, PostgreSQL {last.PostgresCpuMs:0.00} ms, simulator {last.SimulatorCpuMs:0.00} ms, everything else on the shared machine {last.RestCpuMs:0.00} ms of CPU per order)"
                     : last.Dispatch < 0.8 * providerBound
                         ? $"below the provider bound ({providerBound:0}/s) with {1 - last.MachineBusy:P0} of the CPU idle: the engines' own passes (claim, mark, record round trips) or the database's locks"
                         : "none reached: the curve is still provider-bound (add instances or raise the per-instance cap)";
@@ -175,6 +176,8 @@ public static class ScaleBenchmark
 
             var before = await ServerCounters.TakeAsync(connectionString);
             var cpu = CpuSnapshot.Take(engines, sim);
+            var postgres = await PostgresCpu.FindAsync(db);
+            var pgBefore = postgres?.Seconds() ?? double.NaN;
             // The queued load appears at once: one transaction of place_order calls (one commit, the NOTIFYs delivered with it).
             var first = await PanelLoad.ScalarAsync(db, """
                 SELECT min(place_order(u.id, $1, 'https://instagram.com/p/' || $2 || lpad(g::text, 7, '0') || 'x', 100))
@@ -189,6 +192,7 @@ public static class ScaleBenchmark
             await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() WHERE id BETWEEN $1 AND $2 AND status = 'in_progress'", first, last);
             var status = await SustainedAsync(db, first, last, "status NOT IN ('pending', 'dispatching', 'in_progress')", TimeSpan.FromMinutes(5));
             var cpuAfter = CpuSnapshot.Take(engines, sim);
+            var pgCpu = (postgres?.Seconds() ?? double.NaN) - pgBefore;
             var after = await ServerCounters.TakeAsync(connectionString);
             var delta = after.Since(before);
             var quartz = delta.Tables.Where(t => t.Key.StartsWith("qrtz_", StringComparison.Ordinal)).Sum(t => t.Value.Ins + t.Value.Upd + t.Value.Del);
@@ -206,7 +210,7 @@ public static class ScaleBenchmark
 
             return new Run(n, dispatch.Rate, status.Rate, dispatch.Seconds, status.Seconds, quartz, quartz - quartzDispatch, quartz / Math.Max(1, seconds),
                 delta.WalBytes, engineCpu * 1000 / orders, simCpu * 1000 / orders, machineCpu / (seconds * Environment.ProcessorCount),
-                (machineCpu - engineCpu - simCpu) * 1000 / orders, claimPages, claimMs, statuses, load1);
+                (machineCpu - engineCpu - simCpu - pgCpu) * 1000 / orders, claimPages, claimMs, statuses, load1, pgCpu * 1000 / orders);
         }
         finally
         {

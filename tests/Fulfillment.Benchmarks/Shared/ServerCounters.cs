@@ -74,3 +74,76 @@ public sealed record ServerDelta(long WalBytes, IReadOnlyDictionary<string, (lon
         .Select(t => string.Create(CultureInfo.InvariantCulture,
             $"{t.Key} ins/upd/del={t.Value.Ins / per:0.##}/{t.Value.Upd / per:0.##}/{t.Value.Del / per:0.##}")));
 }
+
+/// <summary>
+/// CPU seconds used by a local PostgreSQL server: the postmaster and its live children (from <c>/proc</c>), plus the children
+/// that already exited (the postmaster's cutime and cstime). NaN when the server is not on this machine.
+/// </summary>
+public sealed class PostgresCpu
+{
+    private readonly int _postmaster;
+
+    private PostgresCpu(int postmaster) => _postmaster = postmaster;
+
+    public static async Task<PostgresCpu?> FindAsync(NpgsqlDataSource db)
+    {
+        await using var command = db.CreateCommand("SELECT pg_backend_pid()");
+        var backend = Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        var status = $"/proc/{backend}/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+
+        var parent = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("PPid:", StringComparison.Ordinal));
+        return parent is null ? null : new PostgresCpu(int.Parse(parent[5..].Trim(), CultureInfo.InvariantCulture));
+    }
+
+    public double Seconds()
+    {
+        try
+        {
+            long ticks = 0;
+            var self = Stat(_postmaster);
+            ticks += self[11] + self[12] + self[13] + self[14]; // utime stime cutime cstime (fields 14-17)
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == _postmaster)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var stat = Stat(pid);
+                    if (stat[1] == _postmaster)
+                    {
+                        ticks += stat[11] + stat[12];
+                    }
+                }
+                catch (IOException)
+                {
+                    // Exited meanwhile.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // Not ours.
+                }
+            }
+
+            return ticks / 100.0;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    /// <summary>The numeric fields of /proc/PID/stat after the command name: [0] state (0), [1] ppid, ..., [11] utime, [12] stime, [13] cutime, [14] cstime.</summary>
+    private static long[] Stat(int pid)
+    {
+        var text = File.ReadAllText($"/proc/{pid}/stat");
+        var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        return [.. rest.Take(16).Select(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0)];
+    }
+}
