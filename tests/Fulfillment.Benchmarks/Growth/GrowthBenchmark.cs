@@ -194,8 +194,23 @@ public static class GrowthBenchmark
         var keys = links.Select(l => Fulfillment.Engine.Conflicts.ConflictKeys.LinkKey(l) ?? "").ToArray();
         var blockers = await Explain(DispatchStore.BlockersSql(Fulfillment.Engine.Configuration.ConflictScope.Service), batch, keys, services.ToArray(),
             services.Select(_ => 0L).ToArray(), services.Select(_ => "2").ToArray());
+        // The held-order release (trigger orders_release_held, on every finish) as PL/pgSQL runs it after five calls: a generic
+        // plan, with the function's own setting (enable_sort off).
+        await using (var prepare = new NpgsqlCommand(
+            "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_sort = off; PREPARE release_probe(bigint) AS SELECT id FROM orders WHERE held_by = $1 AND status = 'held' ORDER BY id LIMIT 1 FOR UPDATE",
+            connection, transaction))
+        {
+            await prepare.ExecuteNonQueryAsync();
+        }
+
+        var release = await Explain("EXECUTE release_probe(1)");
         await transaction.RollbackAsync();
-        return $"claim: {claim} || blockers: {blockers}";
+        await using (var deallocate = new NpgsqlCommand("DEALLOCATE ALL", connection))
+        {
+            await deallocate.ExecuteNonQueryAsync();
+        }
+
+        return $"claim: {claim} || blockers: {blockers} || release (generic): {release}";
     }
 
     private static async Task<Point> MeasureAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, Microsoft.Extensions.Hosting.IHost tool,
