@@ -21,7 +21,7 @@ namespace Fulfillment.Benchmarks.Growth;
 /// </summary>
 public static class GrowthBenchmark
 {
-    public const string Usage = "usage: Fulfillment.Benchmarks growth [--rows N,N,...] [--orders N] [--rate ORDERS_PER_S] [--pickup-seconds S] [--json PATH]";
+    public const string Usage = "usage: Fulfillment.Benchmarks growth [--rows N,N,...] [--orders N] [--rate ORDERS_PER_S] [--pickup-seconds S] [--repeat N] [--json PATH]";
 
     private const string Key = "bench";
 
@@ -30,7 +30,7 @@ public static class GrowthBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (VerbArgs.Parse(args, "rows", "orders", "rate", "pickup-seconds", "json") is not { } values)
+        if (VerbArgs.Parse(args, "rows", "orders", "rate", "pickup-seconds", "repeat", "json") is not { } values)
         {
             Console.Error.WriteLine(Usage);
             return 2;
@@ -38,6 +38,9 @@ public static class GrowthBenchmark
 
         var sizes = values.GetValueOrDefault("rows", "1000000,5000000").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).Order().ToArray();
         var orders = values.Count("orders", 10_000);
+        // Each size is measured this many times and each figure keeps its best (lowest p99, highest rate): on a machine
+        // shared with other work a load spike during one measurement otherwise decides the ratio. Every try is in the details.
+        var repeat = Math.Max(1, values.Count("repeat", 2));
         var settings = new EngineBenchmarkArgs(orders, 0, values.Count("rate", 200), values.Number("pickup-seconds", 10), 1, 1000, 2000, 32, 32, 0, 0, null);
         var report = new VerbReport("growth");
         report.Environment["load_average_before"] = VerbArgs.LoadAverage();
@@ -89,8 +92,23 @@ public static class GrowthBenchmark
                     await PanelLoad.ExecuteAsync(db, "CHECKPOINT");
                 }
 
-                Console.WriteLine($"growth: measuring with {history:N0} finished orders in the database...");
-                points.Add(await MeasureAsync(db, panel, sim, tool, common, settings, history, seedSeconds));
+                var tries = new List<Point>();
+                for (var t = 0; t < repeat; t++)
+                {
+                    Console.WriteLine($"growth: measuring with {history:N0} finished orders in the database (try {t + 1} of {repeat}, load average {VerbArgs.LoadAverage()})...");
+                    tries.Add(await MeasureAsync(db, panel, sim, tool, common, settings, history, seedSeconds, t));
+                }
+
+                report.Details[$"tries_at_{history.ToString(CultureInfo.InvariantCulture)}"] = string.Join(" / ", tries.Select(p => string.Create(CultureInfo.InvariantCulture,
+                    $"p99 {p.PickupP99:0.#} ms, dispatch {p.Dispatch:0}/s, status {p.Status:0}/s, purge {p.PurgeSeconds:0.00} s")));
+                points.Add(tries[0] with
+                {
+                    PickupP50 = tries.Min(p => p.PickupP50),
+                    PickupP99 = tries.Min(p => p.PickupP99),
+                    Dispatch = tries.Max(p => p.Dispatch),
+                    Status = tries.Max(p => p.Status),
+                    PurgeSeconds = tries.Min(p => p.PurgeSeconds),
+                });
             }
 
             var empty = points[0];
@@ -128,6 +146,7 @@ public static class GrowthBenchmark
             report.Settings["orders_per_measure"] = orders;
             report.Settings["pickup_rate_per_s"] = settings.Rate;
             report.Settings["pickup_seconds"] = settings.PickupSeconds;
+            report.Settings["tries_per_size"] = repeat + " (each figure keeps its best try)";
             report.Settings["history"] = "per order: placed, dispatching, accepted and finish events (failed: placed, finish); a charge, and a refund when refunded; " +
                 "one deposit per user of 50 orders; a notification for orders of the last 90 days; 85% completed, 5% partial, 7% canceled, 3% failed; over 3 years";
             report.Environment["postgres"] = server.Source;
@@ -214,7 +233,7 @@ public static class GrowthBenchmark
     }
 
     private static async Task<Point> MeasureAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, Microsoft.Extensions.Hosting.IHost tool,
-        string[] common, EngineBenchmarkArgs a, long history, double seedSeconds)
+        string[] common, EngineBenchmarkArgs a, long history, double seedSeconds, int attempt)
     {
         await sim.SetAsync(new { SpeedFactor = 1, PartialProbability = 0, CanceledProbability = 0, DurationJitter = 0, UnknownStatusRate = 0, AltStatusSpellingRate = 0 });
         var pickup = new EngineReport();
@@ -224,7 +243,7 @@ public static class GrowthBenchmark
         var tracker = tool.Services.GetRequiredService<StatusTracker>();
         await sim.SetAsync(EngineBenchmark.StatusMixSettings);
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
-        var tag = $"g{(char)('a' + (int)Math.Min(25, history / 1_000_000))}";
+        var tag = $"{(char)('g' + attempt)}{(char)('a' + (int)Math.Min(25, history / 1_000_000))}";
         var (ids, _) = await panel.PlaceManyAsync(tag, a.Orders, connections: 8);
         var plans = await PlansAsync(db, ids);
         var clock = Stopwatch.StartNew();
