@@ -223,13 +223,16 @@ public static class GrowthBenchmark
         }
 
         var release = await Explain("EXECUTE release_probe(1)");
+        // The finish's charge lookup (fulfillment_finish_orders joins the batch to its charge rows) over the claimed batch.
+        var charges = await Explain(
+            "SELECT o.id, l.amount FROM orders o LEFT JOIN ledger l ON l.order_id = o.id AND l.kind = 'charge' WHERE o.id = ANY($1)", batch);
         await transaction.RollbackAsync();
         await using (var deallocate = new NpgsqlCommand("DEALLOCATE ALL", connection))
         {
             await deallocate.ExecuteNonQueryAsync();
         }
 
-        return $"claim: {claim} || blockers: {blockers} || release (generic): {release}";
+        return $"claim: {claim} || blockers: {blockers} || release (generic): {release} || finish charge lookup: {charges}";
     }
 
     private static async Task<Point> MeasureAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, Microsoft.Extensions.Hosting.IHost tool,
