@@ -2972,6 +2972,32 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202081519_HeldQueueIndex') THEN
+    CREATE INDEX IF NOT EXISTS ix_orders_held_queue ON orders (held_by, id) WHERE status = 'held';
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202081519_HeldQueueIndex') THEN
+    ALTER FUNCTION fulfillment_release_held() SET enable_sort = off;
+    DO $secure$ BEGIN PERFORM fulfillment_secure_functions(); END $secure$;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202081519_HeldQueueIndex') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261202081519_HeldQueueIndex', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
 
 -- The scheduler's tables (Quartz.NET, prefix qrtz_): created only where missing.
 -- qrtz_JOB_DETAILS

@@ -222,6 +222,10 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         // indexes over the same columns into one (it once dropped the pending queue's index unnoticed).
         e.HasIndex(x => new { x.Status, x.Id }, "ix_orders_open_status")
             .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress', 'review')");
+        // Held orders by their blocker, oldest first: what the trigger orders_release_held reads on every finish. Without
+        // it, once the statistics knew a large finished history, the trigger's generic plan read every active order per
+        // finished order (9 ms each at 1,000,000 finished orders; a 1,000-order finish batch timed out: docs/scaling.md).
+        e.HasIndex(x => new { x.HeldBy, x.Id }, "ix_orders_held_queue").HasFilter("status = 'held'");
         // A user's open orders (blocked accounts, retention's "no open order" checks).
         e.HasIndex(x => x.UserId, "ix_orders_open_user")
             .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");

@@ -14,9 +14,19 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         var settings = state.Settings;
         var keyValid = key is not null && string.Equals(key, settings.ApiKey, StringComparison.Ordinal);
         var request = state.Record.Add(action, keyValid, fields, state.Time.GetUtcNow(), settings);
+        var gate = state.Gate;
         try
         {
-            await HandleAsync(context, request, action, keyValid, fields);
+            if (gate is not null)
+                await gate.WaitAsync(context.RequestAborted);
+            try
+            {
+                await HandleAsync(context, request, action, keyValid, fields);
+            }
+            finally
+            {
+                gate?.Release();
+            }
         }
         finally
         {

@@ -30,6 +30,12 @@ public sealed class SimulatorSettings
 
     public double SlowRate { get; set; }
 
+    /// <summary>
+    /// Requests to <c>/api/v2</c> served at once, like a real upstream's worker pool (0, the default: no cap). Requests
+    /// beyond it wait in line, their latency starting when a slot frees. Read at start only.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; }
+
     public TimeSpan SlowLatency { get; set; } = TimeSpan.FromSeconds(2);
 
     // Faults on any action. FaultRate is spread evenly over the five kinds below, on top of their own rates.

@@ -15,6 +15,9 @@ internal sealed class SimulatorState(SimulatorSettings settings, TimeProvider ti
 
     public SimRandom Random { get; } = new(settings.Seed);
 
+    /// <summary>The upstream's cap on requests served at once (<see cref="SimulatorSettings.MaxConcurrentRequests"/>), or null.</summary>
+    public SemaphoreSlim? Gate { get; } = settings.MaxConcurrentRequests > 0 ? new SemaphoreSlim(settings.MaxConcurrentRequests) : null;
+
     /// <summary>Takes the simulator down for the given time (<c>POST /_sim/outage</c>); set by whoever hosts it.</summary>
     public Action<TimeSpan>? Outage { get; set; }
 

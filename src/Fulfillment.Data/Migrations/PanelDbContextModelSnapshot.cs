@@ -495,6 +495,9 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex(new[] { "NextAttemptAt" }, "ix_orders_dripfeed_due")
                         .HasFilter("emulated_runs IS NOT NULL AND status = 'in_progress'");
 
+                    b.HasIndex(new[] { "HeldBy", "Id" }, "ix_orders_held_queue")
+                        .HasFilter("status = 'held'");
+
                     b.HasIndex(new[] { "Status", "Id" }, "ix_orders_open_status")
                         .HasFilter("status IN ('pending', 'held', 'dispatching', 'in_progress', 'review')");
 

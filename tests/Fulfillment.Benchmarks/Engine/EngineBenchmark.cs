@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Benchmarks.Shared;
 
 namespace Fulfillment.Benchmarks.Engine;
 
@@ -122,6 +123,8 @@ public static class EngineBenchmark
         report.Settings["tracking_first_check_after"] = "00:00:00.001";
         report.Settings["status_mix"] = StatusMix;
         report.Settings["pickup_window_ms"] = PickupWindow.TotalMilliseconds;
+        report.Settings["lifecycle_orders"] = a.LifecycleOrders;
+        report.Settings["engine_process_seconds"] = a.RssSeconds;
 
         var commits = await Baselines.CommitsAsync(db, connections: 4, TimeSpan.FromSeconds(a.BaselineSeconds));
         Console.WriteLine("baselines: raw refunds (the finish SQL alone)...");
@@ -240,6 +243,14 @@ public static class EngineBenchmark
         report.Details["peak_working_set_mb_by_phase"] = string.Join(' ', monitor.PeakByPhase.Keys.Order(StringComparer.Ordinal)
             .Select(phase => $"{phase}:{monitor.PeakMb(phase).ToString("0", CultureInfo.InvariantCulture)}"));
         report.Details["simulator_process_peak_working_set_mb"] = Math.Round(sim.PeakWorkingSetMb(), 1);
+
+        // (7) Cost per order over a whole life, from the server (after the working set was read: these phases add nothing to the engine's).
+        monitor.Phase = "lifecycle";
+        await MeasureLifecycleAsync(connectionString, db, panel, sim, dispatcher, tracker, a, report);
+
+        // (8) The engine as its own process (fulfillment run), at steady load from this process: its resident memory.
+        monitor.Phase = "engine-process";
+        await MeasureEngineProcessAsync(connectionString, db, panel, sim, common, a, report);
         report.Environment["cores"] = Environment.ProcessorCount;
         report.Environment["dotnet"] = Environment.Version.ToString();
         report.Environment["server_gc"] = GCSettings.IsServerGC;
@@ -252,11 +263,119 @@ public static class EngineBenchmark
         return report;
     }
 
+    /// <summary>
+    /// Two cohorts of <see cref="EngineBenchmarkArgs.LifecycleOrders"/> orders, each placed, dispatched, checked once and
+    /// finished by the tracker: one the provider completes (no refund), one it cancels (refunded). WAL bytes from
+    /// <c>pg_current_wal_lsn()</c> and rows from <c>pg_stat_user_tables</c>, before and after each cohort; the WAL of
+    /// placement alone is read between (the baseline).
+    /// </summary>
+    private static async Task MeasureLifecycleAsync(string connectionString, NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim,
+        OrderDispatcher dispatcher, StatusTracker tracker, EngineBenchmarkArgs a, EngineReport report)
+    {
+        await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
+        foreach (var (tag, refund) in new[] { ("lc", false), ("lr", true) })
+        {
+            var cohort = refund ? "refunded" : "completed";
+            Console.WriteLine($"cost per order: {a.LifecycleOrders:N0} orders placed, dispatched and finished {cohort}...");
+            await sim.SetAsync(new
+            {
+                CanceledProbability = refund ? 1 : 0, PartialProbability = 0, OverDeliveryProbability = 0, SpeedFactor = 1000, DurationJitter = 0,
+                UnknownStatusRate = 0, AltStatusSpellingRate = 0,
+            });
+            var before = await ServerCounters.TakeAsync(connectionString);
+            var (ids, _) = await panel.PlaceManyAsync(tag, a.LifecycleOrders, connections: 8);
+            var placed = await ServerCounters.TakeAsync(connectionString, flushPools: false);
+            await dispatcher.DrainAsync(CancellationToken.None);
+            for (var pass = 0; pass < 20; pass++)
+            {
+                await Task.Delay(300); // over at the provider 80 ms after its add
+                await tracker.DrainAsync(CancellationToken.None);
+                if (await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE id BETWEEN $1 AND $2 AND status IN ('pending', 'dispatching', 'in_progress')",
+                        ids[0], ids[^1]) == 0)
+                {
+                    break;
+                }
+            }
+
+            var delta = (await ServerCounters.TakeAsync(connectionString)).Since(before);
+            var n = (double)ids.Length;
+            report.Details[$"life_{cohort}_statuses"] = await StatusesAsync(db, ids[0], ids[^1]);
+            report.Details[$"life_{cohort}_wal_bytes_per_order"] = Math.Round(delta.WalBytes / n);
+            report.Details[$"life_{cohort}_rows_written_per_order"] = Math.Round(delta.RowsWritten(t => !t.StartsWith("qrtz_", StringComparison.Ordinal)) / n, 2);
+            report.Details[$"life_{cohort}_rows_per_order_by_table"] = delta.PerOrder(n, t => !t.StartsWith("qrtz_", StringComparison.Ordinal));
+            report.Details[$"life_{cohort}_placement_wal_bytes_per_order"] = Math.Round((placed.WalLsn - before.WalLsn) / n);
+            if (!refund)
+            {
+                report.WalBytesPerOrder = delta.WalBytes / n;
+                report.WalBytesPerPlacement = (placed.WalLsn - before.WalLsn) / n;
+            }
+        }
+
+        report.Details["life_note"] = "WAL on a server with full_page_writes=off (no full-page images): a production server writes more after each checkpoint";
+    }
+
+    /// <summary>
+    /// <c>fulfillment run</c> as its own process on the same database and simulator (its scheduler, its NOTIFY listener,
+    /// default job schedules, the purge off), with orders offered at the pickup rate from this process: the engine's
+    /// resident memory (VmRSS) idle after start, and its highest at steady load (the second half of the offered load).
+    /// </summary>
+    private static async Task MeasureEngineProcessAsync(string connectionString, NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim,
+        string[] common, EngineBenchmarkArgs a, EngineReport report)
+    {
+        Console.WriteLine($"engine process: fulfillment run, {a.Rate} orders/s for {a.RssSeconds:0} s...");
+        await sim.SetAsync(StatusMixSettings);
+        await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
+        await using var engine = EngineProcess.Start("bench-process", [.. common, "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false"]);
+        await engine.WaitStartedAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        report.EngineIdleRssMb = engine.RssMb();
+        var cpuBefore = engine.CpuSeconds();
+        var samples = new List<double>();
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (clock.Elapsed.TotalSeconds > a.RssSeconds / 2)
+                {
+                    lock (samples)
+                    {
+                        samples.Add(engine.RssMb());
+                    }
+                }
+
+                await Task.Delay(100);
+            }
+        });
+        var load = await panel.OfferAsync("rs", a.Rate, TimeSpan.FromSeconds(a.RssSeconds));
+        await stop.CancelAsync();
+        await sampler;
+        var cpu = engine.CpuSeconds() - cpuBefore;
+        await WaitForDispatchAsync(db, TimeSpan.FromSeconds(10));
+        double[] steady;
+        lock (samples)
+        {
+            steady = [.. samples.Where(double.IsFinite)];
+        }
+
+        report.EngineRssMb = steady.DefaultIfEmpty(double.NaN).Max();
+        report.Details["engine_rss_mean_mb"] = Round(steady.DefaultIfEmpty(double.NaN).Average());
+        report.Details["engine_rss_samples"] = steady.Length;
+        report.Details["engine_process_orders_offered"] = load.Orders.Length;
+        report.Details["engine_process_cpu_ms_per_order"] = Round(cpu * 1000 / load.Orders.Length);
+        report.Details["engine_process_gc"] = "as shipped (the Worker's runtimeconfig)";
+        if (engine.HasExited)
+        {
+            Console.Error.WriteLine("the engine process exited early:\n" + engine.Output);
+        }
+    }
+
     /// <summary>An order placed in the pickup phase that has not reached the provider this long after it was due counts as this long, and as missed.</summary>
-    private static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(10);
 
     /// <summary>The provider's answers for the dispatch and status phases (drawn at add; see <see cref="StatusMix"/>).</summary>
-    private static readonly object StatusMixSettings = new
+    internal static readonly object StatusMixSettings = new
     {
         SpeedFactor = 16,
         DurationJitter = 1,
@@ -268,11 +387,11 @@ public static class EngineBenchmark
         UnknownStatusRate = 0.05,
     };
 
-    private const string StatusMix =
+    internal const string StatusMix =
         "lifetimes 0..10 s (speed 16, jitter 1), 20% partial, 5% canceled, 5% over-delivered, 30% other spellings, 50% numbers as strings, 5% unknown words while under way";
 
     /// <summary>The Service host with no scheduled job competing: only the NOTIFY listener dispatches.</summary>
-    private static readonly string[] ServiceSettings =
+    internal static readonly string[] ServiceSettings =
     [
         "--Fulfillment:Engine:InstanceName=bench-service",
         "--Fulfillment:Jobs:DispatchOrders:Interval=01:00:00",
@@ -285,7 +404,7 @@ public static class EngineBenchmark
         "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
     ];
 
-    private static async Task MeasurePickupAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, string[] settings, EngineBenchmarkArgs a, EngineReport report)
+    internal static async Task MeasurePickupAsync(NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, string[] settings, EngineBenchmarkArgs a, EngineReport report)
     {
         using var host = EngineHost.CreateBuilder(EngineMode.Service, settings).Build();
         await host.StartAsync();
@@ -356,7 +475,7 @@ public static class EngineBenchmark
     }
 
     /// <summary>Until every order placed so far has been sent and accepted (or the limit passes).</summary>
-    private static async Task WaitForDispatchAsync(NpgsqlDataSource db, TimeSpan limit)
+    internal static async Task WaitForDispatchAsync(NpgsqlDataSource db, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
         while (await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE status IN ('pending', 'dispatching')") > 0 && clock.Elapsed < limit)
@@ -365,14 +484,14 @@ public static class EngineBenchmark
         }
     }
 
-    private static Task<string> StatusesAsync(NpgsqlDataSource db, long first, long last) => PanelLoad.TextAsync(db,
+    internal static Task<string> StatusesAsync(NpgsqlDataSource db, long first, long last) => PanelLoad.TextAsync(db,
         "SELECT string_agg(status || '=' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM orders WHERE id BETWEEN $1 AND $2 GROUP BY status) s",
         first, last);
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private static double Round(double value) => Math.Round(value, 2);
+    internal static double Round(double value) => Math.Round(value, 2);
 
     internal static string Format(double value, string format) => double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -13,11 +13,14 @@ public sealed record EngineBenchmarkArgs(
     int TrackingBatch,
     int MaxConcurrency,
     int Concurrency,
+    int LifecycleOrders,
+    double RssSeconds,
     string? JsonPath)
 {
     public const string Usage =
         "usage: Fulfillment.Benchmarks engine [--orders N] [--refund-orders N] [--rate ORDERS_PER_S] [--pickup-seconds S] [--baseline-seconds S]\n" +
-        "                                      [--dispatch-batch N] [--tracking-batch N] [--max-concurrency N] [--concurrency N] [--json PATH]";
+        "                                      [--dispatch-batch N] [--tracking-batch N] [--max-concurrency N] [--concurrency N]\n" +
+        "                                      [--lifecycle-orders N] [--rss-seconds S] [--json PATH]";
 
     public static EngineBenchmarkArgs? Parse(IReadOnlyList<string> args)
     {
@@ -32,7 +35,7 @@ public sealed record EngineBenchmarkArgs(
             values[args[i][2..]] = args[++i];
         }
 
-        var known = new[] { "orders", "refund-orders", "rate", "pickup-seconds", "baseline-seconds", "dispatch-batch", "tracking-batch", "max-concurrency", "concurrency", "json" };
+        var known = new[] { "orders", "refund-orders", "rate", "pickup-seconds", "baseline-seconds", "dispatch-batch", "tracking-batch", "max-concurrency", "concurrency", "lifecycle-orders", "rss-seconds", "json" };
         if (values.Keys.Any(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)))
         {
             return null;
@@ -52,6 +55,8 @@ public sealed record EngineBenchmarkArgs(
                 Int("tracking-batch", 2000),
                 Int("max-concurrency", 32),
                 Int("concurrency", 32),
+                Int("lifecycle-orders", 5000),
+                Seconds("rss-seconds", 20),
                 values.GetValueOrDefault("json"));
         }
         catch (FormatException)

@@ -35,6 +35,18 @@ public sealed class EngineReport
 
     public double WorkingSetBeforeEngineMb { get; set; } = double.NaN;
 
+    /// <summary>WAL bytes per order over a whole life that ends completed (placement, dispatch, a status check, finish), from the server.</summary>
+    public double WalBytesPerOrder { get; set; } = double.NaN;
+
+    /// <summary>WAL bytes per order of <c>place_order</c> alone, in the same cohort.</summary>
+    public double WalBytesPerPlacement { get; set; } = double.NaN;
+
+    /// <summary>The engine process's (<c>fulfillment run</c>) highest resident memory at steady load, without the load generator.</summary>
+    public double EngineRssMb { get; set; } = double.NaN;
+
+    /// <summary>The same process's resident memory when idle after start.</summary>
+    public double EngineIdleRssMb { get; set; } = double.NaN;
+
     public Dictionary<string, object> Settings { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, object> Details { get; } = new(StringComparer.Ordinal);
@@ -54,11 +66,16 @@ public sealed class EngineReport
         Figure("refunds_per_s", Refunds, "refunds/s", ">= 10000", Refunds >= 10_000,
             "raw finish SQL refunds/s (1,000 a transaction, 2 connections)", Finishes.PerSecond),
         Figure("peak_working_set_mb", PeakWorkingSetMb, "MB", "<= 200", PeakWorkingSetMb <= 200, "working set before the engine", WorkingSetBeforeEngineMb),
+        // Already a ratio: p99 pickup over its p99 floor; its own ratio is itself.
+        Figure("pickup_p99_floor_ratio", PickupP99 / Floor(p99: true), "x", "<= 10", PickupP99 / Floor(p99: true) <= 10,
+            "floor: 2 commits + 1 add, p99 alone (ms)", Floor(p99: true), ratio: PickupP99 / Floor(p99: true)),
+        Figure("wal_bytes_per_order", WalBytesPerOrder, "bytes", "-", null, "WAL bytes of place_order alone, per order", WalBytesPerPlacement),
+        Figure("engine_rss_mb", EngineRssMb, "MB", "-", null, "the engine process idle after start (VmRSS)", EngineIdleRssMb),
     ];
 
-    private static EngineFigure Figure(string name, double value, string unit, string target, bool? met, string baseline, double baselineValue) =>
+    private static EngineFigure Figure(string name, double value, string unit, string target, bool? met, string baseline, double baselineValue, double? ratio = null) =>
         new(name, Math.Round(value, 2), unit, target, double.IsNaN(value) ? null : met, baseline, Math.Round(baselineValue, 2),
-            baselineValue > 0 ? Math.Round(value / baselineValue, 3) : double.NaN);
+            Math.Round(ratio ?? (baselineValue > 0 ? value / baselineValue : double.NaN), 3));
 
     public void Print()
     {
@@ -115,6 +132,8 @@ public sealed class EngineReport
                 db_finish_refunds_per_s = Json(Finishes.PerSecond),
                 db_finish_connections = Finishes.Concurrency,
                 working_set_before_engine_mb = Json(WorkingSetBeforeEngineMb),
+                wal_bytes_per_placement = Json(WalBytesPerPlacement),
+                engine_idle_rss_mb = Json(EngineIdleRssMb),
             },
             results = figures.Select(f => new
             {

@@ -115,6 +115,13 @@ public sealed partial class SimulatorProcess : IAsyncDisposable
         return _process.PeakWorkingSet64 / (1024.0 * 1024.0);
     }
 
+    /// <summary>The simulator process's CPU seconds so far.</summary>
+    public double CpuSeconds()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime.TotalSeconds;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _control.Dispose();
