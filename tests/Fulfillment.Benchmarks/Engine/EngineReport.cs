@@ -1,10 +1,8 @@
 using System.Text.Json;
+using Fulfillment.Benchmarks.Shared;
 using static Fulfillment.Benchmarks.Engine.EngineBenchmark;
 
 namespace Fulfillment.Benchmarks.Engine;
-
-/// <summary>One figure as printed and written: its value, its target, the baseline it is compared with, and the ratio.</summary>
-public sealed record EngineFigure(string Figure, double Value, string Unit, string Target, bool? TargetMet, string Baseline, double BaselineValue, double Ratio);
 
 /// <summary>The <c>engine</c> verb's figures, table and JSON.</summary>
 public sealed class EngineReport
@@ -56,7 +54,7 @@ public sealed class EngineReport
     /// <summary>The unloaded floor of a pickup: two engine commits (claim, mark sending) and one add, each at this percentile alone.</summary>
     private double Floor(bool p99) => p99 ? (2 * Commits.SingleP99Ms) + Adds.SingleP99Ms : (2 * Commits.SingleP50Ms) + Adds.SingleP50Ms;
 
-    public IReadOnlyList<EngineFigure> Figures() =>
+    public IReadOnlyList<VerbFigure> Figures() =>
     [
         Figure("p50_pickup_ms", PickupP50, "ms", "-", null, "floor: 2 commits + 1 add, p50 alone", Floor(p99: false)),
         Figure("p99_pickup_ms", PickupP99, "ms", "<= 50", PickupP99 <= 50, "floor: 2 commits + 1 add, p99 alone", Floor(p99: true)),
@@ -73,7 +71,7 @@ public sealed class EngineReport
         Figure("engine_rss_mb", EngineRssMb, "MB", "-", null, "the engine process idle after start (VmRSS)", EngineIdleRssMb),
     ];
 
-    private static EngineFigure Figure(string name, double value, string unit, string target, bool? met, string baseline, double baselineValue, double? ratio = null) =>
+    private static VerbFigure Figure(string name, double value, string unit, string target, bool? met, string baseline, double baselineValue, double? ratio = null) =>
         new(name, Math.Round(value, 2), unit, target, double.IsNaN(value) ? null : met, baseline, Math.Round(baselineValue, 2),
             Math.Round(ratio ?? (baselineValue > 0 ? value / baselineValue : double.NaN), 3));
 
@@ -135,17 +133,7 @@ public sealed class EngineReport
                 wal_bytes_per_placement = Json(WalBytesPerPlacement),
                 engine_idle_rss_mb = Json(EngineIdleRssMb),
             },
-            results = figures.Select(f => new
-            {
-                figure = f.Figure,
-                value = Json(f.Value),
-                unit = f.Unit,
-                target = f.Target,
-                target_met = f.TargetMet,
-                baseline = f.Baseline,
-                baseline_value = Json(f.BaselineValue),
-                ratio = Json(f.Ratio),
-            }),
+            results = VerbReport.Results(figures),
             settings = Settings,
             details = Details,
             environment = Environment,
@@ -154,5 +142,5 @@ public sealed class EngineReport
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, Indented));
     }
 
-    private static double? Json(double value) => double.IsNaN(value) || double.IsInfinity(value) ? null : value;
+    private static double? Json(double value) => VerbReport.Json(value);
 }

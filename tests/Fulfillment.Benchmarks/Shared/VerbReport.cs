@@ -65,17 +65,7 @@ public sealed class VerbReport(string benchmark)
             benchmark,
             figures = Figures.ToDictionary(f => f.Figure, f => Json(f.Value)),
             baselines = Baselines,
-            results = Figures.Select(f => new
-            {
-                figure = f.Figure,
-                value = Json(f.Value),
-                unit = f.Unit,
-                target = f.Target,
-                target_met = f.TargetMet,
-                baseline = f.Baseline,
-                baseline_value = Json(f.BaselineValue),
-                ratio = Json(f.Ratio),
-            }),
+            results = Results(Figures),
             settings = Settings,
             details = Details,
             environment = Environment,
@@ -84,6 +74,19 @@ public sealed class VerbReport(string benchmark)
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, Indented));
         Console.WriteLine($"figures written to {path}");
     }
+
+    /// <summary>The <c>results</c> array every verb's JSON carries (tooling outside the repository reads it).</summary>
+    public static IEnumerable<object> Results(IEnumerable<VerbFigure> figures) => figures.Select(f => new
+    {
+        figure = f.Figure,
+        value = Json(f.Value),
+        unit = f.Unit,
+        target = f.Target,
+        target_met = f.TargetMet,
+        baseline = f.Baseline,
+        baseline_value = Json(f.BaselineValue),
+        ratio = Json(f.Ratio),
+    });
 
     public static double? Json(double value) => double.IsNaN(value) || double.IsInfinity(value) ? null : value;
 
