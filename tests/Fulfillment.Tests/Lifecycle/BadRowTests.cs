@@ -111,6 +111,36 @@ public sealed class BadRowTests(DatabaseFixture fixture) : IClassFixture<Databas
     }
 
     [Fact]
+    public async Task A_failover_the_database_refuses_for_one_order_moves_the_others_and_puts_that_one_in_review()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture);
+        await using var backup = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "bad-row-backup", Seed = 7 }, engine.Clock);
+        var (_, service) = await engine.CreateProviderAndServiceAsync();
+        var backupId = await engine.Panel.CreateProviderAsync("bad-row-backup", backup.ApiUrl.ToString(), "bad-row-backup");
+        await engine.Panel.ExecuteAsync("INSERT INTO service_routes (service_id, position, provider_id, provider_service_id) VALUES ($1, 1, $2, '1')", service, backupId);
+        // The first provider answers "Incorrect service ID": every order moves to route 1 (back to pending there).
+        engine.Simulator.DisableService(1);
+        var (user, orders) = await PlaceAsync(engine, service, 4);
+        var bad = orders[1];
+        await RefuseAsync(engine, "orders", bad.Order, "pending");
+
+        await engine.RunAsync(JobNames.DispatchOrders);
+        await engine.RunAsync(JobNames.DispatchOrders);
+
+        Assert.Equal("review", await engine.StatusAsync(bad.Order));
+        Assert.Contains("injected", await ErrorAsync(engine, bad.Order), StringComparison.Ordinal);
+        Assert.Equal(0, backup.Record.AddCount(bad.Link));
+        foreach (var (order, link) in orders.Where(o => o != bad))
+        {
+            Assert.Equal("in_progress", await engine.StatusAsync(order));
+            Assert.Equal(backupId, await engine.Panel.ScalarAsync<long>("SELECT provider_id FROM orders WHERE id = $1", order));
+            Assert.Equal(1, backup.Record.AddCount(link));
+        }
+
+        Assert.Equal(await engine.Panel.LedgerSumAsync(user), await engine.Panel.BalanceAsync(user));
+    }
+
+    [Fact]
     public async Task A_status_answer_the_database_refuses_for_one_order_finishes_the_others_and_puts_that_one_in_review()
     {
         await using var engine = await EngineHarness.StartAsync(fixture, s => { s.PartialProbability = 0; s.CanceledProbability = 0; s.OverDeliveryProbability = 0; });
