@@ -17,6 +17,15 @@ public static class DatabaseServiceCollectionExtensions
             builder.ApplicationName = "fulfillment";
         }
 
+        if (!SetsOption(connectionString, "No Reset On Close", "NoResetOnClose"))
+        {
+            // The engine leaves no session state on a connection (no SET, no temporary table, no session lock; the
+            // listener UNLISTENs before its connection goes back), so the reset on every return to the pool (DISCARD ALL)
+            // only threw away each server process's cached plans: every statement of the engine's functions and triggers
+            // was planned again on every use. Measured at 200 orders/s on two cores, it was most of the server's CPU.
+            builder.NoResetOnClose = true;
+        }
+
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(builder.ConnectionString).Build());
 
         // Its probe connects outside the pool, so a pool that is merely exhausted does not pass for an outage.
@@ -27,5 +36,12 @@ public static class DatabaseServiceCollectionExtensions
         services.AddPooledDbContextFactory<PanelDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         return services;
+    }
+
+    /// <summary>Whether the operator's connection string names the option itself (then its value stands).</summary>
+    private static bool SetsOption(string connectionString, params string[] names)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return names.Any(given.ContainsKey);
     }
 }

@@ -50,7 +50,12 @@ public sealed class NewOrderListener(
             try
             {
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Signal(wake);
+                connection.Notification += (_, _) =>
+                {
+                    // A pass waiting for adds in flight claims this order at once; an idle listener starts one.
+                    dispatcher.Nudge();
+                    Signal(wake);
+                };
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
@@ -60,13 +65,20 @@ public sealed class NewOrderListener(
                 retry = FirstRetry;
                 // Orders placed while we were not listening.
                 Signal(wake);
-                while (!stoppingToken.IsCancellationRequested)
+                try
                 {
-                    if (!await connection.WaitAsync(KeepaliveAfter, stoppingToken))
+                    while (!stoppingToken.IsCancellationRequested)
                     {
-                        await using var keepalive = new NpgsqlCommand(KeepaliveSql, connection) { CommandTimeout = KeepaliveTimeoutSeconds };
-                        await keepalive.ExecuteScalarAsync(stoppingToken);
+                        if (!await connection.WaitAsync(KeepaliveAfter, stoppingToken))
+                        {
+                            await using var keepalive = new NpgsqlCommand(KeepaliveSql, connection) { CommandTimeout = KeepaliveTimeoutSeconds };
+                            await keepalive.ExecuteScalarAsync(stoppingToken);
+                        }
                     }
+                }
+                finally
+                {
+                    await UnlistenAsync(connection);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -86,6 +98,28 @@ public sealed class NewOrderListener(
         }
 
         await worker;
+    }
+
+    /// <summary>
+    /// A connection still usable goes back to the pool, which does not reset it (No Reset On Close): it must not go on
+    /// listening there, where nobody reads what the server queues for it. Best effort: a broken one is not pooled.
+    /// </summary>
+    private static async Task UnlistenAsync(NpgsqlConnection connection)
+    {
+        if (connection.FullState != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection) { CommandTimeout = KeepaliveTimeoutSeconds };
+            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // The connection is broken and will not be reused.
+        }
     }
 
     private static void Signal(SemaphoreSlim wake)

@@ -39,91 +39,106 @@ public sealed class OrderDispatcher(
 {
     private readonly SemaphoreSlim _singlePass = new(1, 1);
 
+    /// <summary>One batch's outcomes recorded at a time.</summary>
+    private readonly SemaphoreSlim _recordOne = new(1, 1);
+
+    private TaskCompletionSource _nudge = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Orders this instance holds in <c>dispatching</c>: claimed, being sent, or waiting to be recorded.</summary>
     private readonly ConcurrentDictionary<long, byte> _held = new();
 
-    public void Dispose() => _singlePass.Dispose();
+    public void Dispose()
+    {
+        _singlePass.Dispose();
+        _recordOne.Dispose();
+    }
 
     /// <summary>
     /// Runs passes until the queue has no due order left (or the token stops it). Returns orders claimed.
-    /// The stages overlap: while a full batch is being sent the next one is claimed, and while a batch's
-    /// outcomes are recorded the orders that arrived meanwhile are claimed and sent (one recording in
-    /// flight at a time). A batch claimed but not sent (shutdown, failure) goes back to pending at once.
+    /// The stages overlap: the next batch is claimed as soon as one is handed to its sends, and a claim that fits
+    /// beside the adds in flight (at most <see cref="DispatchOptions.BatchSize"/> orders marked sending at once) is
+    /// sent at once, so an order placed while a slow provider holds a batch goes out without waiting for that
+    /// batch's slowest add. A claim that does not fit waits, unmarked, for adds in flight to finish. Outcomes are
+    /// recorded one batch at a time, while later batches are claimed and sent. When a claim finds nothing and adds
+    /// are still out, the pass waits for a new order (<see cref="Nudge"/>) or for those adds, then looks again.
+    /// A batch claimed but not sent (shutdown, failure) goes back to pending at once.
     /// </summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         await _singlePass.WaitAsync(ct);
-        var next = Task.FromResult(ClaimResult.Empty);
         var unsent = ClaimResult.Empty;
-        var recording = Task.CompletedTask;
+        var inFlight = new List<BatchInFlight>();
+        Exception? failed = null;
         using var stopRenewing = new CancellationTokenSource();
         var renewing = RenewHeldAsync(stopRenewing.Token);
         try
         {
             var o = options.Value;
             var total = 0;
-            next = ClaimAsync(ct);
-            while (true)
+            while (!(ct.IsCancellationRequested && total > 0))
             {
-                var claiming = next;
-                next = Task.FromResult(ClaimResult.Empty);
-                var claim = await claiming;
+                // Taken before the claim: an order whose notification arrives after this point may be missed by the claim,
+                // and its nudge wakes the wait below.
+                var nudged = PendingNudge();
+                var claim = await ClaimAsync(ct);
                 if (claim.Claimed == 0)
                 {
-                    break;
+                    failed ??= Prune(inFlight);
+                    if (inFlight.Count == 0 || failed is not null)
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        await Task.WhenAny(nudged, Task.WhenAll(inFlight.Select(b => b.Done))).WaitAsync(ct);
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    continue;
                 }
 
                 unsent = claim;
-                if ((ct.IsCancellationRequested && total > 0) || recording.IsFaulted)
+                total += claim.Claimed;
+                // Room for this claim beside the adds still out: never more than a batch marked sending at once.
+                while ((failed ??= Prune(inFlight)) is null && Sending(inFlight) + claim.ToSend.Count > o.BatchSize)
                 {
-                    // Shutdown, or the outcomes of the last batch could not be stored: send nothing more.
-                    // This batch was claimed but never marked sending, so it may go straight back.
+                    await Task.WhenAny(inFlight.Where(b => !b.Sent.IsCompleted).Select(b => b.Sent));
+                }
+
+                if (failed is not null || ct.IsCancellationRequested)
+                {
+                    // The outcomes of a batch could not be stored, or shutdown: send nothing more. This batch was claimed
+                    // but never marked sending, so it may go straight back.
                     break;
                 }
 
-                total += claim.Claimed;
-                var ahead = claim.Claimed >= o.BatchSize && !ct.IsCancellationRequested;
-                if (ahead)
+                if (claim.ToSend.Count > 0)
                 {
-                    next = ClaimAsync(ct);
+                    var sent = SendOrReleaseAsync(claim);
+                    inFlight.Add(new BatchInFlight(sent, RecordWhenSentAsync(sent), claim.ToSend.Count));
                 }
 
-                var sent = await SendAsync(claim);
                 unsent = ClaimResult.Empty;
-                // One recording in flight at a time: wait for the one before. Every batch that was sent is
-                // recorded, even when the one before could not be (its failure is raised after this one starts).
-                Exception? earlier = null;
-                try
-                {
-                    await recording;
-                }
-                catch (Exception ex)
-                {
-                    earlier = ex;
-                }
-
-                recording = RecordAsync(sent);
-                if (earlier is not null)
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(earlier);
-                }
-
-                if (!ahead && !ct.IsCancellationRequested)
-                {
-                    next = ClaimAsync(ct);
-                }
             }
 
             await ReleaseAsync(unsent);
             unsent = ClaimResult.Empty;
-            await recording;
+            failed = await AllRecordedAsync(inFlight, failed);
+            if (failed is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+            }
+
             return total;
         }
-        catch (Exception thrown)
+        catch (Exception thrown) when (!ReferenceEquals(thrown, failed))
         {
             await ReleaseAsync(unsent);
-            await ReleaseAsync(await ClaimedOrEmptyAsync(next));
-            await RecordedOrLoggedAsync(recording, thrown);
+            await AllRecordedAsync(inFlight, thrown);
             throw;
         }
         finally
@@ -131,6 +146,96 @@ public sealed class OrderDispatcher(
             await stopRenewing.CancelAsync();
             await renewing;
             _singlePass.Release();
+        }
+    }
+
+    /// <summary>
+    /// A new order was placed (the NOTIFY listener calls this): a pass waiting for adds in flight claims again at once.
+    /// </summary>
+    public void Nudge() => Volatile.Read(ref _nudge).TrySetResult();
+
+    /// <summary>The nudge not yet given: a fresh one when the last was used.</summary>
+    private Task PendingNudge()
+    {
+        var current = Volatile.Read(ref _nudge);
+        if (current.Task.IsCompleted)
+        {
+            Interlocked.CompareExchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), current);
+        }
+
+        return Volatile.Read(ref _nudge).Task;
+    }
+
+    /// <summary>One claimed batch handed to its sends: when its adds are all answered, and when its outcomes are recorded.</summary>
+    private sealed record BatchInFlight(Task Sent, Task Done, int Orders);
+
+    /// <summary>Drops the batches recorded; returns the first failure of one that could not be sent or recorded, if any.</summary>
+    private static Exception? Prune(List<BatchInFlight> inFlight)
+    {
+        var failure = inFlight.FirstOrDefault(b => b.Done.IsFaulted)?.Done.Exception?.InnerException;
+        inFlight.RemoveAll(b => b.Done.IsCompletedSuccessfully);
+        return failure;
+    }
+
+    /// <summary>Orders marked (or about to be marked) sending whose adds are not all answered yet.</summary>
+    private static int Sending(List<BatchInFlight> inFlight) => inFlight.Where(b => !b.Sent.IsCompleted).Sum(b => b.Orders);
+
+    /// <summary>
+    /// Waits until every batch in flight is recorded (or could not be). Returns <paramref name="first"/>, or else the
+    /// first failure; every other failure is logged here.
+    /// </summary>
+    private async Task<Exception?> AllRecordedAsync(List<BatchInFlight> inFlight, Exception? first)
+    {
+        foreach (var batch in inFlight)
+        {
+            try
+            {
+                await batch.Done;
+            }
+            catch (Exception ex)
+            {
+                if (first is null)
+                {
+                    first = ex;
+                }
+                else if (!ReferenceEquals(ex, first))
+                {
+                    logger.LogError(ex, "Recording add outcomes failed; those orders are recovered after Dispatch:AbandonedAfter");
+                }
+            }
+        }
+
+        inFlight.Clear();
+        return first;
+    }
+
+    /// <summary>Marks a claimed batch sending and sends it; a batch that could not be marked goes back to pending.</summary>
+    private async Task<SentBatch> SendOrReleaseAsync(ClaimResult claim)
+    {
+        try
+        {
+            return await SendAsync(claim);
+        }
+        catch
+        {
+            // Only the marking can throw here (every send reports its failure as an outcome): the orders were not sent.
+            await ReleaseAsync(claim);
+            throw;
+        }
+    }
+
+    /// <summary>Records a batch's outcomes once its adds are answered, one recording at a time.</summary>
+    private async Task RecordWhenSentAsync(Task<SentBatch> sending)
+    {
+        var sent = await sending;
+        await _recordOne.WaitAsync();
+        try
+        {
+            await RecordAsync(sent);
+        }
+        finally
+        {
+            _recordOne.Release();
         }
     }
 
@@ -172,37 +277,6 @@ public sealed class OrderDispatcher(
             {
                 return;
             }
-        }
-    }
-
-    /// <summary>A claim made ahead, or an empty one when it failed (the failure is logged here).</summary>
-    private async Task<ClaimResult> ClaimedOrEmptyAsync(Task<ClaimResult> claim)
-    {
-        try
-        {
-            return await claim;
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("A dispatch claim made ahead failed ({Error}); nothing of it was sent", ex.Message);
-            return ClaimResult.Empty;
-        }
-    }
-
-    /// <summary>Waits for a recording in flight; its failure is logged unless it is the one already being raised.</summary>
-    private async Task RecordedOrLoggedAsync(Task recording, Exception thrown)
-    {
-        try
-        {
-            await recording;
-        }
-        catch (Exception ex) when (!ReferenceEquals(ex, thrown))
-        {
-            logger.LogError(ex, "Recording add outcomes failed; those orders are recovered after Dispatch:AbandonedAfter");
-        }
-        catch (Exception)
-        {
-            // The failure being raised: reported by whoever catches it.
         }
     }
 

@@ -15,12 +15,14 @@ public sealed record EngineBenchmarkArgs(
     int Concurrency,
     int LifecycleOrders,
     double RssSeconds,
+    bool PickupOnly,
     string? JsonPath)
 {
     public const string Usage =
         "usage: Fulfillment.Benchmarks engine [--orders N] [--refund-orders N] [--rate ORDERS_PER_S] [--pickup-seconds S] [--baseline-seconds S]\n" +
         "                                      [--dispatch-batch N] [--tracking-batch N] [--max-concurrency N] [--concurrency N]\n" +
-        "                                      [--lifecycle-orders N] [--rss-seconds S] [--json PATH]";
+        "                                      [--lifecycle-orders N] [--rss-seconds S] [--json PATH]\n" +
+        "       Fulfillment.Benchmarks engine --pickup-only 1 [--rate ORDERS_PER_S] [--pickup-seconds S]   (baselines and pickup only, no JSON)";
 
     public static EngineBenchmarkArgs? Parse(IReadOnlyList<string> args)
     {
@@ -35,7 +37,7 @@ public sealed record EngineBenchmarkArgs(
             values[args[i][2..]] = args[++i];
         }
 
-        var known = new[] { "orders", "refund-orders", "rate", "pickup-seconds", "baseline-seconds", "dispatch-batch", "tracking-batch", "max-concurrency", "concurrency", "lifecycle-orders", "rss-seconds", "json" };
+        var known = new[] { "orders", "refund-orders", "rate", "pickup-seconds", "baseline-seconds", "dispatch-batch", "tracking-batch", "max-concurrency", "concurrency", "lifecycle-orders", "rss-seconds", "pickup-only", "json" };
         if (values.Keys.Any(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)))
         {
             return null;
@@ -57,6 +59,7 @@ public sealed record EngineBenchmarkArgs(
                 Int("concurrency", 32),
                 Int("lifecycle-orders", 5000),
                 Seconds("rss-seconds", 20),
+                values.TryGetValue("pickup-only", out var only) && only is "1" or "true",
                 values.GetValueOrDefault("json"));
         }
         catch (FormatException)

@@ -70,8 +70,17 @@ public sealed partial class PanelLoad(NpgsqlDataSource db, long[] users, long se
     }
 
     /// <summary>
+    /// How many connections the panel's front end places orders over (its workers, each with a connection kept open).
+    /// Unbounded, a hiccup on a two-core machine made the generator open a new server process per order waiting, each
+    /// new backend's first calls costing milliseconds of CPU (compiling the functions and planning their statements),
+    /// which slowed every call and opened more: a storm the benchmark made, not one the engine did.
+    /// </summary>
+    public const int FrontEndConnections = 32;
+
+    /// <summary>
     /// An open-loop offered load: order n is due at start + n / rate whatever happened to earlier ones
-    /// (so a slow call delays nobody), each on its own pooled connection.
+    /// (so a slow call delays nobody's due time), placed over <see cref="FrontEndConnections"/> connections opened
+    /// before the first is due; an order waiting for a free connection waits from its due time, and that counts.
     /// </summary>
     public async Task<OfferedLoad> OfferAsync(string tag, int rate, TimeSpan duration)
     {
@@ -79,6 +88,8 @@ public sealed partial class PanelLoad(NpgsqlDataSource db, long[] users, long se
         var orders = new PlacedOrder[count];
         var placeMs = new double[count];
         var tasks = new Task[count];
+        using var workers = new SemaphoreSlim(FrontEndConnections);
+        await WarmConnectionsAsync(FrontEndConnections);
         var startUtc = DateTimeOffset.UtcNow;
         var start = Stopwatch.GetTimestamp();
         var worstLate = 0.0;
@@ -95,19 +106,43 @@ public sealed partial class PanelLoad(NpgsqlDataSource db, long[] users, long se
             var n = i;
             tasks[i] = Task.Run(async () =>
             {
-                await using var connection = await db.OpenConnectionAsync();
-                await using var command = PlaceCommand(connection);
-                var called = DateTimeOffset.UtcNow;
-                var started = Stopwatch.GetTimestamp();
-                await PlaceAsync(command, n, tag);
-                placeMs[n] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                orders[n] = new PlacedOrder(startUtc + due, called, DateTimeOffset.UtcNow);
+                await workers.WaitAsync();
+                try
+                {
+                    await using var connection = await db.OpenConnectionAsync();
+                    await using var command = PlaceCommand(connection);
+                    var called = DateTimeOffset.UtcNow;
+                    var started = Stopwatch.GetTimestamp();
+                    await PlaceAsync(command, n, tag);
+                    placeMs[n] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    orders[n] = new PlacedOrder(startUtc + due, called, DateTimeOffset.UtcNow);
+                }
+                finally
+                {
+                    workers.Release();
+                }
             });
         }
 
         var launched = Stopwatch.GetElapsedTime(start).TotalSeconds;
         await Task.WhenAll(tasks);
         return new OfferedLoad(orders, count > 1 ? (count - 1) / launched : count, worstLate, Stats.Percentile(placeMs, 0.99));
+    }
+
+    /// <summary>Opens <paramref name="count"/> pooled connections at once and hands them back, each having placed nothing but a SELECT 1.</summary>
+    private async Task WarmConnectionsAsync(int count)
+    {
+        var open = await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            var connection = await db.OpenConnectionAsync();
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync();
+            return connection;
+        }));
+        foreach (var connection in open)
+        {
+            await connection.DisposeAsync();
+        }
     }
 
     private NpgsqlCommand PlaceCommand(NpgsqlConnection connection)
