@@ -88,6 +88,13 @@ public static class EngineBenchmark
             ["OverDeliveryProbability"] = "0",
             ["RecordRequests"] = "false",
         };
+        if (a.ProviderLatencyMs > 0)
+        {
+            // A provider that takes its time, as a real one does (the floor's add is measured against it too).
+            simulatorSettings["LatencyMin"] = TimeSpan.FromMilliseconds(a.ProviderLatencyMs / 2.0).ToString();
+            simulatorSettings["LatencyMax"] = TimeSpan.FromMilliseconds(a.ProviderLatencyMs * 1.5).ToString();
+            report.Settings["provider_latency_ms"] = $"{a.ProviderLatencyMs / 2}..{a.ProviderLatencyMs * 3 / 2}";
+        }
         // (1) Baselines on the same database and the same simulator (its own instance: the ~100k orders
         // it takes are gone before the engine starts).
         monitor.Phase = "baselines";

@@ -16,13 +16,15 @@ public sealed record EngineBenchmarkArgs(
     int LifecycleOrders,
     double RssSeconds,
     bool PickupOnly,
+    int ProviderLatencyMs,
     string? JsonPath)
 {
     public const string Usage =
         "usage: Fulfillment.Benchmarks engine [--orders N] [--refund-orders N] [--rate ORDERS_PER_S] [--pickup-seconds S] [--baseline-seconds S]\n" +
         "                                      [--dispatch-batch N] [--tracking-batch N] [--max-concurrency N] [--concurrency N]\n" +
         "                                      [--lifecycle-orders N] [--rss-seconds S] [--json PATH]\n" +
-        "       Fulfillment.Benchmarks engine --pickup-only 1 [--rate ORDERS_PER_S] [--pickup-seconds S]   (baselines and pickup only, no JSON)";
+        "       Fulfillment.Benchmarks engine --pickup-only 1 [--rate ORDERS_PER_S] [--pickup-seconds S] [--provider-latency-ms MS]\n" +
+        "                                      (baselines and pickup only, no JSON; MS: the provider answers in MS/2..3MS/2)";
 
     public static EngineBenchmarkArgs? Parse(IReadOnlyList<string> args)
     {
@@ -37,7 +39,7 @@ public sealed record EngineBenchmarkArgs(
             values[args[i][2..]] = args[++i];
         }
 
-        var known = new[] { "orders", "refund-orders", "rate", "pickup-seconds", "baseline-seconds", "dispatch-batch", "tracking-batch", "max-concurrency", "concurrency", "lifecycle-orders", "rss-seconds", "pickup-only", "json" };
+        var known = new[] { "orders", "refund-orders", "rate", "pickup-seconds", "baseline-seconds", "dispatch-batch", "tracking-batch", "max-concurrency", "concurrency", "lifecycle-orders", "rss-seconds", "pickup-only", "provider-latency-ms", "json" };
         if (values.Keys.Any(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)))
         {
             return null;
@@ -60,6 +62,7 @@ public sealed record EngineBenchmarkArgs(
                 Int("lifecycle-orders", 5000),
                 Seconds("rss-seconds", 20),
                 values.TryGetValue("pickup-only", out var only) && only is "1" or "true",
+                values.TryGetValue("provider-latency-ms", out var latency) ? int.Parse(latency, CultureInfo.InvariantCulture) : 0,
                 values.GetValueOrDefault("json"));
         }
         catch (FormatException)

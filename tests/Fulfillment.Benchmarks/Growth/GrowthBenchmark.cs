@@ -41,7 +41,7 @@ public static class GrowthBenchmark
         // Each size is measured this many times and each figure keeps its best (lowest p99, highest rate): on a machine
         // shared with other work a load spike during one measurement otherwise decides the ratio. Every try is in the details.
         var repeat = Math.Max(1, values.Count("repeat", 2));
-        var settings = new EngineBenchmarkArgs(orders, 0, values.Count("rate", 200), values.Number("pickup-seconds", 10), 1, 1000, 2000, 32, 32, 0, 0, PickupOnly: false, JsonPath: null);
+        var settings = new EngineBenchmarkArgs(orders, 0, values.Count("rate", 200), values.Number("pickup-seconds", 10), 1, 1000, 2000, 32, 32, 0, 0, PickupOnly: false, ProviderLatencyMs: 0, JsonPath: null);
         var report = new VerbReport("growth");
         report.Environment["load_average_before"] = VerbArgs.LoadAverage();
         var total = Stopwatch.StartNew();
