@@ -22,7 +22,7 @@ public static class DatabaseServiceCollectionExtensions
             // The engine leaves no session state on a connection (no SET, no temporary table, no session lock; the
             // listener UNLISTENs before its connection goes back), so the reset on every return to the pool (DISCARD ALL)
             // only threw away each server process's cached plans: every statement of the engine's functions and triggers
-            // was planned again on every use. Measured at 200 orders/s on two cores, it was most of the server's CPU.
+            // was planned again on every use (docs/scaling.md, "Pickup latency against its floor").
             builder.NoResetOnClose = true;
         }
 
