@@ -56,8 +56,8 @@ public sealed class OrderDispatcher(
     /// <summary>
     /// Runs passes until the queue has no due order left (or the token stops it). Returns orders claimed.
     /// The stages overlap: the next batch is claimed as soon as one is handed to its sends, and a claim that fits
-    /// beside the adds in flight (at most <see cref="DispatchOptions.BatchSize"/> orders marked sending at once) is
-    /// sent at once, so an order placed while a slow provider holds a batch goes out without waiting for that
+    /// beside the adds in flight (at most <see cref="DispatchOptions.BatchSize"/> orders marked sending at once, and at
+    /// most twice that sent and not yet recorded) is sent at once, so an order placed while a slow provider holds a batch goes out without waiting for that
     /// batch's slowest add. A claim that does not fit waits, unmarked, for adds in flight to finish. Outcomes are
     /// recorded one batch at a time, while later batches are claimed and sent. When a claim finds nothing and adds
     /// are still out, the pass waits for a new order (<see cref="Nudge"/>) or for those adds, then looks again.
@@ -103,10 +103,21 @@ public sealed class OrderDispatcher(
 
                 unsent = claim;
                 total += claim.Claimed;
-                // Room for this claim beside the adds still out: never more than a batch marked sending at once.
-                while ((failed ??= Prune(inFlight)) is null && Sending(inFlight) + claim.ToSend.Count > o.BatchSize)
+                // Room for this claim beside the batches still out: never more than a batch marked sending at once, nor more
+                // than two batches' answers not yet recorded (what a crash would leave to review), as when one batch was
+                // sent while the one before was recorded. The batches are taken once per look: one may finish between a
+                // count and a wait.
+                while ((failed ??= Prune(inFlight)) is null)
                 {
-                    await Task.WhenAny(inFlight.Where(b => !b.Sent.IsCompleted).Select(b => b.Sent));
+                    var unrecorded = inFlight.Where(b => !b.Done.IsCompleted).ToList();
+                    var sending = unrecorded.Where(b => !b.Sent.IsCompleted).ToList();
+                    if (sending.Sum(b => b.Orders) + claim.ToSend.Count <= o.BatchSize &&
+                        unrecorded.Sum(b => b.Orders) + claim.ToSend.Count <= 2 * o.BatchSize)
+                    {
+                        break;
+                    }
+
+                    await Task.WhenAny(sending.Select(b => b.Sent).Concat(unrecorded.Select(b => b.Done)));
                 }
 
                 if (failed is not null || ct.IsCancellationRequested)
@@ -176,9 +187,6 @@ public sealed class OrderDispatcher(
         inFlight.RemoveAll(b => b.Done.IsCompletedSuccessfully);
         return failure;
     }
-
-    /// <summary>Orders marked (or about to be marked) sending whose adds are not all answered yet.</summary>
-    private static int Sending(List<BatchInFlight> inFlight) => inFlight.Where(b => !b.Sent.IsCompleted).Sum(b => b.Orders);
 
     /// <summary>
     /// Waits until every batch in flight is recorded (or could not be). Returns <paramref name="first"/>, or else the

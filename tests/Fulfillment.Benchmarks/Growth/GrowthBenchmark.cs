@@ -60,7 +60,8 @@ public static class GrowthBenchmark
                 ["OverDeliveryProbability"] = "0",
                 ["RecordRequests"] = "false",
             });
-            await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 200 }.ConnectionString);
+            // The front end keeps its connections, as in the engine verb (no reset between requests).
+            await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 200, NoResetOnClose = true }.ConnectionString);
             var panel = await PanelLoad.SeedAsync(db, sim.ApiUrl, Key, userCount: 64);
             var provider = await PanelLoad.ScalarAsync(db, "SELECT provider_id FROM services WHERE id = $1", panel.Service);
             string[] common =

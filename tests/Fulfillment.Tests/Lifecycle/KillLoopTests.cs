@@ -269,7 +269,12 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             """);
         Console.WriteLine($"kill-loop: drip-feed parents {dripFeeds}");
         Assert.Equal(parents, await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE emulated_runs IS NOT NULL"));
-        Assert.True(await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE emulated_runs IS NOT NULL AND status = 'completed'") > parents / 10, dripFeeds);
+        // A parent with a run caught at the first provider when it went away waits for a person (that run is in review, by
+        // design); of the others, a fair share ran every run to the end.
+        var unstuck = await _panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders p WHERE p.emulated_runs IS NOT NULL AND NOT EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = p.id AND r.status = 'review')");
+        Assert.True(await _panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE emulated_runs IS NOT NULL AND status = 'completed'") > unstuck / 10,
+            $"{dripFeeds}; parents with no run in review: {unstuck}");
 
         // The kills landed while adds were in flight, and the orders they caught went to review, never sent again
         // (Invariants checked that request by request) and never refunded.

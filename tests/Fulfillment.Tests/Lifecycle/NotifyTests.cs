@@ -49,10 +49,10 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
     [Fact]
     public async Task An_order_placed_while_a_slow_provider_holds_a_batch_goes_out_without_waiting_for_it()
     {
-        // One provider answers adds after 8 s, the other at once.
+        // One provider answers adds after 15 s, the other at once.
         await using var slow = await ProviderSimulator.StartAsync(new SimulatorSettings
         {
-            ApiKey = "slow-key", LatencyMin = TimeSpan.FromSeconds(8), LatencyMax = TimeSpan.FromSeconds(8),
+            ApiKey = "slow-key", LatencyMin = TimeSpan.FromSeconds(15), LatencyMax = TimeSpan.FromSeconds(15),
         });
         await using var fast = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "fast-key" });
         var slowService = await _panel.CreateServiceAsync(await _panel.CreateProviderAsync(url: slow.ApiUrl.ToString(), key: "slow-key"), rate: 1m,
@@ -75,7 +75,7 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
                 TimeSpan.FromSeconds(60), "the engine to LISTEN for new orders");
             var slowLink = $"https://instagram.com/p/{Guid.NewGuid():N}";
             var slowOrder = await _panel.PlaceOrderAsync(user, slowService, slowLink, 100);
-            // Its add is on its way: marked sending, answered 8 s from now.
+            // Its add is on its way: marked sending, answered 15 s from now.
             await Poll.UntilAsync(async () => await _panel.ScalarAsync<long>(
                     "SELECT count(*) FROM orders WHERE id = $1 AND status = 'dispatching' AND sending_at IS NOT NULL", slowOrder) == 1,
                 TimeSpan.FromSeconds(10), "the slow order's add to leave");
@@ -86,12 +86,13 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
             await Poll.UntilAsync(() => fast.Record.AddCount(fastLink) > 0, TimeSpan.FromSeconds(20), "the second order's add to reach its provider");
             var waited = placed.Elapsed;
 
-            // It did not wait for the slow add, which was still unanswered; both end sent once and tracked.
-            Assert.True(waited < TimeSpan.FromSeconds(3), $"the second order's add arrived {waited.TotalMilliseconds:0} ms after place_order");
+            // It did not wait for the slow add, which was still unanswered (a pass that waited for it took 15 s; the margin is
+            // for a machine busy with the rest of the suite); both end sent once and tracked.
+            Assert.True(waited < TimeSpan.FromSeconds(8), $"the second order's add arrived {waited.TotalMilliseconds:0} ms after place_order");
             Assert.Equal("dispatching", await _panel.ScalarAsync<string>("SELECT status FROM orders WHERE id = $1", slowOrder));
             await Poll.UntilAsync(async () => await _panel.ScalarAsync<long>(
                     "SELECT count(*) FROM orders WHERE id IN ($1, $2) AND provider_order_id IS NOT NULL", slowOrder, fastOrder) == 2,
-                TimeSpan.FromSeconds(30), "both orders to be recorded as accepted");
+                TimeSpan.FromSeconds(40), "both orders to be recorded as accepted");
             Assert.Equal(1, slow.Record.AddCount(slowLink));
             Assert.Equal(1, fast.Record.AddCount(fastLink));
             Assert.Equal(0, slow.Record.AddCount(fastLink) + fast.Record.AddCount(slowLink));
