@@ -52,7 +52,7 @@ public sealed class EngineReport
     public Dictionary<string, object> Environment { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The unloaded floor of a pickup: two engine commits (claim, mark sending) and one add, each at this percentile alone.</summary>
-    private double Floor(bool p99) => p99 ? (2 * Commits.SingleP99Ms) + Adds.SingleP99Ms : (2 * Commits.SingleP50Ms) + Adds.SingleP50Ms;
+    internal double Floor(bool p99) => p99 ? (2 * Commits.SingleP99Ms) + Adds.SingleP99Ms : (2 * Commits.SingleP50Ms) + Adds.SingleP50Ms;
 
     public IReadOnlyList<VerbFigure> Figures() =>
     [
