@@ -26,17 +26,20 @@ public static class ConflictKeys
     /// A 64-bit lock id for (scope, key): every engine instance that checks an order of this target
     /// takes it first, so two instances cannot both find "no active order" and both send.
     /// </summary>
-    public static long LockId(ConflictScope scope, long serviceId, long? providerId, string? providerServiceId, string linkKey)
+    public static long LockId(ConflictScope scope, long serviceId, long? providerId, string? providerServiceId, string linkKey) =>
+        LockId(Target(scope, serviceId, providerId, providerServiceId, linkKey));
+
+    /// <summary>The lock id of a <see cref="Target"/>.</summary>
+    public static long LockId(string target) => BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(target)));
+
+    /// <summary>The target (scope and key) an order is checked on: two orders conflict when theirs are equal.</summary>
+    public static string Target(ConflictScope scope, long serviceId, long? providerId, string? providerServiceId, string linkKey) => scope switch
     {
-        var scoped = scope switch
-        {
-            ConflictScope.Service => $"s:{serviceId}|{linkKey}",
-            ConflictScope.ProviderService => $"ps:{providerId}:{providerServiceId}|{linkKey}",
-            ConflictScope.Provider => $"p:{providerId}|{linkKey}",
-            _ => "any|" + linkKey,
-        };
-        return BinaryPrimitives.ReadInt64LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(scoped)));
-    }
+        ConflictScope.Service => $"s:{serviceId}|{linkKey}",
+        ConflictScope.ProviderService => $"ps:{providerId}:{providerServiceId}|{linkKey}",
+        ConflictScope.Provider => $"p:{providerId}|{linkKey}",
+        _ => "any|" + linkKey,
+    };
 
     /// <summary>
     /// The route an existing order <c>o</c> (with its service <c>os</c>) is on, for the scopes that name a provider: its

@@ -77,14 +77,21 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     /// One bad order fails alone: when the claim's writes are refused for a reason that is not transient,
     /// the claimed orders are claimed again one at a time, and one that is still refused goes to review
     /// with the reason, so it is not claimed first, and refused, on every pass after.
+    /// <para>
+    /// When the orders to send number at most <paramref name="markUpTo"/>, they are also marked sending in the claim's own
+    /// commit (<see cref="ClaimResult.Marked"/>): the caller sends them at once, so the separate mark
+    /// (<see cref="MarkSendingAsync"/>), a round trip and a commit, would only stand between the claim and the adds. From
+    /// that commit on, as after the mark, a crash sends them to review, never twice.
+    /// </para>
     /// </remarks>
     public async Task<ClaimResult> ClaimAsync(
-        Guid instance, int limit, DateTimeOffset now, Func<ClaimedOrder, DispatchDecision> decide, ConflictOptions conflicts, CancellationToken ct)
+        Guid instance, int limit, DateTimeOffset now, Func<ClaimedOrder, DispatchDecision> decide, ConflictOptions conflicts, CancellationToken ct,
+        int markUpTo = 0)
     {
         var claimedIds = new List<long>();
         try
         {
-            return await ClaimAsync(instance, limit, null, claimedIds, now, decide, conflicts, ct);
+            return await ClaimAsync(instance, limit, null, claimedIds, now, decide, conflicts, markUpTo, ct);
         }
         catch (Exception ex) when (RowByRow.IsBadRow(ex) && claimedIds.Count > 0)
         {
@@ -96,7 +103,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         {
             try
             {
-                results.Add(await ClaimAsync(instance, 1, [id], [], now, decide, conflicts, ct));
+                results.Add(await ClaimAsync(instance, 1, [id], [], now, decide, conflicts, markUpTo: 0, ct));
             }
             catch (Exception ex) when (RowByRow.IsBadRow(ex))
             {
@@ -112,7 +119,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     }
 
     private async Task<ClaimResult> ClaimAsync(Guid instance, int limit, long[]? ids, List<long> claimedIds, DateTimeOffset now,
-        Func<ClaimedOrder, DispatchDecision> decide, ConflictOptions conflicts, CancellationToken ct)
+        Func<ClaimedOrder, DispatchDecision> decide, ConflictOptions conflicts, int markUpTo, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -140,11 +147,12 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         var decided = claimed.Select(order => (Order: order, Decision: DecideSafely(order, decide)))
             .Select(x => x.Decision.Move is { } m ? (Order: x.Order with { RoutePosition = m.To.Position, RouteRefusingSince = null, Attempts = 0 }, x.Decision) : x)
             .ToList();
-        var sends = decided
+        var keys = decided
             .Where(x => x.Decision is DispatchDecision.Send)
             .Select(x => (x.Order, Key: ConflictKeys.LinkKey(x.Order.Link)))
-            .ToList();
-        var blockers = await FindBlockersAsync(connection, transaction, sends.Where(x => x.Key is not null).Select(x => (x.Order, x.Key!)).ToList(), conflicts, ct);
+            .Where(x => x.Key is not null)
+            .ToDictionary(x => x.Order.Id, x => (x.Order, Key: x.Key!));
+        var blockers = await FindBlockersAsync(connection, transaction, [.. keys.Values], conflicts, ct);
 
         var toSend = new List<(ClaimedOrder Order, DispatchDecision Send)>();
         var changes = new List<OrderChange>();
@@ -170,22 +178,34 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
+        // The link key is stored with the order's next write: with the dispatching mark for the orders sent, alone for those
+        // held (or failed) behind another order, so a later claim finds them.
+        var keyedNotSent = keys.Keys.Except(toSend.Select(x => x.Order.Id)).ToArray();
+        if (keyedNotSent.Length > 0)
+        {
+            Add(batch, "UPDATE orders SET link_key = u.key FROM unnest($1::bigint[], $2::text[]) AS u(id, key) WHERE orders.id = u.id",
+                keyedNotSent, keyedNotSent.Select(id => keys[id].Key).ToArray());
+        }
+
         OrderWriter.AddTo(batch, changes, now);
         var finishes = changes.OfType<OrderChange.Finished>().Select(f => f.Finish).ToList();
         var failed = finishes.Count;
         var waiting = changes.Count(c => c is OrderChange.Waiting);
         var held = changes.Count(c => c is OrderChange.HeldBehind);
+        var marked = toSend.Count > 0 && toSend.Count <= markUpTo;
         if (toSend.Count > 0)
         {
             // provider_id is the route's: tracking, cancels, refills and conflicts follow the route the order went out on.
             Add(batch, $"""
-                UPDATE orders SET status = '{OrderStatus.Dispatching}', claimed_by = $2, sending_at = NULL, attempts = attempts + 1,
-                    provider_id = c.provider_id, error = NULL, updated_at = $3
-                FROM unnest($1::bigint[], $4::bigint[], $5::int[]) AS c(id, provider_id, position)
+                UPDATE orders SET status = '{OrderStatus.Dispatching}', claimed_by = $2, sending_at = $7, attempts = attempts + 1,
+                    provider_id = c.provider_id, error = NULL, updated_at = $3, link_key = coalesce(c.link_key, orders.link_key)
+                FROM unnest($1::bigint[], $4::bigint[], $5::int[], $6::text[]) AS c(id, provider_id, position, link_key)
                 WHERE orders.id = c.id AND orders.route_position = c.position AND orders.status IN {OrderLifecycle.Claim.FromSql}
                 """, toSend.Select(x => x.Order.Id).ToArray(), instance, now,
                 toSend.Select(x => x.Send.Route?.Provider?.Id ?? x.Order.Provider?.Id).ToArray(),
-                toSend.Select(x => x.Order.RoutePosition).ToArray());
+                toSend.Select(x => x.Order.RoutePosition).ToArray(),
+                toSend.Select(x => keys.TryGetValue(x.Order.Id, out var k) ? k.Key : null).ToArray(),
+                marked ? (DateTimeOffset?)now : null);
             Add(batch, """
                 INSERT INTO order_events (order_id, at, kind, detail)
                 SELECT id, $2, 'dispatching', jsonb_build_object('instance', $3::text) FROM unnest($1::bigint[]) AS id
@@ -198,7 +218,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         }
 
         await transaction.CommitAsync(ct);
-        return new ClaimResult(claimed.Count, toSend, failed, waiting, held, finishes);
+        return new ClaimResult(claimed.Count, toSend, failed, waiting, held, finishes) { Marked = marked };
     }
 
     /// <summary>The checks are pure code, but a row may hold what nobody foresaw: an order they cannot judge goes to review, alone.</summary>
@@ -217,11 +237,17 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
     }
 
     /// <summary>
-    /// Stores the orders' link keys and finds, for each, the earliest active order ahead of it on the
-    /// same target within the scope: pending or held and placed before it, or already sent. The
-    /// scope's advisory locks are taken first (sorted, so instances never deadlock) and held to
-    /// commit, so a racing instance sees this transaction's outcome before it decides.
+    /// Finds, for each order, the earliest active order ahead of it on the same target within the scope:
+    /// pending or held and placed before it, or already sent; in the table, or in this claim. The scope's
+    /// advisory locks are taken first (sorted, so instances never deadlock) and held to commit, and the
+    /// claim stores the link keys before it commits, so a racing instance sees this transaction's outcome
+    /// before it decides.
     /// </summary>
+    /// <remarks>
+    /// The claimed orders' own keys are not in the table yet (they are written with the dispatching mark: one
+    /// write of each order fewer, docs/scaling.md): two orders of this claim on one target are matched here, by
+    /// their target (the scope and the key, <see cref="ConflictKeys.Target"/>).
+    /// </remarks>
     private static async Task<Dictionary<long, long>> FindBlockersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         List<(ClaimedOrder Order, string Key)> keyed, ConflictOptions conflicts, CancellationToken ct)
     {
@@ -231,11 +257,20 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
             return blockers;
         }
 
+        var targets = keyed.Select(x => (x.Order.Id, Target: ConflictKeys.Target(conflicts.Scope, x.Order.ServiceId, x.Order.CurrentRoute?.Provider?.Id,
+            x.Order.CurrentRoute?.ProviderServiceId, x.Key))).ToList();
+        var locks = targets.Select(x => ConflictKeys.LockId(x.Target)).ToArray();
+        foreach (var target in targets.GroupBy(x => x.Target, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var first = target.Min(x => x.Id);
+            foreach (var (id, _) in target.Where(x => x.Id != first))
+            {
+                blockers[id] = first;
+            }
+        }
+
         await using var batch = new NpgsqlBatch(connection, transaction);
-        Add(batch, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1::bigint[]) AS k) keys ORDER BY k) locks",
-            keyed.Select(x => ConflictKeys.LockId(conflicts.Scope, x.Order.ServiceId, x.Order.CurrentRoute?.Provider?.Id, x.Order.CurrentRoute?.ProviderServiceId, x.Key)).ToArray());
-        Add(batch, "UPDATE orders SET link_key = u.key FROM unnest($1::bigint[], $2::text[]) AS u(id, key) WHERE orders.id = u.id",
-            keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray());
+        Add(batch, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT unnest($1::bigint[]) AS k) keys ORDER BY k) locks", locks);
         Add(batch, BlockersSql(conflicts.Scope),
             keyed.Select(x => x.Order.Id).ToArray(), keyed.Select(x => x.Key).ToArray(), keyed.Select(x => x.Order.ServiceId).ToArray(),
             keyed.Select(x => x.Order.CurrentRoute?.Provider?.Id).ToArray(), keyed.Select(x => x.Order.CurrentRoute?.ProviderServiceId).ToArray());
@@ -246,7 +281,8 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
             {
                 if (reader.FieldCount == 2)
                 {
-                    blockers[reader.GetInt64(0)] = reader.GetInt64(1);
+                    var (id, blocker) = (reader.GetInt64(0), reader.GetInt64(1));
+                    blockers[id] = blockers.TryGetValue(id, out var inClaim) ? Math.Min(inClaim, blocker) : blocker;
                 }
             }
         }
@@ -484,6 +520,9 @@ public sealed record ClaimResult(int Claimed, IReadOnlyList<(ClaimedOrder Order,
     IReadOnlyList<Finish> Finishes)
 {
     public static ClaimResult Empty { get; } = new(0, [], 0, 0, 0, []);
+
+    /// <summary>The orders to send were marked sending in the claim's own commit: they must be sent, never put back.</summary>
+    public bool Marked { get; init; }
 
     /// <summary>The claims of one batch's orders made one at a time, as one result of <paramref name="claimed"/> orders.</summary>
     public static ClaimResult Merge(int claimed, IReadOnlyList<ClaimResult> parts) => new(claimed, [.. parts.SelectMany(p => p.ToSend)],

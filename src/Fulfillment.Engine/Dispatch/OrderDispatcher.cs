@@ -80,7 +80,9 @@ public sealed class OrderDispatcher(
                 // Taken before the claim: an order whose notification arrives after this point may be missed by the claim,
                 // and its nudge wakes the wait below.
                 var nudged = PendingNudge();
-                var claim = await ClaimAsync(ct);
+                // A claim that fits beside the batches out is marked sending in its own commit and sent at once.
+                failed ??= Prune(inFlight);
+                var claim = await ClaimAsync(failed is null && !ct.IsCancellationRequested ? Room(inFlight, o.BatchSize) : 0, ct);
                 if (claim.Claimed == 0)
                 {
                     failed ??= Prune(inFlight);
@@ -103,16 +105,13 @@ public sealed class OrderDispatcher(
 
                 unsent = claim;
                 total += claim.Claimed;
-                // Room for this claim beside the batches still out: never more than a batch marked sending at once, nor more
-                // than two batches' answers not yet recorded (what a crash would leave to review), as when one batch was
-                // sent while the one before was recorded. The batches are taken once per look: one may finish between a
-                // count and a wait.
-                while ((failed ??= Prune(inFlight)) is null)
+                // Room for this claim beside the batches still out (Room). The batches are taken once per look: one may
+                // finish between a count and a wait. A claim marked in its own commit had room when it was claimed.
+                while (!claim.Marked && (failed ??= Prune(inFlight)) is null)
                 {
                     var unrecorded = inFlight.Where(b => !b.Done.IsCompleted).ToList();
                     var sending = unrecorded.Where(b => !b.Sent.IsCompleted).ToList();
-                    if (sending.Sum(b => b.Orders) + claim.ToSend.Count <= o.BatchSize &&
-                        unrecorded.Sum(b => b.Orders) + claim.ToSend.Count <= 2 * o.BatchSize)
+                    if (claim.ToSend.Count <= Room(unrecorded, sending, o.BatchSize))
                     {
                         break;
                     }
@@ -120,7 +119,7 @@ public sealed class OrderDispatcher(
                     await Task.WhenAny(sending.Select(b => b.Sent).Concat(unrecorded.Select(b => b.Done)));
                 }
 
-                if (failed is not null || ct.IsCancellationRequested)
+                if (!claim.Marked && (failed is not null || ct.IsCancellationRequested))
                 {
                     // The outcomes of a batch could not be stored, or shutdown: send nothing more. This batch was claimed
                     // but never marked sending, so it may go straight back.
@@ -175,6 +174,20 @@ public sealed class OrderDispatcher(
         }
 
         return Volatile.Read(ref _nudge).Task;
+    }
+
+    /// <summary>
+    /// How many orders may go out now beside the batches still out: never more than a batch marked sending at once, nor more
+    /// than two batches' answers not yet recorded (what a crash would leave to review), as when one batch was sent while
+    /// the one before was recorded.
+    /// </summary>
+    private static int Room(List<BatchInFlight> unrecorded, List<BatchInFlight> sending, int batchSize) =>
+        Math.Max(0, Math.Min(batchSize - sending.Sum(b => b.Orders), 2 * batchSize - unrecorded.Sum(b => b.Orders)));
+
+    private static int Room(List<BatchInFlight> inFlight, int batchSize)
+    {
+        var unrecorded = inFlight.Where(b => !b.Done.IsCompleted).ToList();
+        return Room(unrecorded, [.. unrecorded.Where(b => !b.Sent.IsCompleted)], batchSize);
     }
 
     /// <summary>One claimed batch handed to its sends: when its adds are all answered, and when its outcomes are recorded.</summary>
@@ -288,11 +301,11 @@ public sealed class OrderDispatcher(
         }
     }
 
-    private async Task<ClaimResult> ClaimAsync(CancellationToken ct)
+    private async Task<ClaimResult> ClaimAsync(int markUpTo, CancellationToken ct)
     {
         var o = options.Value;
         var claim = await store.ClaimAsync(identity.Id, o.BatchSize, clock.GetUtcNow(),
-            order => PreSendChecks.Decide(order, o, clock.GetUtcNow()), conflicts.Value, ct);
+            order => PreSendChecks.Decide(order, o, clock.GetUtcNow()), conflicts.Value, ct, markUpTo);
         foreach (var (order, _) in claim.ToSend)
         {
             _held[order.Id] = 0;
@@ -357,7 +370,10 @@ public sealed class OrderDispatcher(
 
         // From here on the requests may leave: a crash now sends these orders to review, never twice.
         // Only orders still ours are sent: one claimed ahead may have been recovered by someone else meanwhile.
-        var marked = await store.MarkSendingAsync(identity.Id, claim.ToSend.Select(x => x.Order.Id).ToArray(), clock.GetUtcNow(), CancellationToken.None);
+        // A claim marked in its own commit (ClaimResult.Marked) was claimed just now and is all ours.
+        var marked = claim.Marked
+            ? claim.ToSend.Select(x => x.Order.Id).ToHashSet()
+            : await store.MarkSendingAsync(identity.Id, claim.ToSend.Select(x => x.Order.Id).ToArray(), clock.GetUtcNow(), CancellationToken.None);
         var toSend = claim.ToSend.Where(x => marked.Contains(x.Order.Id)).ToList();
         if (toSend.Count < claim.ToSend.Count)
         {

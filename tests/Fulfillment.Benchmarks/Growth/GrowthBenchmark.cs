@@ -250,10 +250,12 @@ public static class GrowthBenchmark
         var tag = $"{(char)('g' + attempt)}{(char)('a' + (int)Math.Min(25, history / 1_000_000))}";
         var (ids, _) = await panel.PlaceManyAsync(tag, a.Orders, connections: 8);
         var plans = await PlansAsync(db, ids);
+        var statements = await StatementsAsync(db, reset: true);
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         await dispatcher.DrainAsync(CancellationToken.None);
         var dispatchSeconds = clock.Elapsed.TotalSeconds;
+        var dispatchStatements = statements ? await StatementsTextAsync(db) : "";
         var middle = started + (clock.Elapsed / 2);
         var dispatched = await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE id BETWEEN $1 AND $2 AND status = 'in_progress'", ids[0], ids[^1]);
         var wait = middle + TimeSpan.FromSeconds(5) - DateTimeOffset.UtcNow;
@@ -262,9 +264,11 @@ public static class GrowthBenchmark
             await Task.Delay(wait);
         }
 
+        await StatementsAsync(db, reset: statements);
         clock.Restart();
         var checkedCount = await tracker.DrainAsync(CancellationToken.None);
         var statusSeconds = clock.Elapsed.TotalSeconds;
+        var statusStatements = statements ? await StatementsTextAsync(db) : "";
 
         // The nightly retention pass as configured by default (nothing in this history is old enough to anonymise: it walks and finds little).
         double purgeSeconds;
@@ -284,6 +288,42 @@ public static class GrowthBenchmark
             SELECT string_agg(relname || ' ' || pg_size_pretty(pg_total_relation_size(relid)), ', ' ORDER BY relname)
             FROM pg_stat_user_tables WHERE relname IN ('orders', 'ledger', 'order_events', 'notifications', 'users')
             """);
+        if (statements)
+        {
+            plans += $" || statements during dispatch: {dispatchStatements} || statements during status sync: {statusStatements}";
+        }
+
         return new Point(history, pickup.PickupP50, pickup.PickupP99, dispatched / dispatchSeconds, checkedCount / statusSeconds, purgeSeconds, steps, seedSeconds, sizes, plans);
     }
+
+    /// <summary>
+    /// When the server has pg_stat_statements loaded (a diagnostic cluster: FULFILLMENT_TEST_POSTGRES), resets its counts
+    /// so the phase that follows can be explained statement by statement. Returns whether it is available.
+    /// </summary>
+    private static async Task<bool> StatementsAsync(NpgsqlDataSource db, bool reset)
+    {
+        if (!reset)
+        {
+            return false;
+        }
+
+        try
+        {
+            await PanelLoad.ExecuteAsync(db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            await PanelLoad.ExecuteAsync(db, "SELECT pg_stat_statements_reset()");
+            return true;
+        }
+        catch (PostgresException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The phase's costliest statements (total execution time, calls, rows, shared blocks hit, read, dirtied and written).</summary>
+    private static Task<string> StatementsTextAsync(NpgsqlDataSource db) => PanelLoad.TextAsync(db, """
+        SELECT string_agg(format('%s ms / %s calls / %s rows / hit %s read %s dirtied %s written %s: %s', round(total_exec_time::numeric, 1), calls, rows,
+                                 shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written, left(regexp_replace(query, '\s+', ' ', 'g'), 160)), ' | ')
+        FROM (SELECT * FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+              ORDER BY total_exec_time DESC LIMIT 12) s
+        """);
 }

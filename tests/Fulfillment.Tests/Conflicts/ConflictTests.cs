@@ -26,6 +26,11 @@ public sealed class ConflictTests(DatabaseFixture fixture) : IClassFixture<Datab
         Assert.Equal("held", await engine.StatusAsync(second));
         Assert.Equal(first, await engine.Panel.ScalarAsync<long>("SELECT held_by FROM orders WHERE id = $1", second));
         Assert.Equal(1L, await engine.Panel.ScalarAsync<long>("SELECT count(*) FROM order_events WHERE order_id = $1 AND kind = 'held'", second));
+        // Both were claimed together: each stores its link key (the first with its dispatching write, the second held), so a
+        // later claim on the same post finds them.
+        Assert.Equal(2L, await engine.Panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND link_key = $2", new[] { first, second },
+            Fulfillment.Engine.Conflicts.ConflictKeys.LinkKey($"https://www.instagram.com/p/{post}/")));
 
         engine.Clock.Advance(TimeSpan.FromMinutes(5));
         await engine.RunAsync(JobNames.SyncOrderStatus);

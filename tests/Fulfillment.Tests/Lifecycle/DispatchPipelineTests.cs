@@ -73,4 +73,41 @@ public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixtur
         Assert.Equal("dispatching", await engine.StatusAsync(orders[1]));
         Assert.Equal(0L, engine.Simulator.Record.Count("add"));
     }
+
+    [Fact]
+    public async Task A_claim_that_fits_is_marked_sending_in_its_own_commit_and_one_that_does_not_is_left_unmarked()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture);
+        var (_, service) = await engine.CreateProviderAndServiceAsync();
+        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
+        var store = engine.Services.GetRequiredService<DispatchStore>();
+        var instance = engine.Services.GetRequiredService<InstanceIdentity>().Id;
+        // Orders another test of this class left pending are not due here.
+        await engine.Panel.ExecuteAsync("UPDATE orders SET next_attempt_at = 'infinity' WHERE status = 'pending'");
+        async Task<(ClaimResult Claim, long[] Orders)> ClaimThreeAsync(int markUpTo)
+        {
+            var orders = new long[3];
+            for (var i = 0; i < orders.Length; i++)
+            {
+                orders[i] = await engine.Panel.PlaceOrderAsync(user, service, Link(), 100);
+            }
+
+            return (await store.ClaimAsync(instance, 10, engine.Clock.GetUtcNow(), _ => new DispatchDecision.Send(null!, null!),
+                new ConflictOptions(), CancellationToken.None, markUpTo), orders);
+        }
+
+        var (fits, marked) = await ClaimThreeAsync(markUpTo: 3);
+        Assert.True(fits.Marked);
+        Assert.Equal(3L, await engine.Panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'dispatching' AND sending_at IS NOT NULL AND link_key IS NOT NULL", marked));
+        // Marked: provably maybe sent, so never put back to pending.
+        Assert.Equal(0, await store.ReleaseUnsentAsync(instance, marked, engine.Clock.GetUtcNow(), CancellationToken.None));
+
+        var (tooMany, unmarked) = await ClaimThreeAsync(markUpTo: 2);
+        Assert.False(tooMany.Marked);
+        Assert.Equal(3L, await engine.Panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'dispatching' AND sending_at IS NULL AND link_key IS NOT NULL", unmarked));
+        Assert.Equal(3, await store.ReleaseUnsentAsync(instance, unmarked, engine.Clock.GetUtcNow(), CancellationToken.None));
+        Assert.Equal(0L, engine.Simulator.Record.Count("add"));
+    }
 }
