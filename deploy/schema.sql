@@ -2998,6 +2998,38 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202133622_OrdersPageRoom') THEN
+    DO $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                   WHERE c.relname = 'ix_orders_held_by' AND c.relnamespace = current_schema()::regnamespace AND i.indpred IS NULL) THEN
+            DROP INDEX ix_orders_held_by;
+        END IF;
+    END $$;
+    CREATE INDEX IF NOT EXISTS ix_orders_held_by ON orders (held_by) WHERE held_by IS NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202133622_OrdersPageRoom') THEN
+    ALTER TABLE orders SET (fillfactor=80);
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202133622_OrdersPageRoom') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261202133622_OrdersPageRoom', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
 
 -- The scheduler's tables (Quartz.NET, prefix qrtz_): created only where missing.
 -- qrtz_JOB_DETAILS

@@ -473,7 +473,8 @@ namespace Fulfillment.Data.Migrations
                         .HasName("pk_orders");
 
                     b.HasIndex("HeldBy")
-                        .HasDatabaseName("ix_orders_held_by");
+                        .HasDatabaseName("ix_orders_held_by")
+                        .HasFilter("held_by IS NOT NULL");
 
                     b.HasIndex("LinkKey")
                         .HasDatabaseName("ix_orders_active_link")
@@ -520,6 +521,8 @@ namespace Fulfillment.Data.Migrations
 
                             t.HasCheckConstraint("ck_orders_status", "status IN ('pending', 'held', 'dispatching', 'in_progress', 'completed', 'partial', 'canceled', 'failed', 'review')");
                         });
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.OrderEvent", b =>

@@ -193,6 +193,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         var waiting = changes.Count(c => c is OrderChange.Waiting);
         var held = changes.Count(c => c is OrderChange.HeldBehind);
         var marked = toSend.Count > 0 && toSend.Count <= markUpTo;
+        NpgsqlBatchCommand? dispatching = null;
         if (toSend.Count > 0)
         {
             // provider_id is the route's: tracking, cancels, refills and conflicts follow the route the order went out on.
@@ -206,6 +207,7 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
                 toSend.Select(x => x.Order.RoutePosition).ToArray(),
                 toSend.Select(x => keys.TryGetValue(x.Order.Id, out var k) ? k.Key : null).ToArray(),
                 marked ? (DateTimeOffset?)now : null);
+            dispatching = batch.BatchCommands[^1];
             Add(batch, """
                 INSERT INTO order_events (order_id, at, kind, detail)
                 SELECT id, $2, 'dispatching', jsonb_build_object('instance', $3::text) FROM unnest($1::bigint[]) AS id
@@ -215,6 +217,19 @@ public sealed class DispatchStore(NpgsqlDataSource db, ILogger<DispatchStore> lo
         if (batch.BatchCommands.Count > 0)
         {
             await batch.ExecuteNonQueryAsync(ct);
+        }
+
+        if (marked && dispatching!.RecordsAffected != toSend.Count)
+        {
+            // Every order to send is locked by this claim, so each was moved and marked; should one not have been, the batch
+            // is left unmarked and goes through the separate mark, which sends only the orders it marks.
+            logger.LogWarning("A dispatch claim moved {Moved} of {Count} order(s) to send; marking them separately", dispatching.RecordsAffected, toSend.Count);
+            await using var unmark = new NpgsqlCommand(
+                $"UPDATE orders SET sending_at = NULL WHERE id = ANY($1) AND claimed_by = $2 AND status = '{OrderStatus.Dispatching}'", connection, transaction);
+            unmark.Parameters.Add(new() { Value = toSend.Select(x => x.Order.Id).ToArray() });
+            unmark.Parameters.Add(new() { Value = instance });
+            await unmark.ExecuteNonQueryAsync(ct);
+            marked = false;
         }
 
         await transaction.CommitAsync(ct);

@@ -102,6 +102,12 @@ public static class GrowthBenchmark
 
                 report.Details[$"tries_at_{history.ToString(CultureInfo.InvariantCulture)}"] = string.Join(" / ", tries.Select(p => string.Create(CultureInfo.InvariantCulture,
                     $"p99 {p.PickupP99:0.#} ms, dispatch {p.Dispatch:0}/s, status {p.Status:0}/s, purge {p.PurgeSeconds:0.00} s")));
+                // The first try after the history was added reads it from outside shared buffers; the statements of every try.
+                for (var t = 1; t < tries.Count; t++)
+                {
+                    report.Details[$"plans_at_{history.ToString(CultureInfo.InvariantCulture)}_try_{t + 1}"] = tries[t].Plans;
+                }
+
                 points.Add(tries[0] with
                 {
                     PickupP50 = tries.Min(p => p.PickupP50),
@@ -228,7 +234,7 @@ public static class GrowthBenchmark
         var charges = await Explain(
             "SELECT o.id, l.amount FROM orders o LEFT JOIN ledger l ON l.order_id = o.id AND l.kind = 'charge' WHERE o.id = ANY($1)", batch);
         await transaction.RollbackAsync();
-        await using (var deallocate = new NpgsqlCommand("DEALLOCATE ALL", connection))
+        await using (var deallocate = new NpgsqlCommand("DEALLOCATE release_probe", connection))
         {
             await deallocate.ExecuteNonQueryAsync();
         }
@@ -311,6 +317,7 @@ public static class GrowthBenchmark
         {
             await PanelLoad.ExecuteAsync(db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             await PanelLoad.ExecuteAsync(db, "SELECT pg_stat_statements_reset()");
+            await PanelLoad.ExecuteAsync(db, "SELECT pg_stat_reset()");
             return true;
         }
         catch (PostgresException)
@@ -319,8 +326,28 @@ public static class GrowthBenchmark
         }
     }
 
-    /// <summary>The phase's costliest statements (total execution time, calls, rows, shared blocks hit, read, dirtied and written).</summary>
-    private static Task<string> StatementsTextAsync(NpgsqlDataSource db) => PanelLoad.TextAsync(db, """
+    /// <summary>
+    /// The phase's costliest statements (total execution time, calls, rows, shared blocks hit, read, dirtied and written), then
+    /// the blocks each table and index read from outside shared buffers and the rows updated (HOT or not).
+    /// </summary>
+    private static async Task<string> StatementsTextAsync(NpgsqlDataSource db)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // backends report table and index counters at most once a second
+        var statements = await StatementTextAsync(db);
+        var tables = await PanelLoad.TextAsync(db, """
+            SELECT string_agg(format('%s: heap read %s hit %s, updated %s (HOT %s), inserted %s', t.relname, t.heap_blks_read, t.heap_blks_hit,
+                                     s.n_tup_upd, s.n_tup_hot_upd, s.n_tup_ins), '; ' ORDER BY t.heap_blks_read DESC)
+            FROM pg_statio_user_tables t JOIN pg_stat_user_tables s USING (relid)
+            WHERE t.heap_blks_read + t.heap_blks_hit > 0
+            """);
+        var indexes = await PanelLoad.TextAsync(db, """
+            SELECT string_agg(format('%s read %s hit %s', indexrelname, idx_blks_read, idx_blks_hit), '; ' ORDER BY idx_blks_read DESC)
+            FROM (SELECT * FROM pg_statio_user_indexes WHERE idx_blks_read > 0 ORDER BY idx_blks_read DESC LIMIT 12) i
+            """);
+        return $"{statements} || tables: {tables} || indexes: {indexes}";
+    }
+
+    private static Task<string> StatementTextAsync(NpgsqlDataSource db) => PanelLoad.TextAsync(db, """
         SELECT string_agg(format('%s ms / %s calls / %s rows / hit %s read %s dirtied %s written %s: %s', round(total_exec_time::numeric, 1), calls, rows,
                                  shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written, left(regexp_replace(query, '\s+', ' ', 'g'), 160)), ' | ')
         FROM (SELECT * FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
