@@ -212,7 +212,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         // Partial: almost every order has no blocker, and every write that moves a row inserts into every index over it
         // (docs/scaling.md). The foreign key's ON DELETE lookup (held_by = $1) still uses it.
         e.HasIndex(x => x.HeldBy).HasFilter("held_by IS NOT NULL");
-        // An order is written about seven times in its first hours, then never again: room on each page keeps its new
+        // An order is written about six times in its first hours, then never again: room on each page keeps its new
         // versions beside it, so the indexes' new entries stay in their hot end instead of landing next to years-old rows
         // wherever the free-space map found a gap (docs/scaling.md, "A database that has grown").
         e.HasStorageParameter("fillfactor", 80);

@@ -25,7 +25,7 @@ namespace Fulfillment.Data.Migrations
                 END $$;
                 CREATE INDEX IF NOT EXISTS ix_orders_held_by ON orders (held_by) WHERE held_by IS NOT NULL;
                 """);
-            // Room on each page of orders for the new versions of its rows (an order is written about seven times in its
+            // Room on each page of orders for the new versions of its rows (an order is written about six times in its
             // first hours): they stay beside the old one, and so do their index entries, instead of going wherever the
             // free-space map finds a gap among years of finished orders (docs/scaling.md, "A database that has grown").
             // Pages written from now on; existing pages are not rewritten.
