@@ -256,7 +256,7 @@ public static class GrowthBenchmark
         var tag = $"{(char)('g' + attempt)}{(char)('a' + (int)Math.Min(25, history / 1_000_000))}";
         var (ids, _) = await panel.PlaceManyAsync(tag, a.Orders, connections: 8);
         var plans = await PlansAsync(db, ids);
-        var statements = await StatementsAsync(db, reset: true);
+        var statements = await ResetStatementsAsync(db);
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         await dispatcher.DrainAsync(CancellationToken.None);
@@ -270,7 +270,11 @@ public static class GrowthBenchmark
             await Task.Delay(wait);
         }
 
-        await StatementsAsync(db, reset: statements);
+        if (statements)
+        {
+            await ResetStatementsAsync(db);
+        }
+
         clock.Restart();
         var checkedCount = await tracker.DrainAsync(CancellationToken.None);
         var statusSeconds = clock.Elapsed.TotalSeconds;
@@ -306,13 +310,8 @@ public static class GrowthBenchmark
     /// When the server has pg_stat_statements loaded (a diagnostic cluster: FULFILLMENT_TEST_POSTGRES), resets its counts
     /// so the phase that follows can be explained statement by statement. Returns whether it is available.
     /// </summary>
-    private static async Task<bool> StatementsAsync(NpgsqlDataSource db, bool reset)
+    private static async Task<bool> ResetStatementsAsync(NpgsqlDataSource db)
     {
-        if (!reset)
-        {
-            return false;
-        }
-
         try
         {
             await PanelLoad.ExecuteAsync(db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -333,7 +332,12 @@ public static class GrowthBenchmark
     private static async Task<string> StatementsTextAsync(NpgsqlDataSource db)
     {
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // backends report table and index counters at most once a second
-        var statements = await StatementTextAsync(db);
+        var statements = await PanelLoad.TextAsync(db, """
+            SELECT string_agg(format('%s ms / %s calls / %s rows / hit %s read %s dirtied %s written %s: %s', round(total_exec_time::numeric, 1), calls, rows,
+                                     shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written, left(regexp_replace(query, '\s+', ' ', 'g'), 160)), ' | ')
+            FROM (SELECT * FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  ORDER BY total_exec_time DESC LIMIT 12) s
+            """);
         var tables = await PanelLoad.TextAsync(db, """
             SELECT string_agg(format('%s: heap read %s hit %s, updated %s (HOT %s), inserted %s', t.relname, t.heap_blks_read, t.heap_blks_hit,
                                      s.n_tup_upd, s.n_tup_hot_upd, s.n_tup_ins), '; ' ORDER BY t.heap_blks_read DESC)
@@ -346,11 +350,4 @@ public static class GrowthBenchmark
             """);
         return $"{statements} || tables: {tables} || indexes: {indexes}";
     }
-
-    private static Task<string> StatementTextAsync(NpgsqlDataSource db) => PanelLoad.TextAsync(db, """
-        SELECT string_agg(format('%s ms / %s calls / %s rows / hit %s read %s dirtied %s written %s: %s', round(total_exec_time::numeric, 1), calls, rows,
-                                 shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written, left(regexp_replace(query, '\s+', ' ', 'g'), 160)), ' | ')
-        FROM (SELECT * FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-              ORDER BY total_exec_time DESC LIMIT 12) s
-        """);
 }
