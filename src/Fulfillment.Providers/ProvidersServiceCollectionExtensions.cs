@@ -1,6 +1,6 @@
 using Fulfillment.Providers.Resilience;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

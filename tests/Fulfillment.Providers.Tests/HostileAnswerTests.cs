@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Tests.Infrastructure;
 using static Fulfillment.Providers.Tests.ProviderTextTests;
 

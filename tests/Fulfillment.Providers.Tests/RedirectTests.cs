@@ -1,6 +1,6 @@
 using System.Net;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Tests.Infrastructure;
 using Fulfillment.Simulator;
 

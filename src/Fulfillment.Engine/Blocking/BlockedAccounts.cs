@@ -1,10 +1,10 @@
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Lifecycle;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Blocking;
 

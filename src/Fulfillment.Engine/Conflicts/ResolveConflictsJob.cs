@@ -1,7 +1,7 @@
 using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Lifecycle;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,13 +1,13 @@
-using Fulfillment.Engine.Lifecycle.Decisions;
-using Fulfillment.Engine.Conflicts;
-using Fulfillment.Engine.Providers;
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Conflicts;
+using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Lifecycle.Decisions;
+using Fulfillment.Engine.Providers;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
-using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Dispatch;
 

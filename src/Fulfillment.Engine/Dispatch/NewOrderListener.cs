@@ -1,9 +1,9 @@
+using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Database;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Engine.Dispatch;
 

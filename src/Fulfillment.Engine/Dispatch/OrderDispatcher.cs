@@ -1,19 +1,19 @@
-using Fulfillment.Engine.Conflicts;
-using Fulfillment.Engine.Heartbeat;
-using Fulfillment.Engine.Providers;
-using Fulfillment.Engine.Telemetry;
-using Fulfillment.Providers.Resilience;
-using Fulfillment.Providers.SmsActivate;
-using Fulfillment.Providers.Smm;
-using Fulfillment.Engine.Lifecycle.Decisions;
-using Microsoft.Extensions.Logging;
-using Npgsql;
-using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Heartbeat;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Lifecycle.Decisions;
+using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.Telemetry;
+using Fulfillment.Providers.Resilience;
+using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Fulfillment.Engine.Dispatch;
 

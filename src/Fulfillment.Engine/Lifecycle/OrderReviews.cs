@@ -1,8 +1,8 @@
-using Fulfillment.Data.Entities;
 using System.Text.Json;
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Database;
 using Npgsql;
 using NpgsqlTypes;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Lifecycle;
 

@@ -1,5 +1,5 @@
-using NpgsqlTypes;
 using Npgsql;
+using NpgsqlTypes;
 using static Fulfillment.Data.Entities.OrderStatus;
 
 namespace Fulfillment.Engine.Lifecycle;

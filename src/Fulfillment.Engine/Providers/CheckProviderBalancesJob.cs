@@ -1,10 +1,10 @@
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Providers;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 using Microsoft.Extensions.Logging;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Providers;
 

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
-using Fulfillment.Providers.Smm;
-using Npgsql;
 using Fulfillment.Engine.Database;
+using Fulfillment.Providers.Smm;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Fulfillment.Engine.Providers;
 

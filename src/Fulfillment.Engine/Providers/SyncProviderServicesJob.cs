@@ -1,10 +1,10 @@
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Providers;
 

@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using Fulfillment.Data.Entities;
-using Fulfillment.Providers;
-using Fulfillment.Providers.SmsActivate;
-using Fulfillment.Providers.Smm;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Lifecycle.Decisions;
-using Fulfillment.Engine.Database;
+using Fulfillment.Providers;
+using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Fulfillment.Engine.Requests;
 

@@ -1,13 +1,13 @@
 using System.Text.Json.Nodes;
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Providers;
 using Fulfillment.Providers.SmsActivate;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Tracking;
 

@@ -1,5 +1,10 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Engine.Providers;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Providers;
@@ -7,11 +12,6 @@ using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Engine.Lifecycle.Decisions;
-using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Tracking;
 

@@ -1,8 +1,8 @@
 using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Providers;
 using Npgsql;
-using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Engine.Tracking;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Fulfillment.Providers.SmsActivate.Answers;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate.Answers;
 using Fulfillment.Providers.Transport;
 using Microsoft.Extensions.Logging;
 

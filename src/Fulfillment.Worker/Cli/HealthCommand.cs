@@ -2,9 +2,9 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Hosting;
+using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Cli;
 

@@ -1,11 +1,11 @@
 using Fulfillment.Data;
+using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Jobs;
-using Fulfillment.Worker.Hosting;
-using Fulfillment.Engine.Configuration;
 using Fulfillment.Worker.Configuration;
-using Npgsql;
+using Fulfillment.Worker.Hosting;
 using Fulfillment.Worker.Jobs;
+using Npgsql;
 
 namespace Fulfillment.Worker.Cli;
 

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Quartz;
-using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Worker.Configuration;
 

@@ -1,6 +1,6 @@
 using Fulfillment.Engine.Jobs;
-using Microsoft.Extensions.Options;
 using Fulfillment.Worker.Jobs;
+using Microsoft.Extensions.Options;
 
 namespace Fulfillment.Worker.Configuration;
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using Fulfillment.Benchmarks.Shared;
 using Fulfillment.Data;
+using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Tracking;
@@ -11,8 +13,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
-using Fulfillment.Engine.Configuration;
-using Fulfillment.Benchmarks.Shared;
 
 namespace Fulfillment.Benchmarks.Engine;
 
@@ -303,8 +303,13 @@ public static class EngineBenchmark
             Console.WriteLine($"cost per order: {a.LifecycleOrders:N0} orders placed, dispatched and finished {cohort}...");
             await sim.SetAsync(new
             {
-                CanceledProbability = refund ? 1 : 0, PartialProbability = 0, OverDeliveryProbability = 0, SpeedFactor = 1000, DurationJitter = 0,
-                UnknownStatusRate = 0, AltStatusSpellingRate = 0,
+                CanceledProbability = refund ? 1 : 0,
+                PartialProbability = 0,
+                OverDeliveryProbability = 0,
+                SpeedFactor = 1000,
+                DurationJitter = 0,
+                UnknownStatusRate = 0,
+                AltStatusSpellingRate = 0,
             });
             var before = await ServerCounters.TakeAsync(connectionString);
             var (ids, _) = await panel.PlaceManyAsync(tag, a.LifecycleOrders, connections: 8);

@@ -1,5 +1,5 @@
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Tests.Infrastructure;
 using Fulfillment.Simulator;
 using Microsoft.Extensions.Time.Testing;

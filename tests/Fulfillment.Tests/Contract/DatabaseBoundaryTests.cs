@@ -1,6 +1,6 @@
-using Fulfillment.Worker.Cli;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Worker.Cli;
 using Npgsql;
 
 namespace Fulfillment.Tests.Contract;
@@ -98,9 +98,16 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         await using var transaction = await connection.BeginTransactionAsync();
         var settings = new Dictionary<string, string>
         {
-            ["db"] = connection.Database, ["owner_role"] = roles.Owner, ["owner_password"] = roles.Password,
-            ["engine_role"] = roles.Engine, ["engine_password"] = roles.Password, ["panel_role"] = roles.Panel,
-            ["panel_password"] = roles.Password, ["quartz_prefix"] = "qrtz_", ["lock_public"] = "off", ["adopt"] = "off",
+            ["db"] = connection.Database,
+            ["owner_role"] = roles.Owner,
+            ["owner_password"] = roles.Password,
+            ["engine_role"] = roles.Engine,
+            ["engine_password"] = roles.Password,
+            ["panel_role"] = roles.Panel,
+            ["panel_password"] = roles.Password,
+            ["quartz_prefix"] = "qrtz_",
+            ["lock_public"] = "off",
+            ["adopt"] = "off",
         };
         foreach (var (name, value) in settings)
         {

@@ -1,5 +1,5 @@
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Contract;
 

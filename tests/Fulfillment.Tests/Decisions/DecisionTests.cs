@@ -3,8 +3,8 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Engine.Providers;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 
 namespace Fulfillment.Tests.Decisions;
 

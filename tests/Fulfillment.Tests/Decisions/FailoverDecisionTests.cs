@@ -3,8 +3,8 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Engine.Providers;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 
 namespace Fulfillment.Tests.Decisions;
 
@@ -129,7 +129,8 @@ public sealed class FailoverDecisionTests
     {
         var sms = new ProviderRow(9, "s", ProviderKind.SmsActivate, "https://s.example/stubs/handler_api.php", "k", true, 100m, 0m);
         var order = Order(new Route(0, sms, "tg"), new Route(1, sms with { Id = 10 }, "tg"),
-            refusing: refusingMinutes is { } m ? TimeSpan.FromMinutes(m) : null) with { ServiceType = ServiceType.Activation };
+            refusing: refusingMinutes is { } m ? TimeSpan.FromMinutes(m) : null) with
+        { ServiceType = ServiceType.Activation };
         var kind = reason == SmsRefusal.BadService ? RefusalKind.Permanent : RefusalKind.Temporary;
 
         var change = AddOutcomes.ForRent(order, "s", new NumberOutcome.Refused(kind, reason, reason.ToString()),

@@ -2,11 +2,11 @@ using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Hosting;
+using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Quartz;
-using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Tests.Host;
 

@@ -2,11 +2,11 @@ using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Simulator;
 using Fulfillment.Worker.Hosting;
+using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
-using Fulfillment.Worker.Jobs;
 
 namespace Fulfillment.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
-using Fulfillment.Worker.Cli;
 using Fulfillment.LocalPostgres;
+using Fulfillment.Worker.Cli;
 using Npgsql;
 
 namespace Fulfillment.Tests.Infrastructure;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Fulfillment.Engine.Database;
 using Fulfillment.Simulator;
 using Fulfillment.Tests.Infrastructure;
 using Npgsql;
-using Fulfillment.Engine.Database;
 
 namespace Fulfillment.Tests.Lifecycle;
 

@@ -1,11 +1,11 @@
-using Fulfillment.Engine.Lifecycle.Decisions;
+using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Tests.Lifecycle;
 

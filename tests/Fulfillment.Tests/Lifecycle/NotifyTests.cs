@@ -52,7 +52,9 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
         // One provider answers adds after 15 s, the other at once.
         await using var slow = await ProviderSimulator.StartAsync(new SimulatorSettings
         {
-            ApiKey = "slow-key", LatencyMin = TimeSpan.FromSeconds(15), LatencyMax = TimeSpan.FromSeconds(15),
+            ApiKey = "slow-key",
+            LatencyMin = TimeSpan.FromSeconds(15),
+            LatencyMax = TimeSpan.FromSeconds(15),
         });
         await using var fast = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "fast-key" });
         var slowService = await _panel.CreateServiceAsync(await _panel.CreateProviderAsync(url: slow.ApiUrl.ToString(), key: "slow-key"), rate: 1m,

@@ -2,8 +2,8 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
-using Microsoft.Extensions.Configuration;
 using Fulfillment.Worker.Jobs;
+using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Tests.Metrics;
 

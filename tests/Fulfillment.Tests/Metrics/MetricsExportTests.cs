@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
-using Fulfillment.Engine.Lifecycle;
 
 namespace Fulfillment.Tests.Metrics;
 

@@ -1,6 +1,6 @@
+using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Retention;
 using Fulfillment.Tests.Infrastructure;
-using Fulfillment.Engine.Configuration;
 
 namespace Fulfillment.Tests.Retention;
 

@@ -1,8 +1,8 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Retention;
 using Fulfillment.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Fulfillment.Worker.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Tests.Retention;
 

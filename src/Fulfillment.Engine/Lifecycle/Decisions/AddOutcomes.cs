@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 
 namespace Fulfillment.Engine.Lifecycle.Decisions;
 

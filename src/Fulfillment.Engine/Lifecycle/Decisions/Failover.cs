@@ -1,7 +1,7 @@
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 
 namespace Fulfillment.Engine.Lifecycle.Decisions;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Fulfillment.Data.Entities;
-using Fulfillment.Providers.Smm;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Providers.Smm;
 
 namespace Fulfillment.Engine.Lifecycle.Decisions;
 

@@ -1,7 +1,7 @@
 using Fulfillment.Data.Entities;
 using Fulfillment.Providers;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 using static Fulfillment.Data.Entities.OrderRequestStatus;
 
 namespace Fulfillment.Engine.Lifecycle.Decisions;
