@@ -433,484 +433,6 @@ START TRANSACTION;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123135308_WriteApi') THEN
-    -- The panel's write API (docs/contract.md, "Functions") and the guards that keep money exact.
-    --
-    -- Every public function runs in the caller's transaction, validates its input and raises
-    -- an error whose message starts with a stable lower-case code and a colon, changing nothing.
-    -- Internal helpers are prefixed fulfillment_ and are not part of the contract.
-
-    -- ---------------------------------------------------------------------------------------
-    -- Rounding rules: written once, here. C# never recomputes money.
-    -- ---------------------------------------------------------------------------------------
-
-    -- A charge is rounded half away from zero to 6 places (numeric round()).
-    CREATE OR REPLACE FUNCTION fulfillment_charge(p_service_type text, p_rate numeric, p_quantity integer)
-    RETURNS numeric
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $fn$
-        SELECT CASE
-            WHEN p_service_type IN ('Package', 'Activation') THEN round(p_rate, 6)
-            ELSE round(p_rate * p_quantity / 1000, 6)
-        END;
-    $fn$;
-
-    -- A partial refund is charge x remains / quantity with remains clamped to 0..quantity,
-    -- rounded DOWN to 6 places so the panel never refunds more than it charged.
-    CREATE OR REPLACE FUNCTION fulfillment_partial_refund(p_charge numeric, p_remains bigint, p_quantity integer)
-    RETURNS numeric
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $fn$
-        SELECT CASE
-            WHEN p_quantity <= 0 THEN 0::numeric
-            ELSE trunc(p_charge * least(greatest(p_remains, 0), p_quantity)::numeric / p_quantity, 6)
-        END;
-    $fn$;
-
-    -- ---------------------------------------------------------------------------------------
-    -- The ledger: append-only, chained, and always equal to users.balance.
-    -- ---------------------------------------------------------------------------------------
-
-    -- Moves a user's balance and writes the matching ledger row in one statement pair.
-    -- The balance update is atomic in SQL (balance = balance + amount), never read-then-write.
-    CREATE OR REPLACE FUNCTION fulfillment_post_ledger(
-        p_user_id bigint, p_order_id bigint, p_kind text, p_amount numeric, p_reference text)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_balance numeric;
-        v_id bigint;
-    BEGIN
-        -- Callers check the balance first; ck_users_balance_not_negative is the last line of defence.
-        UPDATE users SET balance = balance + p_amount WHERE id = p_user_id RETURNING balance INTO v_balance;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
-        END IF;
-        INSERT INTO ledger (user_id, order_id, kind, amount, balance_after, reference)
-        VALUES (p_user_id, p_order_id, p_kind, p_amount, v_balance, p_reference)
-        RETURNING id INTO v_id;
-        RETURN v_id;
-    END;
-    $fn$;
-
-    -- Each ledger row continues its user's chain: balance_after = previous balance_after + amount,
-    -- and equals users.balance at that moment. With the deferred check below this makes
-    -- "balance = sum of ledger" an invariant the database enforces, not a hope.
-    CREATE OR REPLACE FUNCTION fulfillment_ledger_chain()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_previous numeric;
-        v_balance numeric;
-    BEGIN
-        SELECT balance INTO v_balance FROM users WHERE id = NEW.user_id FOR UPDATE;
-        SELECT balance_after INTO v_previous FROM ledger WHERE user_id = NEW.user_id ORDER BY id DESC LIMIT 1;
-        IF NEW.balance_after IS DISTINCT FROM coalesce(v_previous, 0) + NEW.amount
-           OR NEW.balance_after IS DISTINCT FROM v_balance THEN
-            RAISE EXCEPTION 'ledger_mismatch: ledger row for user % does not continue the balance chain (previous %, amount %, balance_after %, balance %)',
-                NEW.user_id, coalesce(v_previous, 0), NEW.amount, NEW.balance_after, v_balance;
-        END IF;
-        RETURN NEW;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS ledger_chain ON ledger;
-    CREATE TRIGGER ledger_chain BEFORE INSERT ON ledger
-        FOR EACH ROW EXECUTE FUNCTION fulfillment_ledger_chain();
-
-    CREATE OR REPLACE FUNCTION fulfillment_ledger_immutable()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        RAISE EXCEPTION 'ledger_immutable: ledger rows are never changed or deleted; post an adjustment instead';
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS ledger_immutable ON ledger;
-    CREATE TRIGGER ledger_immutable BEFORE UPDATE OR DELETE ON ledger
-        FOR EACH ROW EXECUTE FUNCTION fulfillment_ledger_immutable();
-
-    -- Checked at commit, so a function may update the balance first and write the ledger row next.
-    CREATE OR REPLACE FUNCTION fulfillment_check_balance()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_balance numeric;
-        v_ledger numeric;
-    BEGIN
-        SELECT balance INTO v_balance FROM users WHERE id = NEW.id;
-        IF NOT FOUND THEN
-            RETURN NULL;
-        END IF;
-        SELECT balance_after INTO v_ledger FROM ledger WHERE user_id = NEW.id ORDER BY id DESC LIMIT 1;
-        IF v_balance IS DISTINCT FROM coalesce(v_ledger, 0) THEN
-            RAISE EXCEPTION 'balance_mismatch: users.balance of user % is % but its ledger sums to %; move money only with deposit() and the engine',
-                NEW.id, v_balance, coalesce(v_ledger, 0);
-        END IF;
-        RETURN NULL;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS users_balance_matches_ledger ON users;
-    CREATE CONSTRAINT TRIGGER users_balance_matches_ledger
-        AFTER INSERT OR UPDATE OF balance ON users
-        DEFERRABLE INITIALLY DEFERRED
-        FOR EACH ROW EXECUTE FUNCTION fulfillment_check_balance();
-
-    -- ---------------------------------------------------------------------------------------
-    -- Finishing an order: terminal state, refund, audit event and notification in one call.
-    -- ---------------------------------------------------------------------------------------
-
-    -- Moves a non-terminal order to a terminal status. The refund follows from the status:
-    -- completed none, partial by fulfillment_partial_refund, canceled and failed in full. It is
-    -- computed from the order's own charge ledger row, so an order that was never charged is
-    -- never refunded. Returns false, changing nothing, when the order is already terminal:
-    -- together with the unique refund index this is why a refund cannot be applied twice.
-    CREATE OR REPLACE FUNCTION fulfillment_finish_order(
-        p_order_id bigint, p_status text, p_remains bigint, p_error text, p_at timestamptz, p_detail jsonb DEFAULT '{}'::jsonb)
-    RETURNS boolean
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_order orders%ROWTYPE;
-        v_charged numeric;
-        v_refund numeric;
-    BEGIN
-        IF p_status NOT IN ('completed', 'partial', 'canceled', 'failed') THEN
-            RAISE EXCEPTION 'invalid_status: % is not a terminal status', p_status;
-        END IF;
-        SELECT * INTO v_order FROM orders WHERE id = p_order_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
-        END IF;
-        IF v_order.status IN ('completed', 'partial', 'canceled', 'failed') THEN
-            RETURN false;
-        END IF;
-
-        SELECT -amount INTO v_charged FROM ledger WHERE order_id = p_order_id AND kind = 'charge';
-        v_charged := coalesce(v_charged, 0);
-        v_refund := CASE p_status
-            WHEN 'completed' THEN 0
-            WHEN 'partial' THEN fulfillment_partial_refund(v_charged, coalesce(p_remains, 0), v_order.quantity)
-            ELSE v_charged
-        END;
-
-        IF v_refund > 0 THEN
-            PERFORM fulfillment_post_ledger(v_order.user_id, p_order_id, 'refund', v_refund, NULL);
-        END IF;
-
-        UPDATE orders
-        SET status = p_status,
-            refunded = v_refund,
-            remains = coalesce(p_remains, remains),
-            error = coalesce(p_error, error),
-            finished_at = p_at,
-            updated_at = p_at,
-            held_by = NULL
-        WHERE id = p_order_id;
-
-        INSERT INTO order_events (order_id, at, kind, detail)
-        VALUES (p_order_id, p_at, p_status,
-                coalesce(p_detail, '{}'::jsonb) || jsonb_build_object('from', v_order.status, 'refund', v_refund, 'error', p_error));
-
-        INSERT INTO notifications (user_id, order_id, kind, payload, created_at)
-        VALUES (v_order.user_id, p_order_id, 'order_' || p_status,
-                jsonb_build_object('order_id', p_order_id, 'status', p_status, 'charge', v_order.charge,
-                                   'refund', v_refund, 'error', p_error), p_at);
-        RETURN true;
-    END;
-    $fn$;
-
-    -- ---------------------------------------------------------------------------------------
-    -- The public write API.
-    -- ---------------------------------------------------------------------------------------
-
-    CREATE OR REPLACE FUNCTION place_order(
-        p_user_id bigint, p_service_id bigint, p_link text, p_quantity integer, p_params jsonb DEFAULT '{}'::jsonb)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_user users%ROWTYPE;
-        v_service services%ROWTYPE;
-        v_link text := coalesce(p_link, '');
-        v_params jsonb := coalesce(p_params, '{}'::jsonb);
-        v_charge numeric;
-        v_order_id bigint;
-    BEGIN
-        -- Lock the user first: concurrent orders of one user queue here, so none can overdraw.
-        SELECT * INTO v_user FROM users WHERE id = p_user_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
-        END IF;
-        IF v_user.status <> 'active' THEN
-            RAISE EXCEPTION 'user_not_active: user % is %', p_user_id, v_user.status;
-        END IF;
-
-        SELECT * INTO v_service FROM services WHERE id = p_service_id;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'service_not_found: service % does not exist', p_service_id;
-        END IF;
-        IF NOT v_service.enabled THEN
-            RAISE EXCEPTION 'service_disabled: service % (%) is disabled', p_service_id, v_service.name;
-        END IF;
-        IF v_service.rate IS NULL THEN
-            RAISE EXCEPTION 'service_misconfigured: service % (%) has no rate', p_service_id, v_service.name;
-        END IF;
-
-        IF p_quantity IS NULL THEN
-            RAISE EXCEPTION 'quantity_out_of_range: quantity is required';
-        END IF;
-        IF v_service.type IN ('Package', 'Activation') AND p_quantity <> 1 THEN
-            RAISE EXCEPTION 'quantity_out_of_range: a % order has quantity 1, not %', v_service.type, p_quantity;
-        END IF;
-        IF v_service.type NOT IN ('Package', 'Activation') AND (p_quantity < v_service.min OR p_quantity > v_service.max) THEN
-            RAISE EXCEPTION 'quantity_out_of_range: quantity % is outside % to % for service %',
-                p_quantity, v_service.min, v_service.max, p_service_id;
-        END IF;
-
-        IF length(v_link) > 2048 THEN
-            RAISE EXCEPTION 'invalid_link: the link is % characters long; the limit is 2048', length(v_link);
-        END IF;
-        IF v_link ~ '[[:space:][:cntrl:]]' THEN
-            RAISE EXCEPTION 'invalid_link: the link contains spaces or control characters';
-        END IF;
-        IF v_link = '' AND v_service.type <> 'Activation' THEN
-            RAISE EXCEPTION 'invalid_link: a link is required for service %', p_service_id;
-        END IF;
-
-        IF jsonb_typeof(v_params) <> 'object' THEN
-            RAISE EXCEPTION 'invalid_params: params must be a JSON object, not %', jsonb_typeof(v_params);
-        END IF;
-
-        v_charge := fulfillment_charge(v_service.type, v_service.rate, p_quantity);
-        IF v_user.balance < v_charge THEN
-            RAISE EXCEPTION 'insufficient_balance: balance % is less than the charge %', v_user.balance, v_charge;
-        END IF;
-
-        INSERT INTO orders (user_id, service_id, link, quantity, charge, params, status)
-        VALUES (p_user_id, p_service_id, v_link, p_quantity, v_charge, v_params, 'pending')
-        RETURNING id INTO v_order_id;
-
-        PERFORM fulfillment_post_ledger(p_user_id, v_order_id, 'charge', -v_charge, NULL);
-
-        INSERT INTO order_events (order_id, kind, detail)
-        VALUES (v_order_id, 'placed', jsonb_build_object('charge', v_charge));
-
-        PERFORM pg_notify('fulfillment_orders', v_order_id::text);
-        RETURN v_order_id;
-    END;
-    $fn$;
-
-    CREATE OR REPLACE FUNCTION deposit(p_user_id bigint, p_amount numeric, p_reference text)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_status text;
-        v_existing ledger%ROWTYPE;
-    BEGIN
-        IF p_amount IS NULL OR p_amount <= 0 THEN
-            RAISE EXCEPTION 'invalid_amount: a deposit must be positive, not %', coalesce(p_amount::text, 'null');
-        END IF;
-        IF p_amount <> round(p_amount, 6) OR p_amount >= 1000000000000 THEN
-            RAISE EXCEPTION 'invalid_amount: % has more than 6 decimal places or is too large', p_amount;
-        END IF;
-        IF p_reference IS NULL OR btrim(p_reference) = '' THEN
-            RAISE EXCEPTION 'invalid_reference: a deposit needs a reference (the payment id)';
-        END IF;
-
-        SELECT status INTO v_status FROM users WHERE id = p_user_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
-        END IF;
-
-        SELECT * INTO v_existing FROM ledger WHERE kind = 'deposit' AND reference = p_reference;
-        IF FOUND THEN
-            IF v_existing.user_id <> p_user_id OR v_existing.amount <> p_amount THEN
-                RAISE EXCEPTION 'reference_conflict: reference % was already used for a different deposit', p_reference;
-            END IF;
-            RETURN v_existing.id;
-        END IF;
-
-        IF v_status = 'deleted' THEN
-            RAISE EXCEPTION 'user_not_active: user % is deleted', p_user_id;
-        END IF;
-
-        BEGIN
-            RETURN fulfillment_post_ledger(p_user_id, NULL, 'deposit', p_amount, p_reference);
-        EXCEPTION WHEN unique_violation THEN
-            -- The same reference, committed meanwhile for another user.
-            RAISE EXCEPTION 'reference_conflict: reference % was already used for a different deposit', p_reference;
-        END;
-    END;
-    $fn$;
-
-    CREATE OR REPLACE FUNCTION request_cancel(p_order_id bigint)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_status text;
-        v_cancel boolean;
-        v_id bigint;
-    BEGIN
-        SELECT o.status, coalesce(s.cancel, false) INTO v_status, v_cancel
-        FROM orders o LEFT JOIN services s ON s.id = o.service_id
-        WHERE o.id = p_order_id
-        FOR UPDATE OF o;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
-        END IF;
-        IF v_status IN ('completed', 'partial', 'canceled', 'failed') THEN
-            RAISE EXCEPTION 'not_cancelable: order % is already %', p_order_id, v_status;
-        END IF;
-        IF v_status = 'review' THEN
-            RAISE EXCEPTION 'not_cancelable: order % is in review; resolve it with release_order', p_order_id;
-        END IF;
-        IF v_status IN ('dispatching', 'in_progress') AND NOT v_cancel THEN
-            RAISE EXCEPTION 'not_cancelable: order % has started and its service does not allow cancel', p_order_id;
-        END IF;
-
-        SELECT id INTO v_id FROM order_requests
-        WHERE order_id = p_order_id AND kind = 'cancel' AND status IN ('pending', 'sent');
-        IF FOUND THEN
-            RETURN v_id;
-        END IF;
-
-        INSERT INTO order_requests (order_id, kind) VALUES (p_order_id, 'cancel') RETURNING id INTO v_id;
-        INSERT INTO order_events (order_id, kind, detail)
-        VALUES (p_order_id, 'cancel_requested', jsonb_build_object('request_id', v_id));
-        PERFORM pg_notify('fulfillment_requests', v_id::text);
-        RETURN v_id;
-    END;
-    $fn$;
-
-    CREATE OR REPLACE FUNCTION request_refill(p_order_id bigint)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_status text;
-        v_refill boolean;
-        v_id bigint;
-    BEGIN
-        SELECT o.status, coalesce(s.refill, false) INTO v_status, v_refill
-        FROM orders o LEFT JOIN services s ON s.id = o.service_id
-        WHERE o.id = p_order_id
-        FOR UPDATE OF o;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
-        END IF;
-        IF NOT v_refill THEN
-            RAISE EXCEPTION 'not_refillable: the service of order % does not offer refill', p_order_id;
-        END IF;
-        IF v_status NOT IN ('completed', 'partial') THEN
-            RAISE EXCEPTION 'not_refillable: order % is %; only completed or partial orders can be refilled', p_order_id, v_status;
-        END IF;
-
-        SELECT id INTO v_id FROM order_requests
-        WHERE order_id = p_order_id AND kind = 'refill' AND status IN ('pending', 'sent');
-        IF FOUND THEN
-            RETURN v_id;
-        END IF;
-
-        INSERT INTO order_requests (order_id, kind) VALUES (p_order_id, 'refill') RETURNING id INTO v_id;
-        INSERT INTO order_events (order_id, kind, detail)
-        VALUES (p_order_id, 'refill_requested', jsonb_build_object('request_id', v_id));
-        PERFORM pg_notify('fulfillment_requests', v_id::text);
-        RETURN v_id;
-    END;
-    $fn$;
-
-    CREATE OR REPLACE FUNCTION block_user(p_user_id bigint, p_reason text)
-    RETURNS void
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_status text;
-    BEGIN
-        IF p_reason IS NULL OR btrim(p_reason) = '' THEN
-            RAISE EXCEPTION 'invalid_reason: blocking a user needs a reason';
-        END IF;
-        SELECT status INTO v_status FROM users WHERE id = p_user_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
-        END IF;
-        IF v_status = 'deleted' THEN
-            RAISE EXCEPTION 'user_not_active: user % is deleted', p_user_id;
-        END IF;
-        IF v_status = 'blocked' THEN
-            RETURN;
-        END IF;
-        UPDATE users
-        SET status = 'blocked', blocked_reason = p_reason, blocked_at = now(), block_handled_at = NULL
-        WHERE id = p_user_id;
-        PERFORM pg_notify('fulfillment_users', p_user_id::text);
-    END;
-    $fn$;
-
-    CREATE OR REPLACE FUNCTION request_erasure(p_user_id bigint)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_id bigint;
-    BEGIN
-        PERFORM 1 FROM users WHERE id = p_user_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
-        END IF;
-        SELECT id INTO v_id FROM erasure_requests WHERE user_id = p_user_id AND completed_at IS NULL;
-        IF FOUND THEN
-            RETURN v_id;
-        END IF;
-        INSERT INTO erasure_requests (user_id) VALUES (p_user_id) RETURNING id INTO v_id;
-        RETURN v_id;
-    END;
-    $fn$;
-
-    CREATE OR REPLACE FUNCTION release_order(p_order_id bigint, p_action text)
-    RETURNS void
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_status text;
-    BEGIN
-        IF p_action IS NULL OR p_action NOT IN ('retry', 'refund') THEN
-            RAISE EXCEPTION 'invalid_action: action must be retry or refund, not %', coalesce(p_action, 'null');
-        END IF;
-        SELECT status INTO v_status FROM orders WHERE id = p_order_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
-        END IF;
-        IF v_status <> 'review' THEN
-            RAISE EXCEPTION 'not_in_review: order % is %, not review', p_order_id, v_status;
-        END IF;
-
-        IF p_action = 'retry' THEN
-            UPDATE orders
-            SET status = 'pending', error = NULL, provider_order_id = NULL, next_attempt_at = NULL, updated_at = now()
-            WHERE id = p_order_id;
-            INSERT INTO order_events (order_id, kind, detail)
-            VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry'));
-            PERFORM pg_notify('fulfillment_orders', p_order_id::text);
-        ELSE
-            PERFORM fulfillment_finish_order(p_order_id, 'canceled', NULL, 'Canceled and refunded after review.', now(),
-                                             jsonb_build_object('action', 'refund', 'by', 'release_order'));
-        END IF;
-    END;
-    $fn$;
-
-    END IF;
-END $EF$;
-
-DO $EF$
-BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123135308_WriteApi') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
     VALUES ('20261123135308_WriteApi', '10.0.15');
     END IF;
@@ -1065,65 +587,6 @@ START TRANSACTION;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123150059_Conflicts') THEN
-    -- Same-link conflicts (mix-smm.ru ToS 2.3, 2.4, 2.5).
-
-    -- ToS 2.4/2.5: the link, quantity and params of an order cannot change while it is held, being
-    -- sent or running. A changed link of a pending order invalidates its normalised key.
-    CREATE OR REPLACE FUNCTION fulfillment_guard_active_order()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        IF OLD.status IN ('held', 'dispatching', 'in_progress')
-           AND (NEW.link IS DISTINCT FROM OLD.link OR NEW.quantity IS DISTINCT FROM OLD.quantity OR NEW.params IS DISTINCT FROM OLD.params) THEN
-            RAISE EXCEPTION 'order_locked: the link, quantity and params of order % cannot change while it is %', OLD.id, OLD.status;
-        END IF;
-        IF NEW.link IS DISTINCT FROM OLD.link THEN
-            NEW.link_key := NULL;
-        END IF;
-        RETURN NEW;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS orders_guard_active ON orders;
-    CREATE TRIGGER orders_guard_active BEFORE UPDATE OF link, quantity, params ON orders
-        FOR EACH ROW EXECUTE FUNCTION fulfillment_guard_active_order();
-
-    -- When an order reaches a terminal state, the earliest order held behind it is released at once
-    -- (placement order), the others now wait behind that one, and the engine is woken.
-    CREATE OR REPLACE FUNCTION fulfillment_release_held()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_next bigint;
-    BEGIN
-        SELECT id INTO v_next FROM orders WHERE held_by = NEW.id AND status = 'held' ORDER BY id LIMIT 1 FOR UPDATE;
-        IF v_next IS NULL THEN
-            RETURN NULL;
-        END IF;
-        UPDATE orders SET status = 'pending', held_by = NULL, next_attempt_at = NULL, error = NULL, updated_at = NEW.updated_at
-        WHERE id = v_next;
-        UPDATE orders SET held_by = v_next WHERE held_by = NEW.id AND status = 'held';
-        INSERT INTO order_events (order_id, at, kind, detail)
-        VALUES (v_next, coalesce(NEW.updated_at, now()), 'released', jsonb_build_object('after', NEW.id, 'status', NEW.status));
-        PERFORM pg_notify('fulfillment_orders', v_next::text);
-        RETURN NULL;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS orders_release_held ON orders;
-    CREATE TRIGGER orders_release_held AFTER UPDATE OF status ON orders
-        FOR EACH ROW
-        WHEN (NEW.status IN ('completed', 'partial', 'canceled', 'failed') AND OLD.status IS DISTINCT FROM NEW.status)
-        EXECUTE FUNCTION fulfillment_release_held();
-
-    END IF;
-END $EF$;
-
-DO $EF$
-BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123150059_Conflicts') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
     VALUES ('20261123150059_Conflicts', '10.0.15');
     END IF;
@@ -1131,57 +594,6 @@ END $EF$;
 COMMIT;
 
 START TRANSACTION;
-
-DO $EF$
-BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123152349_Activations') THEN
-    -- SMS activations (MrSMS, seed 003): a rented number may be canceled by its user until a code
-    -- arrives, whatever the service's cancel flag says. Otherwise request_cancel is unchanged.
-    CREATE OR REPLACE FUNCTION request_cancel(p_order_id bigint)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_status text;
-        v_cancel boolean;
-        v_id bigint;
-    BEGIN
-        SELECT o.status,
-               coalesce(s.cancel, false)
-               OR (s.type = 'Activation' AND coalesce(jsonb_array_length(o.result->'codes'), 0) = 0)
-          INTO v_status, v_cancel
-        FROM orders o LEFT JOIN services s ON s.id = o.service_id
-        WHERE o.id = p_order_id
-        FOR UPDATE OF o;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
-        END IF;
-        IF v_status IN ('completed', 'partial', 'canceled', 'failed') THEN
-            RAISE EXCEPTION 'not_cancelable: order % is already %', p_order_id, v_status;
-        END IF;
-        IF v_status = 'review' THEN
-            RAISE EXCEPTION 'not_cancelable: order % is in review; resolve it with release_order', p_order_id;
-        END IF;
-        IF v_status IN ('dispatching', 'in_progress') AND NOT v_cancel THEN
-            RAISE EXCEPTION 'not_cancelable: order % has started and its service does not allow cancel', p_order_id;
-        END IF;
-
-        SELECT id INTO v_id FROM order_requests
-        WHERE order_id = p_order_id AND kind = 'cancel' AND status IN ('pending', 'sent');
-        IF FOUND THEN
-            RETURN v_id;
-        END IF;
-
-        INSERT INTO order_requests (order_id, kind) VALUES (p_order_id, 'cancel') RETURNING id INTO v_id;
-        INSERT INTO order_events (order_id, kind, detail)
-        VALUES (p_order_id, 'cancel_requested', jsonb_build_object('request_id', v_id));
-        PERFORM pg_notify('fulfillment_requests', v_id::text);
-        RETURN v_id;
-    END;
-    $fn$;
-
-    END IF;
-END $EF$;
 
 DO $EF$
 BEGIN
@@ -1215,222 +627,7 @@ START TRANSACTION;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261123161837_FinishInSets') THEN
-    -- Finishing orders as a set, and checking the ledger chain once per statement.
-    --
-    -- fulfillment_finish_orders applies the same rule as before (written once, here): completed
-    -- refunds nothing, partial by fulfillment_partial_refund, canceled and failed the whole charge
-    -- taken from the order's own charge ledger row. What changes is the shape: a batch of finishes
-    -- locks its orders (by id), updates them, writes their events and notifications, and only then
-    -- locks the users' balance rows (by id), moves each balance once by its total and writes one
-    -- refund ledger row per order. The balance rows are held for a few statements instead of the
-    -- whole batch, and each is updated once per batch instead of once per order.
-
-    -- Each ledger row continues its user's chain (balance_after = previous balance_after + amount),
-    -- and after every INSERT statement each user's last balance_after equals users.balance. With the
-    -- deferred check on users this keeps "balance = sum of ledger" an invariant the database enforces.
-    -- Checked per statement over the statement's new rows, so one INSERT may add several rows for
-    -- one user (a batch of refunds) after moving the balance once.
-    CREATE OR REPLACE FUNCTION fulfillment_ledger_chain_check()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_bad record;
-    BEGIN
-        SELECT n.user_id, n.amount, n.balance_after, n.previous INTO v_bad
-        FROM (SELECT r.user_id, r.amount, r.balance_after,
-                     coalesce(lag(r.balance_after) OVER (PARTITION BY r.user_id ORDER BY r.id),
-                              (SELECT l.balance_after FROM ledger l WHERE l.user_id = r.user_id AND l.id < r.id ORDER BY l.id DESC LIMIT 1),
-                              0) AS previous
-              FROM new_rows r) n
-        WHERE n.balance_after IS DISTINCT FROM n.previous + n.amount
-        LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'ledger_mismatch: ledger row for user % does not continue the balance chain (previous %, amount %, balance_after %)',
-                v_bad.user_id, v_bad.previous, v_bad.amount, v_bad.balance_after;
-        END IF;
-
-        SELECT u.id, u.balance, last.balance_after INTO v_bad
-        FROM (SELECT DISTINCT user_id FROM new_rows) n
-        JOIN users u ON u.id = n.user_id
-        CROSS JOIN LATERAL (SELECT l.balance_after FROM ledger l WHERE l.user_id = n.user_id ORDER BY l.id DESC LIMIT 1) last
-        WHERE u.balance IS DISTINCT FROM last.balance_after
-        LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'ledger_mismatch: ledger for user % ends at % but users.balance is %; move the balance first, then write the ledger row',
-                v_bad.id, v_bad.balance_after, v_bad.balance;
-        END IF;
-        RETURN NULL;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS ledger_chain ON ledger;
-    DROP FUNCTION IF EXISTS fulfillment_ledger_chain();
-    CREATE TRIGGER ledger_chain AFTER INSERT ON ledger
-        REFERENCING NEW TABLE AS new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION fulfillment_ledger_chain_check();
-
-    -- Before each row, its user's balance row is locked (the engine's paths already hold it): two
-    -- transactions writing one user's ledger take turns, so the check above always sees the row
-    -- before its own, even for a raw INSERT that did not move the balance.
-    CREATE OR REPLACE FUNCTION fulfillment_ledger_lock_user()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        PERFORM 1 FROM users WHERE id = NEW.user_id FOR NO KEY UPDATE;
-        RETURN NEW;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS ledger_lock_user ON ledger;
-    CREATE TRIGGER ledger_lock_user BEFORE INSERT ON ledger
-        FOR EACH ROW EXECUTE FUNCTION fulfillment_ledger_lock_user();
-
-    -- Moves the given non-terminal orders to terminal statuses; returns the ids it finished. Orders
-    -- already terminal are skipped, changing nothing: together with the unique refund index this is
-    -- why a refund cannot be applied twice. A duplicate id counts once (its first entry). The
-    -- provider's last words (status, start count), when given, are recorded on the order as well, so
-    -- a status check that finishes an order writes it once.
-    CREATE OR REPLACE FUNCTION fulfillment_finish_orders(
-        p_ids bigint[], p_statuses text[], p_remains bigint[], p_errors text[], p_at timestamptz, p_details jsonb[] DEFAULT NULL,
-        p_provider_statuses text[] DEFAULT NULL, p_start_counts bigint[] DEFAULT NULL)
-    RETURNS SETOF bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_bad text;
-        v_missing bigint;
-        v_ids bigint[];
-        v_users bigint[];
-        v_from text[];
-        v_statuses text[];
-        v_remains bigint[];
-        v_errors text[];
-        v_details jsonb[];
-        v_provider_statuses text[];
-        v_start_counts bigint[];
-        v_charges numeric[];
-        v_refunds numeric[];
-    BEGIN
-        IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_statuses), 0) THEN
-            RAISE EXCEPTION 'invalid_argument: % order ids but % statuses', coalesce(cardinality(p_ids), 0), coalesce(cardinality(p_statuses), 0);
-        END IF;
-        IF array_position(p_ids, NULL) IS NOT NULL THEN
-            RAISE EXCEPTION 'invalid_argument: order id % of the batch is NULL', array_position(p_ids, NULL);
-        END IF;
-        SELECT coalesce(s, 'NULL') INTO v_bad FROM unnest(p_statuses) s
-        WHERE s IS NULL OR s NOT IN ('completed', 'partial', 'canceled', 'failed') LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'invalid_status: % is not a terminal status', v_bad;
-        END IF;
-
-        -- Lock every order named (in id order), then decide from the locked rows.
-        WITH f AS (
-            SELECT DISTINCT ON (x.id) x.id, x.status, x.remains, x.error, x.detail, x.provider_status, x.start_count
-            FROM unnest(p_ids, p_statuses, p_remains, p_errors, p_details, p_provider_statuses, p_start_counts)
-                WITH ORDINALITY AS x(id, status, remains, error, detail, provider_status, start_count, n)
-            ORDER BY x.id, x.n),
-        o AS MATERIALIZED (
-            SELECT o.id, o.user_id, o.status, o.quantity, o.charge FROM orders o
-            WHERE o.id IN (SELECT id FROM f)
-            ORDER BY o.id
-            FOR NO KEY UPDATE),
-        d AS (
-            SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail,
-                   f.provider_status, f.start_count, o.charge,
-                   CASE f.status
-                       WHEN 'completed' THEN 0::numeric
-                       WHEN 'partial' THEN fulfillment_partial_refund(coalesce(-l.amount, 0), coalesce(f.remains, 0), o.quantity)
-                       ELSE coalesce(-l.amount, 0)
-                   END AS refund
-            FROM f
-            LEFT JOIN o ON o.id = f.id
-            LEFT JOIN ledger l ON l.order_id = o.id AND l.kind = 'charge')
-        SELECT min(d.requested) FILTER (WHERE d.id IS NULL),
-               array_agg(d.id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.user_id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.from_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.remains ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.error ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.detail ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.provider_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.start_count ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.charge ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.refund ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed'))
-        INTO v_missing, v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts, v_charges, v_refunds
-        FROM d;
-        IF v_missing IS NOT NULL THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', v_missing;
-        END IF;
-        IF v_ids IS NULL THEN
-            RETURN;
-        END IF;
-
-        -- The orders, their audit events and the users' notifications.
-        WITH r AS (
-            SELECT * FROM unnest(v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts, v_charges, v_refunds)
-                AS r(id, user_id, from_status, status, remains, error, detail, provider_status, start_count, charge, refund)),
-        finished AS (
-            UPDATE orders o
-            SET status = r.status,
-                refunded = r.refund,
-                remains = coalesce(r.remains, o.remains),
-                -- The provider's answer replaces an earlier error (a failed check); otherwise an error stays.
-                error = CASE WHEN r.provider_status IS NOT NULL THEN r.error ELSE coalesce(r.error, o.error) END,
-                provider_status = coalesce(r.provider_status, o.provider_status),
-                start_count = coalesce(r.start_count, o.start_count),
-                finished_at = p_at,
-                updated_at = p_at,
-                held_by = NULL
-            FROM r WHERE o.id = r.id),
-        events AS (
-            INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT r.id, p_at, r.status,
-                   coalesce(r.detail, '{}'::jsonb) || jsonb_build_object('from', r.from_status, 'refund', r.refund, 'error', r.error)
-            FROM r)
-        INSERT INTO notifications (user_id, order_id, kind, payload, created_at)
-        SELECT r.user_id, r.id, 'order_' || r.status,
-               jsonb_build_object('order_id', r.id, 'status', r.status, 'charge', r.charge, 'refund', r.refund, 'error', r.error), p_at
-        FROM r;
-
-        -- The money, last, so the balance rows are held only for these three statements: lock them in
-        -- id order (every finisher does, so two never deadlock on each other), move each once by its
-        -- total, then one refund row per order continuing the chain in order id order.
-        PERFORM 1 FROM users
-        WHERE id IN (SELECT x.user_id FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0)
-        ORDER BY id
-        FOR NO KEY UPDATE;
-
-        UPDATE users u SET balance = u.balance + t.total
-        FROM (SELECT x.user_id, sum(x.refund) AS total FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0 GROUP BY x.user_id) t
-        WHERE u.id = t.user_id;
-
-        INSERT INTO ledger (user_id, order_id, kind, amount, balance_after)
-        SELECT x.user_id, x.id, 'refund', x.refund,
-               u.balance - sum(x.refund) OVER (PARTITION BY x.user_id) + sum(x.refund) OVER (PARTITION BY x.user_id ORDER BY x.id)
-        FROM unnest(v_ids, v_users, v_refunds) x(id, user_id, refund)
-        JOIN users u ON u.id = x.user_id
-        WHERE x.refund > 0
-        ORDER BY x.user_id, x.id;
-
-        RETURN QUERY SELECT unnest(v_ids);
-    END;
-    $fn$;
-
-    -- One order: the set function with one element. Returns false, changing nothing, when the
-    -- order is already terminal.
-    CREATE OR REPLACE FUNCTION fulfillment_finish_order(
-        p_order_id bigint, p_status text, p_remains bigint, p_error text, p_at timestamptz, p_detail jsonb DEFAULT '{}'::jsonb)
-    RETURNS boolean
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        RETURN EXISTS (SELECT 1 FROM fulfillment_finish_orders(ARRAY[p_order_id], ARRAY[p_status], ARRAY[p_remains], ARRAY[p_error], p_at, ARRAY[p_detail]));
-    END;
-    $fn$;
-
+    DROP TRIGGER IF EXISTS ledger_chain ON ledger; DROP FUNCTION IF EXISTS fulfillment_ledger_chain();
     END IF;
 END $EF$;
 
@@ -1508,544 +705,10 @@ END $EF$;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202041757_MoneyMatchesDelivery') THEN
-    -- Money matches delivery: the charge covers what the add asks the provider to deliver, links are
-    -- checked at placement, the money columns of an order never change after it is charged, a finished
-    -- order stays finished, users' notifications carry a reason from a fixed vocabulary (never the
-    -- provider's words), and a late answer never sends an order twice.
-
-    -- ---------------------------------------------------------------------------------------
-    -- What an order asks the provider to deliver: written once, here.
-    -- ---------------------------------------------------------------------------------------
-
-    -- How a service type measures its add (docs/domain.md, "Type-specific add fields"), one row per type the
-    -- engine knows; an unknown type is measured like Default. SmmServiceType (Fulfillment.Providers)
-    -- sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
-    --   unit: one order is one unit whatever its size (Package, Activation): the rate is its price;
-    --   lines: the amount is the number of non-empty lines of list_field, and the add sends no quantity;
-    --   subscription: max per post for each of posts;
-    --   quantity: the quantity, times runs for a drip-feed (only Default sends runs and interval).
-    CREATE OR REPLACE FUNCTION fulfillment_service_type(
-        p_type text, OUT measure text, OUT list_field text, OUT dripfeed boolean, OUT takes_handle boolean)
-    LANGUAGE sql IMMUTABLE
-    AS $fn$
-        SELECT coalesce(t.measure, 'quantity'), t.list_field, coalesce(t.dripfeed, true), coalesce(t.takes_handle, false)
-        FROM (SELECT lower(btrim(coalesce(p_type, ''))) AS name) k
-        LEFT JOIN (VALUES
-            ('default',                 'quantity',     NULL,        true,  false),
-            ('package',                 'unit',         NULL,        false, false),
-            ('activation',              'unit',         NULL,        false, false),
-            ('custom comments',         'lines',        'comments',  false, false),
-            ('custom comments package', 'unit',         NULL,        false, false),
-            ('comment replies',         'lines',        'comments',  false, false),
-            ('mentions custom list',    'lines',        'usernames', false, false),
-            ('mentions',                'quantity',     NULL,        false, false),
-            ('mentions with hashtags',  'quantity',     NULL,        false, false),
-            ('mentions hashtag',        'quantity',     NULL,        false, false),
-            ('mentions user followers', 'quantity',     NULL,        false, true),
-            ('mentions media likers',   'quantity',     NULL,        false, false),
-            ('comment likes',           'quantity',     NULL,        false, false),
-            ('poll',                    'quantity',     NULL,        false, false),
-            ('invites from groups',     'quantity',     NULL,        false, false),
-            ('subscriptions',           'subscription', NULL,        false, true)
-        ) AS t(name, measure, list_field, dripfeed, takes_handle) ON t.name = k.name;
-    $fn$;
-
-    -- A list parameter as the add sends it: a string as it is, an array's elements one per line
-    -- (nested arrays flattened, numbers as written, anything else dropped), as AddOrderRequest does.
-    CREATE OR REPLACE FUNCTION fulfillment_list_text(p_value jsonb)
-    RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
-    AS $fn$
-    BEGIN
-        RETURN CASE jsonb_typeof(p_value)
-            WHEN 'string' THEN p_value #>> '{}'
-            WHEN 'number' THEN p_value::text
-            WHEN 'array' THEN (
-                SELECT string_agg(t.line, E'\n' ORDER BY a.n)
-                FROM jsonb_array_elements(p_value) WITH ORDINALITY AS a(e, n)
-                CROSS JOIN LATERAL (SELECT fulfillment_list_text(a.e) AS line) t
-                WHERE t.line IS NOT NULL)
-        END;
-    END;
-    $fn$;
-
-    -- Lines (ended by \r\n, \r or \n) that are not blank (only spaces and tabs): the provider delivers one
-    -- of each. AddOrderRequest.WithoutBlankLines sends exactly these, so both count the same lines.
-    CREATE OR REPLACE FUNCTION fulfillment_line_count(p_text text)
-    RETURNS bigint
-    LANGUAGE sql IMMUTABLE
-    AS $fn$
-        SELECT count(*) FROM regexp_split_to_table(coalesce(p_text, ''), E'\r\n|\r|\n') AS l(line) WHERE l.line !~ E'^[ \t]*$';
-    $fn$;
-
-    -- A whole number from an order's params: NULL when absent, invalid_params when it is not one.
-    CREATE OR REPLACE FUNCTION fulfillment_param_int(p_params jsonb, p_name text)
-    RETURNS bigint
-    LANGUAGE plpgsql IMMUTABLE
-    AS $fn$
-    DECLARE
-        v_value jsonb := p_params -> p_name;
-        v_text text;
-    BEGIN
-        IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
-            RETURN NULL;
-        END IF;
-        v_text := CASE jsonb_typeof(v_value) WHEN 'number' THEN v_value::text WHEN 'string' THEN btrim(v_value #>> '{}') END;
-        IF v_text IS NULL OR v_text !~ '^[0-9]{1,9}$' THEN
-            RAISE EXCEPTION 'invalid_params: % must be a whole number, not %', p_name, left(v_value::text, 40);
-        END IF;
-        RETURN v_text::bigint;
-    END;
-    $fn$;
-
-    -- The units an order asks the provider to deliver in all: what its charge covers and what a
-    -- partial refund is measured against.
-    CREATE OR REPLACE FUNCTION fulfillment_order_units(p_type text, p_quantity integer, p_params jsonb)
-    RETURNS bigint
-    LANGUAGE plpgsql IMMUTABLE
-    AS $fn$
-    DECLARE
-        v_type record := fulfillment_service_type(p_type);
-        v_params jsonb := coalesce(p_params, '{}'::jsonb);
-    BEGIN
-        CASE v_type.measure
-            WHEN 'unit' THEN
-                RETURN 1;
-            WHEN 'lines' THEN
-                RETURN fulfillment_line_count(fulfillment_list_text(v_params -> v_type.list_field));
-            WHEN 'subscription' THEN
-                -- Until subscriptions have their own rule: the most it can deliver when posts is given.
-                RETURN coalesce(fulfillment_param_int(v_params, 'max') * fulfillment_param_int(v_params, 'posts'), p_quantity);
-            ELSE
-                RETURN p_quantity::bigint * coalesce(CASE WHEN v_type.dripfeed THEN fulfillment_param_int(v_params, 'runs') END, 1);
-        END CASE;
-    END;
-    $fn$;
-
-    -- A charge is the rate per 1000 units, rounded half away from zero to 6 places; a unit type's rate is
-    -- the price of the order.
     DROP FUNCTION IF EXISTS fulfillment_charge(text, numeric, integer);
-    CREATE OR REPLACE FUNCTION fulfillment_charge(p_service_type text, p_rate numeric, p_units bigint)
-    RETURNS numeric
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $fn$
-        SELECT CASE
-            WHEN (fulfillment_service_type(p_service_type)).measure = 'unit' THEN round(p_rate, 6)
-            ELSE round(p_rate * p_units / 1000, 6)
-        END;
-    $fn$;
-
-    -- A partial refund is charge x remains / units with remains clamped to 0..units, rounded DOWN to
-    -- 6 places so the panel never refunds more than it charged.
     DROP FUNCTION IF EXISTS fulfillment_partial_refund(numeric, bigint, integer);
-    CREATE OR REPLACE FUNCTION fulfillment_partial_refund(p_charge numeric, p_remains bigint, p_units bigint)
-    RETURNS numeric
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $fn$
-        SELECT CASE
-            WHEN p_units <= 0 THEN 0::numeric
-            ELSE trunc(p_charge * least(greatest(p_remains, 0), p_units)::numeric / p_units, 6)
-        END;
-    $fn$;
-
-    -- Why a link cannot be taken, or NULL: an http(s) address with a host (the scheme may be left out:
-    -- "instagram.com/p/x"), or, for the types that take one, a bare handle. No other scheme
-    -- (javascript:, data:, file:), no user info, no spaces or control characters, at most 2048 characters.
-    CREATE OR REPLACE FUNCTION fulfillment_link_problem(p_link text, p_takes_handle boolean)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE
-    AS $fn$
-        SELECT CASE
-            WHEN coalesce(p_link, '') = '' THEN 'a link is required'
-            WHEN length(p_link) > 2048 THEN format('the link is %s characters long; the limit is 2048', length(p_link))
-            WHEN p_link ~ '[[:space:][:cntrl:]]' THEN 'the link contains spaces or control characters'
-            WHEN p_takes_handle AND p_link ~ '^@?[A-Za-z0-9_.]{1,64}$' THEN NULL
-            WHEN p_link ~* '^(https?://)?[^]\[/?#@\\:.%]+(\.[^]\[/?#@\\:.%]+)+\.?(:[0-9]{1,5})?([/?#].*)?$'
-                 AND (p_link ~* '^https?://' OR p_link !~ '^[A-Za-z][A-Za-z0-9+.-]*:') THEN NULL
-            WHEN p_takes_handle THEN 'the link is neither a web address (https://...) nor a handle (@name)'
-            ELSE 'the link is not a web address (https://...)'
-        END;
-    $fn$;
-
-    -- ---------------------------------------------------------------------------------------
-    -- An order's money columns never change after it is charged; a finished order stays finished.
-    -- ---------------------------------------------------------------------------------------
-
-    -- The charge was computed from the user, service, quantity and params at placement: none of them may
-    -- change while the order is open (ToS 2.4/2.5 and the money), the user, service, quantity and money
-    -- columns never. The link may be corrected while the order waits in pending. A finished order keeps
-    -- its status: a careless update cannot put a refunded order back in the queue.
-    CREATE OR REPLACE FUNCTION fulfillment_guard_active_order()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        IF OLD.status IN ('completed', 'partial', 'canceled', 'failed') AND NEW.status IS DISTINCT FROM OLD.status THEN
-            RAISE EXCEPTION 'order_terminal: order % is %; a finished order never changes status', OLD.id, OLD.status;
-        END IF;
-        IF NEW.user_id IS DISTINCT FROM OLD.user_id OR NEW.service_id IS DISTINCT FROM OLD.service_id
-           OR NEW.quantity IS DISTINCT FROM OLD.quantity OR NEW.charge IS DISTINCT FROM OLD.charge
-           OR NEW.charged_units IS DISTINCT FROM OLD.charged_units
-           OR (NEW.params IS DISTINCT FROM OLD.params AND OLD.status NOT IN ('completed', 'partial', 'canceled', 'failed')) THEN
-            RAISE EXCEPTION 'order_locked: the user, service, quantity, params and charge of order % cannot change after it was charged; cancel it and place a new one', OLD.id;
-        END IF;
-        IF OLD.status IN ('held', 'dispatching', 'in_progress', 'review') AND NEW.link IS DISTINCT FROM OLD.link THEN
-            RAISE EXCEPTION 'order_locked: the link of order % cannot change while it is %', OLD.id, OLD.status;
-        END IF;
-        IF NEW.link IS DISTINCT FROM OLD.link THEN
-            NEW.link_key := NULL;
-        END IF;
-        RETURN NEW;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS orders_guard_active ON orders;
-    CREATE TRIGGER orders_guard_active
-        BEFORE UPDATE OF status, link, quantity, params, user_id, service_id, charge, charged_units ON orders
-        FOR EACH ROW EXECUTE FUNCTION fulfillment_guard_active_order();
-
-    -- ---------------------------------------------------------------------------------------
-    -- Finishing: the refund is measured against the units charged; users get a reason, not the upstream.
-    -- ---------------------------------------------------------------------------------------
-
-    -- What a user may read about an order's end (notifications.payload.reason). A fixed vocabulary: the
-    -- panel shows it to end users, so it never carries a provider's name, URL, balance or words.
-    CREATE OR REPLACE FUNCTION fulfillment_user_reason(p_reason text, p_status text)
-    RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
-    AS $fn$
-    BEGIN
-        IF p_reason IS NULL THEN
-            RETURN CASE p_status WHEN 'completed' THEN 'delivered' WHEN 'partial' THEN 'partially_delivered' ELSE 'not_delivered' END;
-        END IF;
-        IF p_reason NOT IN ('delivered', 'partially_delivered', 'not_delivered', 'canceled_by_user', 'account_blocked', 'invalid_order',
-                            'service_unavailable', 'duplicate_link', 'staff_decision', 'no_code_received') THEN
-            RAISE EXCEPTION 'invalid_argument: % is not a user-facing reason', p_reason;
-        END IF;
-        RETURN p_reason;
-    END;
-    $fn$;
-
     DROP FUNCTION IF EXISTS fulfillment_finish_order(bigint, text, bigint, text, timestamptz, jsonb);
     DROP FUNCTION IF EXISTS fulfillment_finish_orders(bigint[], text[], bigint[], text[], timestamptz, jsonb[], text[], bigint[]);
-
-    -- Moves the given non-terminal orders to terminal statuses; returns the ids it finished. Orders
-    -- already terminal are skipped, changing nothing: together with the unique refund index this is
-    -- why a refund cannot be applied twice. A duplicate id counts once (its first entry). The
-    -- provider's last words (status, start count), when given, are recorded on the order as well, so
-    -- a status check that finishes an order writes it once. p_reasons are user-facing reasons
-    -- (fulfillment_user_reason); NULL picks the status's own.
-    CREATE OR REPLACE FUNCTION fulfillment_finish_orders(
-        p_ids bigint[], p_statuses text[], p_remains bigint[], p_errors text[], p_at timestamptz, p_details jsonb[] DEFAULT NULL,
-        p_provider_statuses text[] DEFAULT NULL, p_start_counts bigint[] DEFAULT NULL, p_reasons text[] DEFAULT NULL)
-    RETURNS SETOF bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_bad text;
-        v_missing bigint;
-        v_ids bigint[];
-        v_users bigint[];
-        v_from text[];
-        v_statuses text[];
-        v_remains bigint[];
-        v_errors text[];
-        v_details jsonb[];
-        v_provider_statuses text[];
-        v_start_counts bigint[];
-        v_reasons text[];
-        v_charges numeric[];
-        v_refunds numeric[];
-    BEGIN
-        IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_statuses), 0) THEN
-            RAISE EXCEPTION 'invalid_argument: % order ids but % statuses', coalesce(cardinality(p_ids), 0), coalesce(cardinality(p_statuses), 0);
-        END IF;
-        IF array_position(p_ids, NULL) IS NOT NULL THEN
-            RAISE EXCEPTION 'invalid_argument: order id % of the batch is NULL', array_position(p_ids, NULL);
-        END IF;
-        SELECT coalesce(s, 'NULL') INTO v_bad FROM unnest(p_statuses) s
-        WHERE s IS NULL OR s NOT IN ('completed', 'partial', 'canceled', 'failed') LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'invalid_status: % is not a terminal status', v_bad;
-        END IF;
-
-        -- Lock every order named (in id order), then decide from the locked rows.
-        WITH f AS (
-            SELECT DISTINCT ON (x.id) x.id, x.status, x.remains, x.error, x.detail, x.provider_status, x.start_count,
-                   fulfillment_user_reason(x.reason, x.status) AS reason
-            FROM unnest(p_ids, p_statuses, p_remains, p_errors, p_details, p_provider_statuses, p_start_counts, p_reasons)
-                WITH ORDINALITY AS x(id, status, remains, error, detail, provider_status, start_count, reason, n)
-            ORDER BY x.id, x.n),
-        o AS MATERIALIZED (
-            SELECT o.id, o.user_id, o.status, coalesce(o.charged_units, o.quantity) AS units, o.charge FROM orders o
-            WHERE o.id IN (SELECT id FROM f)
-            ORDER BY o.id
-            FOR NO KEY UPDATE),
-        d AS (
-            SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail,
-                   f.provider_status, f.start_count, f.reason, o.charge,
-                   CASE f.status
-                       WHEN 'completed' THEN 0::numeric
-                       WHEN 'partial' THEN fulfillment_partial_refund(coalesce(-l.amount, 0), coalesce(f.remains, 0), o.units)
-                       ELSE coalesce(-l.amount, 0)
-                   END AS refund
-            FROM f
-            LEFT JOIN o ON o.id = f.id
-            LEFT JOIN ledger l ON l.order_id = o.id AND l.kind = 'charge')
-        SELECT min(d.requested) FILTER (WHERE d.id IS NULL),
-               array_agg(d.id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.user_id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.from_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.remains ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.error ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.detail ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.provider_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.start_count ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.reason ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.charge ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.refund ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed'))
-        INTO v_missing, v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts,
-             v_reasons, v_charges, v_refunds
-        FROM d;
-        IF v_missing IS NOT NULL THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', v_missing;
-        END IF;
-        IF v_ids IS NULL THEN
-            RETURN;
-        END IF;
-
-        -- The orders, their audit events and the users' notifications (none for an anonymised account:
-        -- there is nobody left to tell, and nothing personal may be written for it).
-        WITH r AS (
-            SELECT * FROM unnest(v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts,
-                                 v_reasons, v_charges, v_refunds)
-                AS r(id, user_id, from_status, status, remains, error, detail, provider_status, start_count, reason, charge, refund)),
-        finished AS (
-            UPDATE orders o
-            SET status = r.status,
-                refunded = r.refund,
-                remains = coalesce(r.remains, o.remains),
-                -- The provider's answer replaces an earlier error (a failed check); otherwise an error stays.
-                error = CASE WHEN r.provider_status IS NOT NULL THEN r.error ELSE coalesce(r.error, o.error) END,
-                provider_status = coalesce(r.provider_status, o.provider_status),
-                start_count = coalesce(r.start_count, o.start_count),
-                finished_at = p_at,
-                updated_at = p_at,
-                held_by = NULL
-            FROM r WHERE o.id = r.id),
-        events AS (
-            INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT r.id, p_at, r.status,
-                   coalesce(r.detail, '{}'::jsonb) || jsonb_build_object('from', r.from_status, 'refund', r.refund, 'error', r.error, 'user_reason', r.reason)
-            FROM r)
-        INSERT INTO notifications (user_id, order_id, kind, payload, created_at)
-        SELECT r.user_id, r.id, 'order_' || r.status,
-               jsonb_build_object('order_id', r.id, 'status', r.status, 'charge', r.charge, 'refund', r.refund, 'reason', r.reason), p_at
-        FROM r
-        JOIN users u ON u.id = r.user_id
-        WHERE u.anonymized_at IS NULL;
-
-        -- The money, last, so the balance rows are held only for these three statements: lock them in
-        -- id order (every finisher does, so two never deadlock on each other), move each once by its
-        -- total, then one refund row per order continuing the chain in order id order.
-        PERFORM 1 FROM users
-        WHERE id IN (SELECT x.user_id FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0)
-        ORDER BY id
-        FOR NO KEY UPDATE;
-
-        UPDATE users u SET balance = u.balance + t.total
-        FROM (SELECT x.user_id, sum(x.refund) AS total FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0 GROUP BY x.user_id) t
-        WHERE u.id = t.user_id;
-
-        INSERT INTO ledger (user_id, order_id, kind, amount, balance_after)
-        SELECT x.user_id, x.id, 'refund', x.refund,
-               u.balance - sum(x.refund) OVER (PARTITION BY x.user_id) + sum(x.refund) OVER (PARTITION BY x.user_id ORDER BY x.id)
-        FROM unnest(v_ids, v_users, v_refunds) x(id, user_id, refund)
-        JOIN users u ON u.id = x.user_id
-        WHERE x.refund > 0
-        ORDER BY x.user_id, x.id;
-
-        RETURN QUERY SELECT unnest(v_ids);
-    END;
-    $fn$;
-
-    -- One order: the set function with one element. Returns false, changing nothing, when the
-    -- order is already terminal.
-    CREATE OR REPLACE FUNCTION fulfillment_finish_order(
-        p_order_id bigint, p_status text, p_remains bigint, p_error text, p_at timestamptz, p_detail jsonb DEFAULT '{}'::jsonb,
-        p_reason text DEFAULT NULL)
-    RETURNS boolean
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        RETURN EXISTS (SELECT 1 FROM fulfillment_finish_orders(ARRAY[p_order_id], ARRAY[p_status], ARRAY[p_remains], ARRAY[p_error], p_at,
-                                                               ARRAY[p_detail], NULL, NULL, ARRAY[p_reason]));
-    END;
-    $fn$;
-
-    -- ---------------------------------------------------------------------------------------
-    -- The public write API.
-    -- ---------------------------------------------------------------------------------------
-
-    CREATE OR REPLACE FUNCTION place_order(
-        p_user_id bigint, p_service_id bigint, p_link text, p_quantity integer, p_params jsonb DEFAULT '{}'::jsonb)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_user users%ROWTYPE;
-        v_service services%ROWTYPE;
-        v_type record;
-        v_link text := coalesce(p_link, '');
-        v_params jsonb := coalesce(p_params, '{}'::jsonb);
-        v_quantity integer := p_quantity;
-        v_lines bigint;
-        v_runs bigint;
-        v_interval bigint;
-        v_problem text;
-        v_units bigint;
-        v_charge numeric;
-        v_order_id bigint;
-    BEGIN
-        -- Lock the user first: concurrent orders of one user queue here, so none can overdraw.
-        SELECT * INTO v_user FROM users WHERE id = p_user_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
-        END IF;
-        IF v_user.status <> 'active' THEN
-            RAISE EXCEPTION 'user_not_active: user % is %', p_user_id, v_user.status;
-        END IF;
-
-        SELECT * INTO v_service FROM services WHERE id = p_service_id;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'service_not_found: service % does not exist', p_service_id;
-        END IF;
-        IF NOT v_service.enabled THEN
-            RAISE EXCEPTION 'service_disabled: service % (%) is disabled', p_service_id, v_service.name;
-        END IF;
-        IF v_service.rate IS NULL THEN
-            RAISE EXCEPTION 'service_misconfigured: service % (%) has no rate', p_service_id, v_service.name;
-        END IF;
-        IF jsonb_typeof(v_params) <> 'object' THEN
-            RAISE EXCEPTION 'invalid_params: params must be a JSON object, not %', jsonb_typeof(v_params);
-        END IF;
-        v_type := fulfillment_service_type(v_service.type);
-
-        -- The amount: one unit, the lines of a list (the add carries no quantity), or the quantity.
-        IF v_type.measure = 'lines' THEN
-            v_lines := fulfillment_line_count(fulfillment_list_text(v_params -> v_type.list_field));
-            IF v_lines = 0 THEN
-                RAISE EXCEPTION 'invalid_params: a % order needs %, one per line', v_service.type, v_type.list_field;
-            END IF;
-            IF v_quantity IS NULL THEN
-                v_quantity := least(v_lines, 2147483647);
-            ELSIF v_quantity <> v_lines THEN
-                RAISE EXCEPTION 'quantity_mismatch: quantity % but % non-empty lines in %; the provider delivers one per line',
-                    v_quantity, v_lines, v_type.list_field;
-            END IF;
-        END IF;
-        IF v_quantity IS NULL THEN
-            RAISE EXCEPTION 'quantity_out_of_range: quantity is required';
-        END IF;
-        IF v_type.measure = 'unit' AND v_quantity <> 1 THEN
-            RAISE EXCEPTION 'quantity_out_of_range: a % order has quantity 1, not %', v_service.type, v_quantity;
-        END IF;
-        IF v_type.measure <> 'unit' AND (v_quantity < v_service.min OR v_quantity > v_service.max) THEN
-            RAISE EXCEPTION 'quantity_out_of_range: quantity % is outside % to % for service %',
-                v_quantity, v_service.min, v_service.max, p_service_id;
-        END IF;
-
-        -- Drip-feed: quantity per run (checked against min and max above, as the API does), runs of them.
-        v_runs := fulfillment_param_int(v_params, 'runs');
-        v_interval := fulfillment_param_int(v_params, 'interval');
-        IF v_runs IS NOT NULL OR v_interval IS NOT NULL THEN
-            IF NOT v_type.dripfeed THEN
-                RAISE EXCEPTION 'invalid_params: a % order cannot be drip-fed (runs, interval)', v_service.type;
-            END IF;
-            IF NOT v_service.dripfeed THEN
-                RAISE EXCEPTION 'invalid_params: service % does not offer drip-feed (runs, interval)', p_service_id;
-            END IF;
-            IF v_runs IS NULL OR v_runs < 2 OR v_runs > 1000 THEN
-                RAISE EXCEPTION 'invalid_params: drip-feed needs runs from 2 to 1000, not %', coalesce(v_runs::text, 'none');
-            END IF;
-            IF v_interval IS NULL OR v_interval < 1 OR v_interval > 10080 THEN
-                RAISE EXCEPTION 'invalid_params: drip-feed needs interval from 1 to 10080 minutes, not %', coalesce(v_interval::text, 'none');
-            END IF;
-        END IF;
-
-        IF NOT (v_link = '' AND lower(btrim(v_service.type)) = 'activation') THEN
-            v_problem := fulfillment_link_problem(v_link, v_type.takes_handle);
-            IF v_problem IS NOT NULL THEN
-                RAISE EXCEPTION 'invalid_link: %', v_problem;
-            END IF;
-        END IF;
-
-        v_units := fulfillment_order_units(v_service.type, v_quantity, v_params);
-        v_charge := fulfillment_charge(v_service.type, v_service.rate, v_units);
-        IF v_charge >= 10000000000000 THEN
-            RAISE EXCEPTION 'quantity_out_of_range: the charge % is beyond what a balance can hold', v_charge;
-        END IF;
-        IF v_user.balance < v_charge THEN
-            RAISE EXCEPTION 'insufficient_balance: balance % is less than the charge %', v_user.balance, v_charge;
-        END IF;
-
-        INSERT INTO orders (user_id, service_id, link, quantity, charge, charged_units, params, status)
-        VALUES (p_user_id, p_service_id, v_link, v_quantity, v_charge, v_units, v_params, 'pending')
-        RETURNING id INTO v_order_id;
-
-        PERFORM fulfillment_post_ledger(p_user_id, v_order_id, 'charge', -v_charge, NULL);
-
-        INSERT INTO order_events (order_id, kind, detail)
-        VALUES (v_order_id, 'placed', jsonb_build_object('charge', v_charge, 'units', v_units));
-
-        PERFORM pg_notify('fulfillment_orders', v_order_id::text);
-        RETURN v_order_id;
-    END;
-    $fn$;
-
-    -- An order in review is released by a person. 'retry' sends it again only when nothing says the
-    -- provider has it: with a provider order id it is tracked again instead (the provider has it), and
-    -- an order the provider accepted with an id the engine cannot use is refused (provider_has_order).
-    CREATE OR REPLACE FUNCTION release_order(p_order_id bigint, p_action text)
-    RETURNS void
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_order orders%ROWTYPE;
-    BEGIN
-        IF p_action IS NULL OR p_action NOT IN ('retry', 'refund') THEN
-            RAISE EXCEPTION 'invalid_action: action must be retry or refund, not %', coalesce(p_action, 'null');
-        END IF;
-        SELECT * INTO v_order FROM orders WHERE id = p_order_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
-        END IF;
-        IF v_order.status <> 'review' THEN
-            RAISE EXCEPTION 'not_in_review: order % is %, not review', p_order_id, v_order.status;
-        END IF;
-
-        IF p_action = 'refund' THEN
-            PERFORM fulfillment_finish_order(p_order_id, 'canceled', NULL, 'Canceled and refunded after review.', now(),
-                                             jsonb_build_object('action', 'refund', 'by', 'release_order'), 'staff_decision');
-        ELSIF v_order.provider_order_id IS NOT NULL THEN
-            UPDATE orders SET status = 'in_progress', error = NULL, next_check_at = now(), claimed_by = NULL, updated_at = now()
-            WHERE id = p_order_id;
-            INSERT INTO order_events (order_id, kind, detail)
-            VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry', 'tracked', true, 'provider_order_id', v_order.provider_order_id));
-        ELSIF EXISTS (SELECT 1 FROM order_events WHERE order_id = p_order_id AND kind = 'accepted_unusable') THEN
-            RAISE EXCEPTION 'provider_has_order: the provider accepted order % with an id the engine cannot use; sending it again would deliver it twice. Find it at the provider, or release_order(id, ''refund'')', p_order_id;
-        ELSE
-            UPDATE orders
-            SET status = 'pending', error = NULL, next_attempt_at = NULL, claimed_by = NULL, sending_at = NULL, updated_at = now()
-            WHERE id = p_order_id;
-            INSERT INTO order_events (order_id, kind, detail)
-            VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry'));
-            PERFORM pg_notify('fulfillment_orders', p_order_id::text);
-        END IF;
-    END;
-    $fn$;
-
     END IF;
 END $EF$;
 
@@ -2077,49 +740,6 @@ END $EF$;
 COMMIT;
 
 START TRANSACTION;
-
-DO $EF$
-BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202050740_DatabaseBoundary') THEN
-    -- The database boundary. The panel's write API runs with the owner's rights (SECURITY DEFINER), so
-    -- the panel's own role needs no privilege on the ledger, on balances or on an order's status: money
-    -- moves only through these functions. Every function the engine defines runs with its search path
-    -- pinned to pg_catalog and this schema, pg_temp last, so a temporary table (or anything a caller puts
-    -- on its own search path) can never stand in for users, ledger or orders. EXECUTE is nobody's by
-    -- default: deploy/engine-role.sql grants the write API to the panel role and the helpers to the engine.
-
-    -- Brings every function of this schema in line with the rules above. Every migration that creates or
-    -- replaces a function calls it last (CREATE OR REPLACE resets SECURITY and SET), and
-    -- DatabaseBoundaryTests fails if one was left out.
-    CREATE OR REPLACE FUNCTION fulfillment_secure_functions()
-    RETURNS void
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_schema text := current_schema();
-        v_fn record;
-    BEGIN
-        FOR v_fn IN
-            SELECT p.oid::regprocedure AS signature, p.proname AS name
-            FROM pg_proc p
-            WHERE p.pronamespace = v_schema::regnamespace
-              AND (p.proname LIKE 'fulfillment\_%'
-                   OR p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order'))
-        LOOP
-            EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', v_fn.signature, v_schema);
-            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn.signature);
-            IF v_fn.name NOT LIKE 'fulfillment\_%' THEN
-                EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_fn.signature);
-            END IF;
-        END LOOP;
-    END;
-    $fn$;
-
-    -- A DO block, not a SELECT: the idempotent deploy script runs each migration inside PL/pgSQL.
-    DO $secure$ BEGIN PERFORM fulfillment_secure_functions(); END $secure$;
-
-    END IF;
-END $EF$;
 
 DO $EF$
 BEGIN
@@ -2192,120 +812,6 @@ DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
     ALTER TABLE orders ADD CONSTRAINT fk_orders_parent_id FOREIGN KEY (parent_id) REFERENCES orders (id) ON DELETE RESTRICT;
-    END IF;
-END $EF$;
-
-DO $EF$
-BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202062707_DripFeed') THEN
-    -- Drip-feed the engine runs itself (services.dripfeed_mode, orders.parent_id). An emulated drip-feed order is a
-    -- parent the engine never sends; its runs are child orders, charged nothing (the parent carries the one charge
-    -- and, when it ends, the one refund), and the user hears about the parent only.
-
-    -- request_cancel: a run is canceled through its parent, and an emulated parent can always be stopped: its
-    -- future runs were never sent, so they are not "started" (ToS 4.3); only its run in progress is asked to
-    -- the provider, and only where the service allows cancel. Otherwise as in Activations.up.sql.
-    CREATE OR REPLACE FUNCTION request_cancel(p_order_id bigint)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_status text;
-        v_cancel boolean;
-        v_parent bigint;
-        v_emulated boolean;
-        v_id bigint;
-    BEGIN
-        SELECT o.status,
-               coalesce(s.cancel, false)
-               OR (s.type = 'Activation' AND coalesce(jsonb_array_length(o.result->'codes'), 0) = 0),
-               o.parent_id,
-               o.emulated_runs IS NOT NULL
-          INTO v_status, v_cancel, v_parent, v_emulated
-        FROM orders o LEFT JOIN services s ON s.id = o.service_id
-        WHERE o.id = p_order_id
-        FOR UPDATE OF o;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
-        END IF;
-        IF v_parent IS NOT NULL THEN
-            RAISE EXCEPTION 'not_cancelable: order % is a run of drip-feed order %; cancel that order', p_order_id, v_parent;
-        END IF;
-        IF v_status IN ('completed', 'partial', 'canceled', 'failed') THEN
-            RAISE EXCEPTION 'not_cancelable: order % is already %', p_order_id, v_status;
-        END IF;
-        IF v_status = 'review' THEN
-            RAISE EXCEPTION 'not_cancelable: order % is in review; resolve it with release_order', p_order_id;
-        END IF;
-        IF v_status IN ('dispatching', 'in_progress') AND NOT v_cancel AND NOT v_emulated THEN
-            RAISE EXCEPTION 'not_cancelable: order % has started and its service does not allow cancel', p_order_id;
-        END IF;
-
-        SELECT id INTO v_id FROM order_requests
-        WHERE order_id = p_order_id AND kind = 'cancel' AND status IN ('pending', 'sent');
-        IF FOUND THEN
-            RETURN v_id;
-        END IF;
-
-        INSERT INTO order_requests (order_id, kind) VALUES (p_order_id, 'cancel') RETURNING id INTO v_id;
-        INSERT INTO order_events (order_id, kind, detail)
-        VALUES (p_order_id, 'cancel_requested', jsonb_build_object('request_id', v_id));
-        PERFORM pg_notify('fulfillment_requests', v_id::text);
-        RETURN v_id;
-    END;
-    $fn$;
-
-    -- Notifications are for the parent only: a run's outcome reaches the user through its parent, so whatever
-    -- writes a notification for a run (the finish of a run, written by fulfillment_finish_orders like any
-    -- order's) writes nothing.
-    CREATE OR REPLACE FUNCTION fulfillment_notify_parent_only()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        IF EXISTS (SELECT 1 FROM orders o WHERE o.id = NEW.order_id AND o.parent_id IS NOT NULL) THEN
-            RETURN NULL;
-        END IF;
-        RETURN NEW;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS notifications_parent_only ON notifications;
-    CREATE TRIGGER notifications_parent_only BEFORE INSERT ON notifications
-        FOR EACH ROW WHEN (NEW.order_id IS NOT NULL)
-        EXECUTE FUNCTION fulfillment_notify_parent_only();
-
-    -- fulfillment_secure_functions as DatabaseBoundary.up.sql wrote it read its schema with current_schema(), which
-    -- under its own pinned search path (pg_catalog first) is pg_catalog: every call after the first found nothing,
-    -- so a function created or replaced by a later migration kept no pinned search path and the write API lost
-    -- SECURITY DEFINER (DatabaseBoundaryTests caught it here). It now names the schema it lives in.
-    CREATE OR REPLACE FUNCTION fulfillment_secure_functions()
-    RETURNS void
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_schema text := (SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                          WHERE p.oid = 'fulfillment_secure_functions()'::regprocedure);
-        v_fn record;
-    BEGIN
-        FOR v_fn IN
-            SELECT p.oid::regprocedure AS signature, p.proname AS name
-            FROM pg_proc p
-            WHERE p.pronamespace = v_schema::regnamespace
-              AND (p.proname LIKE 'fulfillment\_%'
-                   OR p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order'))
-        LOOP
-            EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', v_fn.signature, v_schema);
-            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn.signature);
-            IF v_fn.name NOT LIKE 'fulfillment\_%' THEN
-                EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_fn.signature);
-            END IF;
-        END LOOP;
-    END;
-    $fn$;
-
-    DO $secure$ BEGIN PERFORM fulfillment_secure_functions(); END $secure$;
-
     END IF;
 END $EF$;
 
@@ -2403,35 +909,6 @@ END $EF$;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
-    -- What each order cost at its provider, and the margin in the panel's own currency.
-    -- provider_charge is the provider's own figure from its status answers (in provider_currency, or the
-    -- provider's balance currency when an answer named none); currency_rates converts it, one row per
-    -- provider currency (a currency without a row counts as the panel's own). The margin is what the user
-    -- paid net of refunds minus that cost; NULL while the provider has not said what it charged.
-    CREATE OR REPLACE VIEW order_margins AS
-    SELECT o.id AS order_id,
-           o.user_id,
-           o.service_id,
-           o.provider_id,
-           o.status,
-           o.charge,
-           o.refunded,
-           o.charge - o.refunded AS revenue,
-           o.provider_charge,
-           coalesce(o.provider_currency, p.currency) AS provider_currency,
-           coalesce(cr.rate, 1) AS currency_rate,
-           round(o.provider_charge * coalesce(cr.rate, 1), 6) AS provider_cost,
-           o.charge - o.refunded - round(o.provider_charge * coalesce(cr.rate, 1), 6) AS margin
-    FROM orders o
-    LEFT JOIN providers p ON p.id = o.provider_id
-    LEFT JOIN currency_rates cr ON upper(cr.currency) = upper(coalesce(o.provider_currency, p.currency));
-
-    END IF;
-END $EF$;
-
-DO $EF$
-BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202063000_Routing') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
     VALUES ('20261202063000_Routing', '10.0.15');
     END IF;
@@ -2457,509 +934,7 @@ END $EF$;
 DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202064603_Subscriptions') THEN
-    -- Subscriptions ("auto likes", "auto views"; SMM API v2 type Subscriptions): the user buys delivery of max per
-    -- post on the account's next posts. place_order checks the fields and writes them as the add sends them, the
-    -- charge covers the most the subscription can deliver (max x posts), and a subscription that ends with posts
-    -- left is refunded the unserved posts' share. An open-ended subscription (no posts) has no price that covers
-    -- what it may deliver: place_order refuses it (invalid_params). The money rules stay written once, here.
-
-    -- ---------------------------------------------------------------------------------------
-    -- What a subscription asks for, and what it is charged and refunded.
-    -- ---------------------------------------------------------------------------------------
-
-    -- The units of an order (fulfillment_charge prices them). A subscription asks for max (its quantity) on each of
-    -- posts new posts: place_order has checked posts and written it into the params.
-    CREATE OR REPLACE FUNCTION fulfillment_order_units(p_type text, p_quantity integer, p_params jsonb)
-    RETURNS bigint
-    LANGUAGE plpgsql IMMUTABLE
-    AS $fn$
-    DECLARE
-        v_type record := fulfillment_service_type(p_type);
-        v_params jsonb := coalesce(p_params, '{}'::jsonb);
-        v_posts bigint;
-    BEGIN
-        CASE v_type.measure
-            WHEN 'unit' THEN
-                RETURN 1;
-            WHEN 'lines' THEN
-                RETURN fulfillment_line_count(fulfillment_list_text(v_params -> v_type.list_field));
-            WHEN 'subscription' THEN
-                v_posts := fulfillment_param_int(v_params, 'posts');
-                IF v_posts IS NULL THEN
-                    RAISE EXCEPTION 'invalid_params: a % order needs posts: an open-ended subscription has no price to charge up front', p_type;
-                END IF;
-                RETURN p_quantity::bigint * v_posts;
-            ELSE
-                RETURN p_quantity::bigint * coalesce(CASE WHEN v_type.dripfeed THEN fulfillment_param_int(v_params, 'runs') END, 1);
-        END CASE;
-    END;
-    $fn$;
-
-    -- A subscription that ends with posts left is refunded the unserved posts' share of its charge:
-    -- charge x (posts - served) / posts, served clamped to 0..posts, rounded DOWN to 6 places by the partial
-    -- refund's own rule (the unserved posts are its "remains"), so it never refunds more than it charged.
-    CREATE OR REPLACE FUNCTION fulfillment_subscription_refund(p_charge numeric, p_posts integer, p_served integer)
-    RETURNS numeric
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $fn$
-        SELECT fulfillment_partial_refund(p_charge, p_posts::bigint - least(greatest(p_served, 0), greatest(p_posts, 0)), p_posts::bigint);
-    $fn$;
-
-    -- A subscription's params as the add sends them, or an error naming the field (docs/domain.md, "Type-specific
-    -- add fields"). The charge is computed from these very numbers, so what is sent is what was paid for:
-    --   username: the account's handle (letters, digits, _ and ., at most 64), sent without a leading @; a link
-    --             that is itself a handle stands in when username is absent;
-    --   max:      the order's quantity (place_order's quantity argument); a max in the params must equal it;
-    --   min:      from the service's min up to max;
-    --   posts:    1 to 1000 new posts; required (an open-ended subscription is refused);
-    --   old_posts: absent or 0 (posts already published would be delivered beyond what the charge covers);
-    --   delay:    minutes from the protocol's list; optional;
-    --   expiry:   d/m/Y, after p_today and at most 366 days ahead; optional; written dd/mm/yyyy.
-    CREATE OR REPLACE FUNCTION fulfillment_subscription_params(
-        p_params jsonb, p_link text, p_max integer, p_service_min integer, p_today date)
-    RETURNS jsonb
-    LANGUAGE plpgsql IMMUTABLE
-    AS $fn$
-    DECLARE
-        v_params jsonb := coalesce(p_params, '{}'::jsonb);
-        v_handle constant text := '^@?[A-Za-z0-9_.]{1,64}$';
-        v_username text;
-        v_min bigint;
-        v_max bigint;
-        v_posts bigint;
-        v_old_posts bigint;
-        v_delay bigint;
-        v_expiry_text text;
-        v_parts text[];
-        v_expiry date;
-        v_result jsonb;
-    BEGIN
-        v_username := CASE jsonb_typeof(v_params -> 'username')
-            WHEN 'string' THEN btrim(v_params ->> 'username')
-            WHEN 'number' THEN (v_params -> 'username')::text
-            ELSE '' END;
-        IF v_username = '' AND coalesce(p_link, '') ~ v_handle THEN
-            v_username := p_link;
-        END IF;
-        IF v_username = '' THEN
-            RAISE EXCEPTION 'invalid_params: a Subscriptions order needs username, the account''s handle (or a handle as its link)';
-        END IF;
-        IF v_username !~ v_handle THEN
-            RAISE EXCEPTION 'invalid_params: username must be a handle (letters, digits, _ and ., at most 64 characters), not %', left(v_username, 80);
-        END IF;
-
-        v_max := fulfillment_param_int(v_params, 'max');
-        IF v_max IS NOT NULL AND v_max <> p_max THEN
-            RAISE EXCEPTION 'quantity_mismatch: quantity % is the subscription''s max, but params.max is %', p_max, v_max;
-        END IF;
-        v_min := fulfillment_param_int(v_params, 'min');
-        IF v_min IS NULL THEN
-            RAISE EXCEPTION 'invalid_params: a Subscriptions order needs min, the least to deliver per post';
-        END IF;
-        IF v_min < p_service_min OR v_min > p_max THEN
-            RAISE EXCEPTION 'quantity_out_of_range: min % must be from the service''s minimum % up to max %', v_min, p_service_min, p_max;
-        END IF;
-
-        v_posts := fulfillment_param_int(v_params, 'posts');
-        IF v_posts IS NULL THEN
-            RAISE EXCEPTION 'invalid_params: a Subscriptions order needs posts (1 to 1000): an open-ended subscription has no price to charge up front';
-        END IF;
-        IF v_posts < 1 OR v_posts > 1000 THEN
-            RAISE EXCEPTION 'invalid_params: posts must be from 1 to 1000, not %', v_posts;
-        END IF;
-        v_old_posts := fulfillment_param_int(v_params, 'old_posts');
-        IF coalesce(v_old_posts, 0) <> 0 THEN
-            RAISE EXCEPTION 'invalid_params: old_posts is not offered: the charge covers new posts only';
-        END IF;
-
-        v_delay := fulfillment_param_int(v_params, 'delay');
-        IF v_delay IS NOT NULL AND v_delay NOT IN (0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600) THEN
-            RAISE EXCEPTION 'invalid_params: delay must be one of 0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600 minutes, not %', v_delay;
-        END IF;
-
-        IF v_params -> 'expiry' IS NOT NULL AND jsonb_typeof(v_params -> 'expiry') <> 'null' THEN
-            v_expiry_text := CASE jsonb_typeof(v_params -> 'expiry') WHEN 'string' THEN btrim(v_params ->> 'expiry') END;
-            v_parts := regexp_match(coalesce(v_expiry_text, ''), '^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$');
-            IF v_parts IS NULL THEN
-                RAISE EXCEPTION 'invalid_params: expiry must be a date written d/m/Y (31/12/2026), not %', left(coalesce(v_expiry_text, (v_params -> 'expiry')::text), 40);
-            END IF;
-            BEGIN
-                v_expiry := make_date(v_parts[3]::int, v_parts[2]::int, v_parts[1]::int);
-            EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
-                RAISE EXCEPTION 'invalid_params: expiry % is not a date', v_expiry_text;
-            END;
-            IF v_expiry <= p_today OR v_expiry > p_today + 366 THEN
-                RAISE EXCEPTION 'invalid_params: expiry % must be after today (%) and at most 366 days ahead', v_expiry_text, to_char(p_today, 'DD/MM/YYYY');
-            END IF;
-        END IF;
-
-        v_result := (v_params - 'username' - 'min' - 'max' - 'posts' - 'old_posts' - 'delay' - 'expiry')
-            || jsonb_build_object('username', ltrim(v_username, '@'), 'min', v_min, 'max', p_max, 'posts', v_posts);
-        IF v_delay IS NOT NULL THEN
-            v_result := v_result || jsonb_build_object('delay', v_delay);
-        END IF;
-        IF v_expiry IS NOT NULL THEN
-            v_result := v_result || jsonb_build_object('expiry', to_char(v_expiry, 'DD/MM/YYYY'));
-        END IF;
-        RETURN v_result;
-    END;
-    $fn$;
-
-    -- ---------------------------------------------------------------------------------------
-    -- What a subscription was charged for never changes; users get a reason when it expires.
-    -- ---------------------------------------------------------------------------------------
-
-    -- (As in MoneyMatchesDelivery.up.sql, with charged_posts among the money columns.) The charge was computed from the user, service, quantity and params at placement: none of them may
-    -- change while the order is open (ToS 2.4/2.5 and the money), the user, service, quantity and money
-    -- columns never. The link may be corrected while the order waits in pending. A finished order keeps
-    -- its status: a careless update cannot put a refunded order back in the queue.
-    CREATE OR REPLACE FUNCTION fulfillment_guard_active_order()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $fn$
-    BEGIN
-        IF OLD.status IN ('completed', 'partial', 'canceled', 'failed') AND NEW.status IS DISTINCT FROM OLD.status THEN
-            RAISE EXCEPTION 'order_terminal: order % is %; a finished order never changes status', OLD.id, OLD.status;
-        END IF;
-        IF NEW.user_id IS DISTINCT FROM OLD.user_id OR NEW.service_id IS DISTINCT FROM OLD.service_id
-           OR NEW.quantity IS DISTINCT FROM OLD.quantity OR NEW.charge IS DISTINCT FROM OLD.charge
-           OR NEW.charged_units IS DISTINCT FROM OLD.charged_units OR NEW.charged_posts IS DISTINCT FROM OLD.charged_posts
-           OR (NEW.params IS DISTINCT FROM OLD.params AND OLD.status NOT IN ('completed', 'partial', 'canceled', 'failed')) THEN
-            RAISE EXCEPTION 'order_locked: the user, service, quantity, params and charge of order % cannot change after it was charged; cancel it and place a new one', OLD.id;
-        END IF;
-        IF OLD.status IN ('held', 'dispatching', 'in_progress', 'review') AND NEW.link IS DISTINCT FROM OLD.link THEN
-            RAISE EXCEPTION 'order_locked: the link of order % cannot change while it is %', OLD.id, OLD.status;
-        END IF;
-        IF NEW.link IS DISTINCT FROM OLD.link THEN
-            NEW.link_key := NULL;
-        END IF;
-        RETURN NEW;
-    END;
-    $fn$;
-
-    DROP TRIGGER IF EXISTS orders_guard_active ON orders;
-    CREATE TRIGGER orders_guard_active
-        BEFORE UPDATE OF status, link, quantity, params, user_id, service_id, charge, charged_units, charged_posts ON orders
-        FOR EACH ROW EXECUTE FUNCTION fulfillment_guard_active_order();
-
-    -- What a user may read about an order's end (notifications.payload.reason): the fixed vocabulary, and
-    -- subscription_expired, a subscription that reached its expiry date before all its posts were served.
-    CREATE OR REPLACE FUNCTION fulfillment_user_reason(p_reason text, p_status text)
-    RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
-    AS $fn$
-    BEGIN
-        IF p_reason IS NULL THEN
-            RETURN CASE p_status WHEN 'completed' THEN 'delivered' WHEN 'partial' THEN 'partially_delivered' ELSE 'not_delivered' END;
-        END IF;
-        IF p_reason NOT IN ('delivered', 'partially_delivered', 'not_delivered', 'canceled_by_user', 'account_blocked', 'invalid_order',
-                            'service_unavailable', 'duplicate_link', 'staff_decision', 'no_code_received', 'subscription_expired') THEN
-            RAISE EXCEPTION 'invalid_argument: % is not a user-facing reason', p_reason;
-        END IF;
-        RETURN p_reason;
-    END;
-    $fn$;
-
-    -- ---------------------------------------------------------------------------------------
-    -- Finishing: one money rule per shape of order.
-    -- ---------------------------------------------------------------------------------------
-
     DROP FUNCTION IF EXISTS fulfillment_finish_orders(bigint[], text[], bigint[], text[], timestamptz, jsonb[], text[], bigint[], text[]);
-
-    -- Moves the given non-terminal orders to terminal statuses; returns the ids it finished. Orders
-    -- already terminal are skipped, changing nothing: together with the unique refund index this is
-    -- why a refund cannot be applied twice. A duplicate id counts once (its first entry). The
-    -- provider's last words (status, start count), when given, are recorded on the order as well, so
-    -- a status check that finishes an order writes it once. p_reasons are user-facing reasons
-    -- (fulfillment_user_reason); NULL picks the status's own.
-    -- The refund, one rule per shape of order: completed refunds nothing; a subscription (charged_posts set)
-    -- is refunded the unserved posts' share whatever else it ended as (fulfillment_subscription_refund, with the
-    -- posts served recorded on the order, or given here by the status check that ends it: p_posts_served, which
-    -- never lowers the count); partial refunds charge x remains / units (fulfillment_partial_refund); canceled and
-    -- failed refund the whole charge. p_results, when given, replace orders.result (what the panel shows).
-    CREATE OR REPLACE FUNCTION fulfillment_finish_orders(
-        p_ids bigint[], p_statuses text[], p_remains bigint[], p_errors text[], p_at timestamptz, p_details jsonb[] DEFAULT NULL,
-        p_provider_statuses text[] DEFAULT NULL, p_start_counts bigint[] DEFAULT NULL, p_reasons text[] DEFAULT NULL,
-        p_posts_served integer[] DEFAULT NULL, p_results jsonb[] DEFAULT NULL)
-    RETURNS SETOF bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_bad text;
-        v_missing bigint;
-        v_ids bigint[];
-        v_users bigint[];
-        v_from text[];
-        v_statuses text[];
-        v_remains bigint[];
-        v_errors text[];
-        v_details jsonb[];
-        v_provider_statuses text[];
-        v_start_counts bigint[];
-        v_reasons text[];
-        v_charges numeric[];
-        v_refunds numeric[];
-        v_posts integer[];
-        v_served integer[];
-        v_results jsonb[];
-    BEGIN
-        IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_statuses), 0) THEN
-            RAISE EXCEPTION 'invalid_argument: % order ids but % statuses', coalesce(cardinality(p_ids), 0), coalesce(cardinality(p_statuses), 0);
-        END IF;
-        IF array_position(p_ids, NULL) IS NOT NULL THEN
-            RAISE EXCEPTION 'invalid_argument: order id % of the batch is NULL', array_position(p_ids, NULL);
-        END IF;
-        SELECT coalesce(s, 'NULL') INTO v_bad FROM unnest(p_statuses) s
-        WHERE s IS NULL OR s NOT IN ('completed', 'partial', 'canceled', 'failed') LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'invalid_status: % is not a terminal status', v_bad;
-        END IF;
-
-        -- Lock every order named (in id order), then decide from the locked rows.
-        WITH f AS (
-            SELECT DISTINCT ON (x.id) x.id, x.status, x.remains, x.error, x.detail, x.provider_status, x.start_count,
-                   fulfillment_user_reason(x.reason, x.status) AS reason, x.posts_served, x.result
-            FROM unnest(p_ids, p_statuses, p_remains, p_errors, p_details, p_provider_statuses, p_start_counts, p_reasons, p_posts_served, p_results)
-                WITH ORDINALITY AS x(id, status, remains, error, detail, provider_status, start_count, reason, posts_served, result, n)
-            ORDER BY x.id, x.n),
-        o AS MATERIALIZED (
-            SELECT o.id, o.user_id, o.status, coalesce(o.charged_units, o.quantity) AS units, o.charge, o.charged_posts AS posts,
-                   -- A subscription's posts served: the most ever reported, within 0..posts.
-                   CASE WHEN o.charged_posts IS NOT NULL THEN
-                       least(greatest(coalesce(greatest(o.posts_served, f.posts_served), 0), 0), o.charged_posts) END AS served
-            FROM orders o
-            LEFT JOIN f ON f.id = o.id
-            WHERE o.id IN (SELECT id FROM f)
-            ORDER BY o.id
-            FOR NO KEY UPDATE OF o),
-        d AS (
-            SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail,
-                   f.provider_status, f.start_count, f.reason, o.charge, o.posts, o.served, f.result,
-                   CASE
-                       WHEN f.status = 'completed' THEN 0::numeric
-                       WHEN o.posts IS NOT NULL THEN fulfillment_subscription_refund(coalesce(-l.amount, 0), o.posts, o.served)
-                       WHEN f.status = 'partial' THEN fulfillment_partial_refund(coalesce(-l.amount, 0), coalesce(f.remains, 0), o.units)
-                       ELSE coalesce(-l.amount, 0)
-                   END AS refund
-            FROM f
-            LEFT JOIN o ON o.id = f.id
-            LEFT JOIN ledger l ON l.order_id = o.id AND l.kind = 'charge')
-        SELECT min(d.requested) FILTER (WHERE d.id IS NULL),
-               array_agg(d.id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.user_id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.from_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.remains ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.error ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.detail ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.provider_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.start_count ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.reason ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.charge ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.refund ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.posts ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.served ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
-               array_agg(d.result ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed'))
-        INTO v_missing, v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts,
-             v_reasons, v_charges, v_refunds, v_posts, v_served, v_results
-        FROM d;
-        IF v_missing IS NOT NULL THEN
-            RAISE EXCEPTION 'order_not_found: order % does not exist', v_missing;
-        END IF;
-        IF v_ids IS NULL THEN
-            RETURN;
-        END IF;
-
-        -- The orders, their audit events and the users' notifications (none for an anonymised account:
-        -- there is nobody left to tell, and nothing personal may be written for it).
-        WITH r AS (
-            SELECT r.*,
-                   -- A subscription's user is told what was served of what was bought.
-                   CASE WHEN r.posts IS NOT NULL THEN jsonb_build_object('posts', r.posts, 'posts_served', r.served) ELSE '{}'::jsonb END AS served_detail
-            FROM unnest(v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts,
-                        v_reasons, v_charges, v_refunds, v_posts, v_served, v_results)
-                AS r(id, user_id, from_status, status, remains, error, detail, provider_status, start_count, reason, charge, refund, posts, served, result)),
-        finished AS (
-            UPDATE orders o
-            SET status = r.status,
-                refunded = r.refund,
-                remains = coalesce(r.remains, o.remains),
-                -- The provider's answer replaces an earlier error (a failed check); otherwise an error stays.
-                error = CASE WHEN r.provider_status IS NOT NULL THEN r.error ELSE coalesce(r.error, o.error) END,
-                provider_status = coalesce(r.provider_status, o.provider_status),
-                start_count = coalesce(r.start_count, o.start_count),
-                posts_served = coalesce(r.served, o.posts_served),
-                result = coalesce(r.result, o.result),
-                finished_at = p_at,
-                updated_at = p_at,
-                held_by = NULL
-            FROM r WHERE o.id = r.id),
-        events AS (
-            INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT r.id, p_at, r.status,
-                   coalesce(r.detail, '{}'::jsonb) || jsonb_build_object('from', r.from_status, 'refund', r.refund, 'error', r.error, 'user_reason', r.reason)
-                   || r.served_detail
-            FROM r)
-        INSERT INTO notifications (user_id, order_id, kind, payload, created_at)
-        SELECT r.user_id, r.id, 'order_' || r.status,
-               jsonb_build_object('order_id', r.id, 'status', r.status, 'charge', r.charge, 'refund', r.refund, 'reason', r.reason) || r.served_detail, p_at
-        FROM r
-        JOIN users u ON u.id = r.user_id
-        WHERE u.anonymized_at IS NULL;
-
-        -- The money, last, so the balance rows are held only for these three statements: lock them in
-        -- id order (every finisher does, so two never deadlock on each other), move each once by its
-        -- total, then one refund row per order continuing the chain in order id order.
-        PERFORM 1 FROM users
-        WHERE id IN (SELECT x.user_id FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0)
-        ORDER BY id
-        FOR NO KEY UPDATE;
-
-        UPDATE users u SET balance = u.balance + t.total
-        FROM (SELECT x.user_id, sum(x.refund) AS total FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0 GROUP BY x.user_id) t
-        WHERE u.id = t.user_id;
-
-        INSERT INTO ledger (user_id, order_id, kind, amount, balance_after)
-        SELECT x.user_id, x.id, 'refund', x.refund,
-               u.balance - sum(x.refund) OVER (PARTITION BY x.user_id) + sum(x.refund) OVER (PARTITION BY x.user_id ORDER BY x.id)
-        FROM unnest(v_ids, v_users, v_refunds) x(id, user_id, refund)
-        JOIN users u ON u.id = x.user_id
-        WHERE x.refund > 0
-        ORDER BY x.user_id, x.id;
-
-        RETURN QUERY SELECT unnest(v_ids);
-    END;
-    $fn$;
-
-    -- ---------------------------------------------------------------------------------------
-    -- The public write API: place_order as in MoneyMatchesDelivery.up.sql, with subscriptions checked.
-    -- ---------------------------------------------------------------------------------------
-
-    CREATE OR REPLACE FUNCTION place_order(
-        p_user_id bigint, p_service_id bigint, p_link text, p_quantity integer, p_params jsonb DEFAULT '{}'::jsonb)
-    RETURNS bigint
-    LANGUAGE plpgsql
-    AS $fn$
-    DECLARE
-        v_user users%ROWTYPE;
-        v_service services%ROWTYPE;
-        v_type record;
-        v_link text := coalesce(p_link, '');
-        v_params jsonb := coalesce(p_params, '{}'::jsonb);
-        v_quantity integer := p_quantity;
-        v_lines bigint;
-        v_runs bigint;
-        v_interval bigint;
-        v_problem text;
-        v_units bigint;
-        v_posts integer;
-        v_charge numeric;
-        v_order_id bigint;
-    BEGIN
-        -- Lock the user first: concurrent orders of one user queue here, so none can overdraw.
-        SELECT * INTO v_user FROM users WHERE id = p_user_id FOR UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
-        END IF;
-        IF v_user.status <> 'active' THEN
-            RAISE EXCEPTION 'user_not_active: user % is %', p_user_id, v_user.status;
-        END IF;
-
-        SELECT * INTO v_service FROM services WHERE id = p_service_id;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'service_not_found: service % does not exist', p_service_id;
-        END IF;
-        IF NOT v_service.enabled THEN
-            RAISE EXCEPTION 'service_disabled: service % (%) is disabled', p_service_id, v_service.name;
-        END IF;
-        IF v_service.rate IS NULL THEN
-            RAISE EXCEPTION 'service_misconfigured: service % (%) has no rate', p_service_id, v_service.name;
-        END IF;
-        IF jsonb_typeof(v_params) <> 'object' THEN
-            RAISE EXCEPTION 'invalid_params: params must be a JSON object, not %', jsonb_typeof(v_params);
-        END IF;
-        v_type := fulfillment_service_type(v_service.type);
-
-        -- The amount: one unit, the lines of a list (the add carries no quantity), or the quantity.
-        IF v_type.measure = 'lines' THEN
-            v_lines := fulfillment_line_count(fulfillment_list_text(v_params -> v_type.list_field));
-            IF v_lines = 0 THEN
-                RAISE EXCEPTION 'invalid_params: a % order needs %, one per line', v_service.type, v_type.list_field;
-            END IF;
-            IF v_quantity IS NULL THEN
-                v_quantity := least(v_lines, 2147483647);
-            ELSIF v_quantity <> v_lines THEN
-                RAISE EXCEPTION 'quantity_mismatch: quantity % but % non-empty lines in %; the provider delivers one per line',
-                    v_quantity, v_lines, v_type.list_field;
-            END IF;
-        END IF;
-        IF v_quantity IS NULL THEN
-            RAISE EXCEPTION 'quantity_out_of_range: quantity is required';
-        END IF;
-        IF v_type.measure = 'unit' AND v_quantity <> 1 THEN
-            RAISE EXCEPTION 'quantity_out_of_range: a % order has quantity 1, not %', v_service.type, v_quantity;
-        END IF;
-        IF v_type.measure <> 'unit' AND (v_quantity < v_service.min OR v_quantity > v_service.max) THEN
-            RAISE EXCEPTION 'quantity_out_of_range: quantity % is outside % to % for service %',
-                v_quantity, v_service.min, v_service.max, p_service_id;
-        END IF;
-
-        -- A subscription: quantity is its max per post; its fields are checked and written as the add sends them.
-        IF v_type.measure = 'subscription' THEN
-            v_params := fulfillment_subscription_params(v_params, v_link, v_quantity, v_service.min, (now() AT TIME ZONE 'UTC')::date);
-            v_posts := (v_params ->> 'posts')::integer;
-        END IF;
-
-        -- Drip-feed: quantity per run (checked against min and max above, as the API does), runs of them.
-        v_runs := fulfillment_param_int(v_params, 'runs');
-        v_interval := fulfillment_param_int(v_params, 'interval');
-        IF v_runs IS NOT NULL OR v_interval IS NOT NULL THEN
-            IF NOT v_type.dripfeed THEN
-                RAISE EXCEPTION 'invalid_params: a % order cannot be drip-fed (runs, interval)', v_service.type;
-            END IF;
-            IF NOT v_service.dripfeed THEN
-                RAISE EXCEPTION 'invalid_params: service % does not offer drip-feed (runs, interval)', p_service_id;
-            END IF;
-            IF v_runs IS NULL OR v_runs < 2 OR v_runs > 1000 THEN
-                RAISE EXCEPTION 'invalid_params: drip-feed needs runs from 2 to 1000, not %', coalesce(v_runs::text, 'none');
-            END IF;
-            IF v_interval IS NULL OR v_interval < 1 OR v_interval > 10080 THEN
-                RAISE EXCEPTION 'invalid_params: drip-feed needs interval from 1 to 10080 minutes, not %', coalesce(v_interval::text, 'none');
-            END IF;
-        END IF;
-
-        IF NOT (v_link = '' AND lower(btrim(v_service.type)) = 'activation') THEN
-            v_problem := fulfillment_link_problem(v_link, v_type.takes_handle);
-            IF v_problem IS NOT NULL THEN
-                RAISE EXCEPTION 'invalid_link: %', v_problem;
-            END IF;
-        END IF;
-
-        v_units := fulfillment_order_units(v_service.type, v_quantity, v_params);
-        v_charge := fulfillment_charge(v_service.type, v_service.rate, v_units);
-        IF v_charge >= 10000000000000 THEN
-            RAISE EXCEPTION 'quantity_out_of_range: the charge % is beyond what a balance can hold', v_charge;
-        END IF;
-        IF v_user.balance < v_charge THEN
-            RAISE EXCEPTION 'insufficient_balance: balance % is less than the charge %', v_user.balance, v_charge;
-        END IF;
-
-        INSERT INTO orders (user_id, service_id, link, quantity, charge, charged_units, charged_posts, params, status)
-        VALUES (p_user_id, p_service_id, v_link, v_quantity, v_charge, v_units, v_posts, v_params, 'pending')
-        RETURNING id INTO v_order_id;
-
-        PERFORM fulfillment_post_ledger(p_user_id, v_order_id, 'charge', -v_charge, NULL);
-
-        INSERT INTO order_events (order_id, kind, detail)
-        VALUES (v_order_id, 'placed', jsonb_build_object('charge', v_charge, 'units', v_units) || jsonb_strip_nulls(jsonb_build_object('posts', v_posts)));
-
-        PERFORM pg_notify('fulfillment_orders', v_order_id::text);
-        RETURN v_order_id;
-    END;
-    $fn$;
-
-    DO $secure$ BEGIN PERFORM fulfillment_secure_functions(); END $secure$;
-
     END IF;
 END $EF$;
 
@@ -2978,14 +953,6 @@ DO $EF$
 BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202081519_HeldQueueIndex') THEN
     CREATE INDEX IF NOT EXISTS ix_orders_held_queue ON orders (held_by, id) WHERE status = 'held';
-    END IF;
-END $EF$;
-
-DO $EF$
-BEGIN
-    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261202081519_HeldQueueIndex') THEN
-    ALTER FUNCTION fulfillment_release_held() SET enable_sort = off;
-    DO $secure$ BEGIN PERFORM fulfillment_secure_functions(); END $secure$;
     END IF;
 END $EF$;
 
@@ -3030,6 +997,1159 @@ BEGIN
 END $EF$;
 COMMIT;
 
+
+-- Functions, views and triggers as they are today (src/Fulfillment.Data/Sql), then the security rules, then their record.
+CREATE TABLE IF NOT EXISTS fulfillment_sql_scripts (
+    name text PRIMARY KEY,
+    sha256 text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now());
+SET check_function_bodies = off;
+
+-- functions/block_user.sql
+CREATE OR REPLACE FUNCTION block_user(p_user_id bigint, p_reason text)
+RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_status text;
+BEGIN
+    IF p_reason IS NULL OR btrim(p_reason) = '' THEN
+        RAISE EXCEPTION 'invalid_reason: blocking a user needs a reason';
+    END IF;
+    SELECT status INTO v_status FROM users WHERE id = p_user_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'user_not_active: user % is deleted', p_user_id;
+    END IF;
+    IF v_status = 'blocked' THEN
+        RETURN;
+    END IF;
+    UPDATE users
+    SET status = 'blocked', blocked_reason = p_reason, blocked_at = now(), block_handled_at = NULL
+    WHERE id = p_user_id;
+    PERFORM pg_notify('fulfillment_users', p_user_id::text);
+END;
+$fn$;
+
+-- functions/deposit.sql
+CREATE OR REPLACE FUNCTION deposit(p_user_id bigint, p_amount numeric, p_reference text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_status text;
+    v_existing ledger%ROWTYPE;
+BEGIN
+    IF p_amount IS NULL OR p_amount <= 0 THEN
+        RAISE EXCEPTION 'invalid_amount: a deposit must be positive, not %', coalesce(p_amount::text, 'null');
+    END IF;
+    IF p_amount <> round(p_amount, 6) OR p_amount >= 1000000000000 THEN
+        RAISE EXCEPTION 'invalid_amount: % has more than 6 decimal places or is too large', p_amount;
+    END IF;
+    IF p_reference IS NULL OR btrim(p_reference) = '' THEN
+        RAISE EXCEPTION 'invalid_reference: a deposit needs a reference (the payment id)';
+    END IF;
+
+    SELECT status INTO v_status FROM users WHERE id = p_user_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
+    END IF;
+
+    SELECT * INTO v_existing FROM ledger WHERE kind = 'deposit' AND reference = p_reference;
+    IF FOUND THEN
+        IF v_existing.user_id <> p_user_id OR v_existing.amount <> p_amount THEN
+            RAISE EXCEPTION 'reference_conflict: reference % was already used for a different deposit', p_reference;
+        END IF;
+        RETURN v_existing.id;
+    END IF;
+
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'user_not_active: user % is deleted', p_user_id;
+    END IF;
+
+    BEGIN
+        RETURN fulfillment_post_ledger(p_user_id, NULL, 'deposit', p_amount, p_reference);
+    EXCEPTION WHEN unique_violation THEN
+        -- The same reference, committed meanwhile for another user.
+        RAISE EXCEPTION 'reference_conflict: reference % was already used for a different deposit', p_reference;
+    END;
+END;
+$fn$;
+
+-- functions/fulfillment_charge.sql
+CREATE OR REPLACE FUNCTION fulfillment_charge(p_service_type text, p_rate numeric, p_units bigint)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT
+AS $fn$
+    SELECT CASE
+        WHEN (fulfillment_service_type(p_service_type)).measure = 'unit' THEN round(p_rate, 6)
+        ELSE round(p_rate * p_units / 1000, 6)
+    END;
+$fn$;
+
+-- functions/fulfillment_finish_order.sql
+-- One order: the set function with one element. Returns false, changing nothing, when the
+-- order is already terminal.
+CREATE OR REPLACE FUNCTION fulfillment_finish_order(
+    p_order_id bigint, p_status text, p_remains bigint, p_error text, p_at timestamptz, p_detail jsonb DEFAULT '{}'::jsonb,
+    p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM fulfillment_finish_orders(ARRAY[p_order_id], ARRAY[p_status], ARRAY[p_remains], ARRAY[p_error], p_at,
+                                                           ARRAY[p_detail], NULL, NULL, ARRAY[p_reason]));
+END;
+$fn$;
+
+-- functions/fulfillment_finish_orders.sql
+-- Moves the given non-terminal orders to terminal statuses; returns the ids it finished. Orders
+-- already terminal are skipped, changing nothing: together with the unique refund index this is
+-- why a refund cannot be applied twice. A duplicate id counts once (its first entry). The
+-- provider's last words (status, start count), when given, are recorded on the order as well, so
+-- a status check that finishes an order writes it once. p_reasons are user-facing reasons
+-- (fulfillment_user_reason); NULL picks the status's own.
+-- The refund, one rule per shape of order: completed refunds nothing; a subscription (charged_posts set)
+-- is refunded the unserved posts' share whatever else it ended as (fulfillment_subscription_refund, with the
+-- posts served recorded on the order, or given here by the status check that ends it: p_posts_served, which
+-- never lowers the count); partial refunds charge x remains / units (fulfillment_partial_refund); canceled and
+-- failed refund the whole charge. p_results, when given, replace orders.result (what the panel shows).
+CREATE OR REPLACE FUNCTION fulfillment_finish_orders(
+    p_ids bigint[], p_statuses text[], p_remains bigint[], p_errors text[], p_at timestamptz, p_details jsonb[] DEFAULT NULL,
+    p_provider_statuses text[] DEFAULT NULL, p_start_counts bigint[] DEFAULT NULL, p_reasons text[] DEFAULT NULL,
+    p_posts_served integer[] DEFAULT NULL, p_results jsonb[] DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_bad text;
+    v_missing bigint;
+    v_ids bigint[];
+    v_users bigint[];
+    v_from text[];
+    v_statuses text[];
+    v_remains bigint[];
+    v_errors text[];
+    v_details jsonb[];
+    v_provider_statuses text[];
+    v_start_counts bigint[];
+    v_reasons text[];
+    v_charges numeric[];
+    v_refunds numeric[];
+    v_posts integer[];
+    v_served integer[];
+    v_results jsonb[];
+BEGIN
+    IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_statuses), 0) THEN
+        RAISE EXCEPTION 'invalid_argument: % order ids but % statuses', coalesce(cardinality(p_ids), 0), coalesce(cardinality(p_statuses), 0);
+    END IF;
+    IF array_position(p_ids, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_argument: order id % of the batch is NULL', array_position(p_ids, NULL);
+    END IF;
+    SELECT coalesce(s, 'NULL') INTO v_bad FROM unnest(p_statuses) s
+    WHERE s IS NULL OR s NOT IN ('completed', 'partial', 'canceled', 'failed') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'invalid_status: % is not a terminal status', v_bad;
+    END IF;
+
+    -- Lock every order named (in id order), then decide from the locked rows.
+    WITH f AS (
+        SELECT DISTINCT ON (x.id) x.id, x.status, x.remains, x.error, x.detail, x.provider_status, x.start_count,
+               fulfillment_user_reason(x.reason, x.status) AS reason, x.posts_served, x.result
+        FROM unnest(p_ids, p_statuses, p_remains, p_errors, p_details, p_provider_statuses, p_start_counts, p_reasons, p_posts_served, p_results)
+            WITH ORDINALITY AS x(id, status, remains, error, detail, provider_status, start_count, reason, posts_served, result, n)
+        ORDER BY x.id, x.n),
+    o AS MATERIALIZED (
+        SELECT o.id, o.user_id, o.status, coalesce(o.charged_units, o.quantity) AS units, o.charge, o.charged_posts AS posts,
+               -- A subscription's posts served: the most ever reported, within 0..posts.
+               CASE WHEN o.charged_posts IS NOT NULL THEN
+                   least(greatest(coalesce(greatest(o.posts_served, f.posts_served), 0), 0), o.charged_posts) END AS served
+        FROM orders o
+        LEFT JOIN f ON f.id = o.id
+        WHERE o.id IN (SELECT id FROM f)
+        ORDER BY o.id
+        FOR NO KEY UPDATE OF o),
+    d AS (
+        SELECT f.id AS requested, o.id, o.user_id, o.status AS from_status, f.status, f.remains, f.error, f.detail,
+               f.provider_status, f.start_count, f.reason, o.charge, o.posts, o.served, f.result,
+               CASE
+                   WHEN f.status = 'completed' THEN 0::numeric
+                   WHEN o.posts IS NOT NULL THEN fulfillment_subscription_refund(coalesce(-l.amount, 0), o.posts, o.served)
+                   WHEN f.status = 'partial' THEN fulfillment_partial_refund(coalesce(-l.amount, 0), coalesce(f.remains, 0), o.units)
+                   ELSE coalesce(-l.amount, 0)
+               END AS refund
+        FROM f
+        LEFT JOIN o ON o.id = f.id
+        LEFT JOIN ledger l ON l.order_id = o.id AND l.kind = 'charge')
+    SELECT min(d.requested) FILTER (WHERE d.id IS NULL),
+           array_agg(d.id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.user_id ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.from_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.remains ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.error ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.detail ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.provider_status ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.start_count ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.reason ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.charge ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.refund ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.posts ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.served ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed')),
+           array_agg(d.result ORDER BY d.id) FILTER (WHERE d.from_status NOT IN ('completed', 'partial', 'canceled', 'failed'))
+    INTO v_missing, v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts,
+         v_reasons, v_charges, v_refunds, v_posts, v_served, v_results
+    FROM d;
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'order_not_found: order % does not exist', v_missing;
+    END IF;
+    IF v_ids IS NULL THEN
+        RETURN;
+    END IF;
+
+    -- The orders, their audit events and the users' notifications (none for an anonymised account:
+    -- there is nobody left to tell, and nothing personal may be written for it).
+    WITH r AS (
+        SELECT r.*,
+               -- A subscription's user is told what was served of what was bought.
+               CASE WHEN r.posts IS NOT NULL THEN jsonb_build_object('posts', r.posts, 'posts_served', r.served) ELSE '{}'::jsonb END AS served_detail
+        FROM unnest(v_ids, v_users, v_from, v_statuses, v_remains, v_errors, v_details, v_provider_statuses, v_start_counts,
+                    v_reasons, v_charges, v_refunds, v_posts, v_served, v_results)
+            AS r(id, user_id, from_status, status, remains, error, detail, provider_status, start_count, reason, charge, refund, posts, served, result)),
+    finished AS (
+        UPDATE orders o
+        SET status = r.status,
+            refunded = r.refund,
+            remains = coalesce(r.remains, o.remains),
+            -- The provider's answer replaces an earlier error (a failed check); otherwise an error stays.
+            error = CASE WHEN r.provider_status IS NOT NULL THEN r.error ELSE coalesce(r.error, o.error) END,
+            provider_status = coalesce(r.provider_status, o.provider_status),
+            start_count = coalesce(r.start_count, o.start_count),
+            posts_served = coalesce(r.served, o.posts_served),
+            result = coalesce(r.result, o.result),
+            finished_at = p_at,
+            updated_at = p_at,
+            held_by = NULL
+        FROM r WHERE o.id = r.id),
+    events AS (
+        INSERT INTO order_events (order_id, at, kind, detail)
+        SELECT r.id, p_at, r.status,
+               coalesce(r.detail, '{}'::jsonb) || jsonb_build_object('from', r.from_status, 'refund', r.refund, 'error', r.error, 'user_reason', r.reason)
+               || r.served_detail
+        FROM r)
+    INSERT INTO notifications (user_id, order_id, kind, payload, created_at)
+    SELECT r.user_id, r.id, 'order_' || r.status,
+           jsonb_build_object('order_id', r.id, 'status', r.status, 'charge', r.charge, 'refund', r.refund, 'reason', r.reason) || r.served_detail, p_at
+    FROM r
+    JOIN users u ON u.id = r.user_id
+    WHERE u.anonymized_at IS NULL;
+
+    -- The money, last, so the balance rows are held only for these three statements: lock them in
+    -- id order (every finisher does, so two never deadlock on each other), move each once by its
+    -- total, then one refund row per order continuing the chain in order id order.
+    PERFORM 1 FROM users
+    WHERE id IN (SELECT x.user_id FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0)
+    ORDER BY id
+    FOR NO KEY UPDATE;
+
+    UPDATE users u SET balance = u.balance + t.total
+    FROM (SELECT x.user_id, sum(x.refund) AS total FROM unnest(v_users, v_refunds) x(user_id, refund) WHERE x.refund > 0 GROUP BY x.user_id) t
+    WHERE u.id = t.user_id;
+
+    INSERT INTO ledger (user_id, order_id, kind, amount, balance_after)
+    SELECT x.user_id, x.id, 'refund', x.refund,
+           u.balance - sum(x.refund) OVER (PARTITION BY x.user_id) + sum(x.refund) OVER (PARTITION BY x.user_id ORDER BY x.id)
+    FROM unnest(v_ids, v_users, v_refunds) x(id, user_id, refund)
+    JOIN users u ON u.id = x.user_id
+    WHERE x.refund > 0
+    ORDER BY x.user_id, x.id;
+
+    RETURN QUERY SELECT unnest(v_ids);
+END;
+$fn$;
+
+-- functions/fulfillment_line_count.sql
+-- Lines (ended by \r\n, \r or \n) that are not blank (only spaces and tabs): the provider delivers one
+-- of each. AddOrderRequest.WithoutBlankLines sends exactly these, so both count the same lines.
+CREATE OR REPLACE FUNCTION fulfillment_line_count(p_text text)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE
+AS $fn$
+    SELECT count(*) FROM regexp_split_to_table(coalesce(p_text, ''), E'\r\n|\r|\n') AS l(line) WHERE l.line !~ E'^[ \t]*$';
+$fn$;
+
+-- functions/fulfillment_link_problem.sql
+-- Why a link cannot be taken, or NULL: an http(s) address with a host (the scheme may be left out:
+-- "instagram.com/p/x"), or, for the types that take one, a bare handle. No other scheme
+-- (javascript:, data:, file:), no user info, no spaces or control characters, at most 2048 characters.
+CREATE OR REPLACE FUNCTION fulfillment_link_problem(p_link text, p_takes_handle boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $fn$
+    SELECT CASE
+        WHEN coalesce(p_link, '') = '' THEN 'a link is required'
+        WHEN length(p_link) > 2048 THEN format('the link is %s characters long; the limit is 2048', length(p_link))
+        WHEN p_link ~ '[[:space:][:cntrl:]]' THEN 'the link contains spaces or control characters'
+        WHEN p_takes_handle AND p_link ~ '^@?[A-Za-z0-9_.]{1,64}$' THEN NULL
+        WHEN p_link ~* '^(https?://)?[^]\[/?#@\\:.%]+(\.[^]\[/?#@\\:.%]+)+\.?(:[0-9]{1,5})?([/?#].*)?$'
+             AND (p_link ~* '^https?://' OR p_link !~ '^[A-Za-z][A-Za-z0-9+.-]*:') THEN NULL
+        WHEN p_takes_handle THEN 'the link is neither a web address (https://...) nor a handle (@name)'
+        ELSE 'the link is not a web address (https://...)'
+    END;
+$fn$;
+
+-- functions/fulfillment_list_text.sql
+-- A list parameter as the add sends it: a string as it is, an array's elements one per line
+-- (nested arrays flattened, numbers as written, anything else dropped), as AddOrderRequest does.
+CREATE OR REPLACE FUNCTION fulfillment_list_text(p_value jsonb)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $fn$
+BEGIN
+    RETURN CASE jsonb_typeof(p_value)
+        WHEN 'string' THEN p_value #>> '{}'
+        WHEN 'number' THEN p_value::text
+        WHEN 'array' THEN (
+            SELECT string_agg(t.line, E'\n' ORDER BY a.n)
+            FROM jsonb_array_elements(p_value) WITH ORDINALITY AS a(e, n)
+            CROSS JOIN LATERAL (SELECT fulfillment_list_text(a.e) AS line) t
+            WHERE t.line IS NOT NULL)
+    END;
+END;
+$fn$;
+
+-- functions/fulfillment_order_units.sql
+-- The units of an order, which fulfillment_charge prices: what the add asks the provider to deliver. A subscription
+-- asks for max (its quantity) on each of posts new posts (place_order has checked posts and written it into the
+-- params): the charge covers the most it can deliver, and one that ends with posts left is refunded the unserved
+-- posts' share (fulfillment_subscription_refund).
+CREATE OR REPLACE FUNCTION fulfillment_order_units(p_type text, p_quantity integer, p_params jsonb)
+RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE
+AS $fn$
+DECLARE
+    v_type record := fulfillment_service_type(p_type);
+    v_params jsonb := coalesce(p_params, '{}'::jsonb);
+    v_posts bigint;
+BEGIN
+    CASE v_type.measure
+        WHEN 'unit' THEN
+            RETURN 1;
+        WHEN 'lines' THEN
+            RETURN fulfillment_line_count(fulfillment_list_text(v_params -> v_type.list_field));
+        WHEN 'subscription' THEN
+            v_posts := fulfillment_param_int(v_params, 'posts');
+            IF v_posts IS NULL THEN
+                RAISE EXCEPTION 'invalid_params: a % order needs posts: an open-ended subscription has no price to charge up front', p_type;
+            END IF;
+            RETURN p_quantity::bigint * v_posts;
+        ELSE
+            RETURN p_quantity::bigint * coalesce(CASE WHEN v_type.dripfeed THEN fulfillment_param_int(v_params, 'runs') END, 1);
+    END CASE;
+END;
+$fn$;
+
+-- functions/fulfillment_param_int.sql
+-- A whole number from an order's params: NULL when absent, invalid_params when it is not one.
+CREATE OR REPLACE FUNCTION fulfillment_param_int(p_params jsonb, p_name text)
+RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE
+AS $fn$
+DECLARE
+    v_value jsonb := p_params -> p_name;
+    v_text text;
+BEGIN
+    IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
+        RETURN NULL;
+    END IF;
+    v_text := CASE jsonb_typeof(v_value) WHEN 'number' THEN v_value::text WHEN 'string' THEN btrim(v_value #>> '{}') END;
+    IF v_text IS NULL OR v_text !~ '^[0-9]{1,9}$' THEN
+        RAISE EXCEPTION 'invalid_params: % must be a whole number, not %', p_name, left(v_value::text, 40);
+    END IF;
+    RETURN v_text::bigint;
+END;
+$fn$;
+
+-- functions/fulfillment_partial_refund.sql
+CREATE OR REPLACE FUNCTION fulfillment_partial_refund(p_charge numeric, p_remains bigint, p_units bigint)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT
+AS $fn$
+    SELECT CASE
+        WHEN p_units <= 0 THEN 0::numeric
+        ELSE trunc(p_charge * least(greatest(p_remains, 0), p_units)::numeric / p_units, 6)
+    END;
+$fn$;
+
+-- functions/fulfillment_post_ledger.sql
+-- ---------------------------------------------------------------------------------------
+-- The ledger: append-only, chained, and always equal to users.balance.
+-- ---------------------------------------------------------------------------------------
+
+-- Moves a user's balance and writes the matching ledger row in one statement pair.
+-- The balance update is atomic in SQL (balance = balance + amount), never read-then-write.
+CREATE OR REPLACE FUNCTION fulfillment_post_ledger(
+    p_user_id bigint, p_order_id bigint, p_kind text, p_amount numeric, p_reference text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_balance numeric;
+    v_id bigint;
+BEGIN
+    -- Callers check the balance first; ck_users_balance_not_negative is the last line of defence.
+    UPDATE users SET balance = balance + p_amount WHERE id = p_user_id RETURNING balance INTO v_balance;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
+    END IF;
+    INSERT INTO ledger (user_id, order_id, kind, amount, balance_after, reference)
+    VALUES (p_user_id, p_order_id, p_kind, p_amount, v_balance, p_reference)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END;
+$fn$;
+
+-- functions/fulfillment_secure_functions.sql
+-- The database boundary, applied to every function of the schema after each change: each runs with its search path
+-- pinned to pg_catalog and this schema, pg_temp last, so nothing a caller puts on its own search path (a temporary
+-- table) can stand in for users, ledger or orders; the write API runs with its owner's rights (SECURITY DEFINER), so the
+-- panel's role needs no privilege on the ledger, balances or an order's status; EXECUTE is nobody's by default
+-- (deploy/engine-role.sql grants it). It names the schema it lives in: under its own pinned search path,
+-- current_schema() would be pg_catalog.
+CREATE OR REPLACE FUNCTION fulfillment_secure_functions()
+RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_schema text := (SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                      WHERE p.oid = 'fulfillment_secure_functions()'::regprocedure);
+    v_fn record;
+BEGIN
+    FOR v_fn IN
+        SELECT p.oid::regprocedure AS signature, p.proname AS name
+        FROM pg_proc p
+        WHERE p.pronamespace = v_schema::regnamespace
+          AND (p.proname LIKE 'fulfillment\_%'
+               OR p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order'))
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', v_fn.signature, v_schema);
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn.signature);
+        IF v_fn.name NOT LIKE 'fulfillment\_%' THEN
+            EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_fn.signature);
+        END IF;
+    END LOOP;
+END;
+$fn$;
+
+-- functions/fulfillment_service_type.sql
+-- How a service type measures its add (docs/domain.md, "Type-specific add fields"), one row per type the
+-- engine knows; an unknown type is measured like Default. SmmServiceType (Fulfillment.Providers)
+-- sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
+--   unit: one order is one unit whatever its size (Package, Activation): the rate is its price;
+--   lines: the amount is the number of non-empty lines of list_field, and the add sends no quantity;
+--   subscription: max per post for each of posts;
+--   quantity: the quantity, times runs for a drip-feed (only Default sends runs and interval).
+CREATE OR REPLACE FUNCTION fulfillment_service_type(
+    p_type text, OUT measure text, OUT list_field text, OUT dripfeed boolean, OUT takes_handle boolean)
+LANGUAGE sql IMMUTABLE
+AS $fn$
+    SELECT coalesce(t.measure, 'quantity'), t.list_field, coalesce(t.dripfeed, true), coalesce(t.takes_handle, false)
+    FROM (SELECT lower(btrim(coalesce(p_type, ''))) AS name) k
+    LEFT JOIN (VALUES
+        ('default',                 'quantity',     NULL,        true,  false),
+        ('package',                 'unit',         NULL,        false, false),
+        ('activation',              'unit',         NULL,        false, false),
+        ('custom comments',         'lines',        'comments',  false, false),
+        ('custom comments package', 'unit',         NULL,        false, false),
+        ('comment replies',         'lines',        'comments',  false, false),
+        ('mentions custom list',    'lines',        'usernames', false, false),
+        ('mentions',                'quantity',     NULL,        false, false),
+        ('mentions with hashtags',  'quantity',     NULL,        false, false),
+        ('mentions hashtag',        'quantity',     NULL,        false, false),
+        ('mentions user followers', 'quantity',     NULL,        false, true),
+        ('mentions media likers',   'quantity',     NULL,        false, false),
+        ('comment likes',           'quantity',     NULL,        false, false),
+        ('poll',                    'quantity',     NULL,        false, false),
+        ('invites from groups',     'quantity',     NULL,        false, false),
+        ('subscriptions',           'subscription', NULL,        false, true)
+    ) AS t(name, measure, list_field, dripfeed, takes_handle) ON t.name = k.name;
+$fn$;
+
+-- functions/fulfillment_subscription_params.sql
+-- A subscription's params as the add sends them, or an error naming the field (docs/domain.md, "Type-specific
+-- add fields"). The charge is computed from these very numbers, so what is sent is what was paid for:
+--   username: the account's handle (letters, digits, _ and ., at most 64), sent without a leading @; a link
+--             that is itself a handle stands in when username is absent;
+--   max:      the order's quantity (place_order's quantity argument); a max in the params must equal it;
+--   min:      from the service's min up to max;
+--   posts:    1 to 1000 new posts; required (an open-ended subscription is refused);
+--   old_posts: absent or 0 (posts already published would be delivered beyond what the charge covers);
+--   delay:    minutes from the protocol's list; optional;
+--   expiry:   d/m/Y, after p_today and at most 366 days ahead; optional; written dd/mm/yyyy.
+CREATE OR REPLACE FUNCTION fulfillment_subscription_params(
+    p_params jsonb, p_link text, p_max integer, p_service_min integer, p_today date)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+AS $fn$
+DECLARE
+    v_params jsonb := coalesce(p_params, '{}'::jsonb);
+    v_handle constant text := '^@?[A-Za-z0-9_.]{1,64}$';
+    v_username text;
+    v_min bigint;
+    v_max bigint;
+    v_posts bigint;
+    v_old_posts bigint;
+    v_delay bigint;
+    v_expiry_text text;
+    v_parts text[];
+    v_expiry date;
+    v_result jsonb;
+BEGIN
+    v_username := CASE jsonb_typeof(v_params -> 'username')
+        WHEN 'string' THEN btrim(v_params ->> 'username')
+        WHEN 'number' THEN (v_params -> 'username')::text
+        ELSE '' END;
+    IF v_username = '' AND coalesce(p_link, '') ~ v_handle THEN
+        v_username := p_link;
+    END IF;
+    IF v_username = '' THEN
+        RAISE EXCEPTION 'invalid_params: a Subscriptions order needs username, the account''s handle (or a handle as its link)';
+    END IF;
+    IF v_username !~ v_handle THEN
+        RAISE EXCEPTION 'invalid_params: username must be a handle (letters, digits, _ and ., at most 64 characters), not %', left(v_username, 80);
+    END IF;
+
+    v_max := fulfillment_param_int(v_params, 'max');
+    IF v_max IS NOT NULL AND v_max <> p_max THEN
+        RAISE EXCEPTION 'quantity_mismatch: quantity % is the subscription''s max, but params.max is %', p_max, v_max;
+    END IF;
+    v_min := fulfillment_param_int(v_params, 'min');
+    IF v_min IS NULL THEN
+        RAISE EXCEPTION 'invalid_params: a Subscriptions order needs min, the least to deliver per post';
+    END IF;
+    IF v_min < p_service_min OR v_min > p_max THEN
+        RAISE EXCEPTION 'quantity_out_of_range: min % must be from the service''s minimum % up to max %', v_min, p_service_min, p_max;
+    END IF;
+
+    v_posts := fulfillment_param_int(v_params, 'posts');
+    IF v_posts IS NULL THEN
+        RAISE EXCEPTION 'invalid_params: a Subscriptions order needs posts (1 to 1000): an open-ended subscription has no price to charge up front';
+    END IF;
+    IF v_posts < 1 OR v_posts > 1000 THEN
+        RAISE EXCEPTION 'invalid_params: posts must be from 1 to 1000, not %', v_posts;
+    END IF;
+    v_old_posts := fulfillment_param_int(v_params, 'old_posts');
+    IF coalesce(v_old_posts, 0) <> 0 THEN
+        RAISE EXCEPTION 'invalid_params: old_posts is not offered: the charge covers new posts only';
+    END IF;
+
+    v_delay := fulfillment_param_int(v_params, 'delay');
+    IF v_delay IS NOT NULL AND v_delay NOT IN (0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600) THEN
+        RAISE EXCEPTION 'invalid_params: delay must be one of 0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600 minutes, not %', v_delay;
+    END IF;
+
+    IF v_params -> 'expiry' IS NOT NULL AND jsonb_typeof(v_params -> 'expiry') <> 'null' THEN
+        v_expiry_text := CASE jsonb_typeof(v_params -> 'expiry') WHEN 'string' THEN btrim(v_params ->> 'expiry') END;
+        v_parts := regexp_match(coalesce(v_expiry_text, ''), '^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$');
+        IF v_parts IS NULL THEN
+            RAISE EXCEPTION 'invalid_params: expiry must be a date written d/m/Y (31/12/2026), not %', left(coalesce(v_expiry_text, (v_params -> 'expiry')::text), 40);
+        END IF;
+        BEGIN
+            v_expiry := make_date(v_parts[3]::int, v_parts[2]::int, v_parts[1]::int);
+        EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+            RAISE EXCEPTION 'invalid_params: expiry % is not a date', v_expiry_text;
+        END;
+        IF v_expiry <= p_today OR v_expiry > p_today + 366 THEN
+            RAISE EXCEPTION 'invalid_params: expiry % must be after today (%) and at most 366 days ahead', v_expiry_text, to_char(p_today, 'DD/MM/YYYY');
+        END IF;
+    END IF;
+
+    v_result := (v_params - 'username' - 'min' - 'max' - 'posts' - 'old_posts' - 'delay' - 'expiry')
+        || jsonb_build_object('username', ltrim(v_username, '@'), 'min', v_min, 'max', p_max, 'posts', v_posts);
+    IF v_delay IS NOT NULL THEN
+        v_result := v_result || jsonb_build_object('delay', v_delay);
+    END IF;
+    IF v_expiry IS NOT NULL THEN
+        v_result := v_result || jsonb_build_object('expiry', to_char(v_expiry, 'DD/MM/YYYY'));
+    END IF;
+    RETURN v_result;
+END;
+$fn$;
+
+-- functions/fulfillment_subscription_refund.sql
+-- A subscription that ends with posts left is refunded the unserved posts' share of its charge:
+-- charge x (posts - served) / posts, served clamped to 0..posts, rounded DOWN to 6 places by the partial
+-- refund's own rule (the unserved posts are its "remains"), so it never refunds more than it charged.
+CREATE OR REPLACE FUNCTION fulfillment_subscription_refund(p_charge numeric, p_posts integer, p_served integer)
+RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT
+AS $fn$
+    SELECT fulfillment_partial_refund(p_charge, p_posts::bigint - least(greatest(p_served, 0), greatest(p_posts, 0)), p_posts::bigint);
+$fn$;
+
+-- functions/fulfillment_user_reason.sql
+-- What a user may read about an order's end (notifications.payload.reason): the fixed vocabulary, and
+-- subscription_expired, a subscription that reached its expiry date before all its posts were served.
+CREATE OR REPLACE FUNCTION fulfillment_user_reason(p_reason text, p_status text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $fn$
+BEGIN
+    IF p_reason IS NULL THEN
+        RETURN CASE p_status WHEN 'completed' THEN 'delivered' WHEN 'partial' THEN 'partially_delivered' ELSE 'not_delivered' END;
+    END IF;
+    IF p_reason NOT IN ('delivered', 'partially_delivered', 'not_delivered', 'canceled_by_user', 'account_blocked', 'invalid_order',
+                        'service_unavailable', 'duplicate_link', 'staff_decision', 'no_code_received', 'subscription_expired') THEN
+        RAISE EXCEPTION 'invalid_argument: % is not a user-facing reason', p_reason;
+    END IF;
+    RETURN p_reason;
+END;
+$fn$;
+
+-- functions/place_order.sql
+-- The public write API's placement: checks the user, the service, the amount, the link and the type's params; charges
+-- what the add will ask the provider to deliver (fulfillment_order_units, fulfillment_charge); wakes the engine.
+CREATE OR REPLACE FUNCTION place_order(
+    p_user_id bigint, p_service_id bigint, p_link text, p_quantity integer, p_params jsonb DEFAULT '{}'::jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_user users%ROWTYPE;
+    v_service services%ROWTYPE;
+    v_type record;
+    v_link text := coalesce(p_link, '');
+    v_params jsonb := coalesce(p_params, '{}'::jsonb);
+    v_quantity integer := p_quantity;
+    v_lines bigint;
+    v_runs bigint;
+    v_interval bigint;
+    v_problem text;
+    v_units bigint;
+    v_posts integer;
+    v_charge numeric;
+    v_order_id bigint;
+BEGIN
+    -- Lock the user first: concurrent orders of one user queue here, so none can overdraw.
+    SELECT * INTO v_user FROM users WHERE id = p_user_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
+    END IF;
+    IF v_user.status <> 'active' THEN
+        RAISE EXCEPTION 'user_not_active: user % is %', p_user_id, v_user.status;
+    END IF;
+
+    SELECT * INTO v_service FROM services WHERE id = p_service_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'service_not_found: service % does not exist', p_service_id;
+    END IF;
+    IF NOT v_service.enabled THEN
+        RAISE EXCEPTION 'service_disabled: service % (%) is disabled', p_service_id, v_service.name;
+    END IF;
+    IF v_service.rate IS NULL THEN
+        RAISE EXCEPTION 'service_misconfigured: service % (%) has no rate', p_service_id, v_service.name;
+    END IF;
+    IF jsonb_typeof(v_params) <> 'object' THEN
+        RAISE EXCEPTION 'invalid_params: params must be a JSON object, not %', jsonb_typeof(v_params);
+    END IF;
+    v_type := fulfillment_service_type(v_service.type);
+
+    -- The amount: one unit, the lines of a list (the add carries no quantity), or the quantity.
+    IF v_type.measure = 'lines' THEN
+        v_lines := fulfillment_line_count(fulfillment_list_text(v_params -> v_type.list_field));
+        IF v_lines = 0 THEN
+            RAISE EXCEPTION 'invalid_params: a % order needs %, one per line', v_service.type, v_type.list_field;
+        END IF;
+        IF v_quantity IS NULL THEN
+            v_quantity := least(v_lines, 2147483647);
+        ELSIF v_quantity <> v_lines THEN
+            RAISE EXCEPTION 'quantity_mismatch: quantity % but % non-empty lines in %; the provider delivers one per line',
+                v_quantity, v_lines, v_type.list_field;
+        END IF;
+    END IF;
+    IF v_quantity IS NULL THEN
+        RAISE EXCEPTION 'quantity_out_of_range: quantity is required';
+    END IF;
+    IF v_type.measure = 'unit' AND v_quantity <> 1 THEN
+        RAISE EXCEPTION 'quantity_out_of_range: a % order has quantity 1, not %', v_service.type, v_quantity;
+    END IF;
+    IF v_type.measure <> 'unit' AND (v_quantity < v_service.min OR v_quantity > v_service.max) THEN
+        RAISE EXCEPTION 'quantity_out_of_range: quantity % is outside % to % for service %',
+            v_quantity, v_service.min, v_service.max, p_service_id;
+    END IF;
+
+    -- A subscription: quantity is its max per post; its fields are checked and written as the add sends them.
+    IF v_type.measure = 'subscription' THEN
+        v_params := fulfillment_subscription_params(v_params, v_link, v_quantity, v_service.min, (now() AT TIME ZONE 'UTC')::date);
+        v_posts := (v_params ->> 'posts')::integer;
+    END IF;
+
+    -- Drip-feed: quantity per run (checked against min and max above, as the API does), runs of them.
+    v_runs := fulfillment_param_int(v_params, 'runs');
+    v_interval := fulfillment_param_int(v_params, 'interval');
+    IF v_runs IS NOT NULL OR v_interval IS NOT NULL THEN
+        IF NOT v_type.dripfeed THEN
+            RAISE EXCEPTION 'invalid_params: a % order cannot be drip-fed (runs, interval)', v_service.type;
+        END IF;
+        IF NOT v_service.dripfeed THEN
+            RAISE EXCEPTION 'invalid_params: service % does not offer drip-feed (runs, interval)', p_service_id;
+        END IF;
+        IF v_runs IS NULL OR v_runs < 2 OR v_runs > 1000 THEN
+            RAISE EXCEPTION 'invalid_params: drip-feed needs runs from 2 to 1000, not %', coalesce(v_runs::text, 'none');
+        END IF;
+        IF v_interval IS NULL OR v_interval < 1 OR v_interval > 10080 THEN
+            RAISE EXCEPTION 'invalid_params: drip-feed needs interval from 1 to 10080 minutes, not %', coalesce(v_interval::text, 'none');
+        END IF;
+    END IF;
+
+    IF NOT (v_link = '' AND lower(btrim(v_service.type)) = 'activation') THEN
+        v_problem := fulfillment_link_problem(v_link, v_type.takes_handle);
+        IF v_problem IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid_link: %', v_problem;
+        END IF;
+    END IF;
+
+    v_units := fulfillment_order_units(v_service.type, v_quantity, v_params);
+    v_charge := fulfillment_charge(v_service.type, v_service.rate, v_units);
+    IF v_charge >= 10000000000000 THEN
+        RAISE EXCEPTION 'quantity_out_of_range: the charge % is beyond what a balance can hold', v_charge;
+    END IF;
+    IF v_user.balance < v_charge THEN
+        RAISE EXCEPTION 'insufficient_balance: balance % is less than the charge %', v_user.balance, v_charge;
+    END IF;
+
+    INSERT INTO orders (user_id, service_id, link, quantity, charge, charged_units, charged_posts, params, status)
+    VALUES (p_user_id, p_service_id, v_link, v_quantity, v_charge, v_units, v_posts, v_params, 'pending')
+    RETURNING id INTO v_order_id;
+
+    PERFORM fulfillment_post_ledger(p_user_id, v_order_id, 'charge', -v_charge, NULL);
+
+    INSERT INTO order_events (order_id, kind, detail)
+    VALUES (v_order_id, 'placed', jsonb_build_object('charge', v_charge, 'units', v_units) || jsonb_strip_nulls(jsonb_build_object('posts', v_posts)));
+
+    PERFORM pg_notify('fulfillment_orders', v_order_id::text);
+    RETURN v_order_id;
+END;
+$fn$;
+
+-- functions/release_order.sql
+-- An order in review is released by a person. 'retry' sends it again only when nothing says the
+-- provider has it: with a provider order id it is tracked again instead (the provider has it), and
+-- an order the provider accepted with an id the engine cannot use is refused (provider_has_order).
+CREATE OR REPLACE FUNCTION release_order(p_order_id bigint, p_action text)
+RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_order orders%ROWTYPE;
+BEGIN
+    IF p_action IS NULL OR p_action NOT IN ('retry', 'refund') THEN
+        RAISE EXCEPTION 'invalid_action: action must be retry or refund, not %', coalesce(p_action, 'null');
+    END IF;
+    SELECT * INTO v_order FROM orders WHERE id = p_order_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
+    END IF;
+    IF v_order.status <> 'review' THEN
+        RAISE EXCEPTION 'not_in_review: order % is %, not review', p_order_id, v_order.status;
+    END IF;
+
+    IF p_action = 'refund' THEN
+        PERFORM fulfillment_finish_order(p_order_id, 'canceled', NULL, 'Canceled and refunded after review.', now(),
+                                         jsonb_build_object('action', 'refund', 'by', 'release_order'), 'staff_decision');
+    ELSIF v_order.provider_order_id IS NOT NULL THEN
+        UPDATE orders SET status = 'in_progress', error = NULL, next_check_at = now(), claimed_by = NULL, updated_at = now()
+        WHERE id = p_order_id;
+        INSERT INTO order_events (order_id, kind, detail)
+        VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry', 'tracked', true, 'provider_order_id', v_order.provider_order_id));
+    ELSIF EXISTS (SELECT 1 FROM order_events WHERE order_id = p_order_id AND kind = 'accepted_unusable') THEN
+        RAISE EXCEPTION 'provider_has_order: the provider accepted order % with an id the engine cannot use; sending it again would deliver it twice. Find it at the provider, or release_order(id, ''refund'')', p_order_id;
+    ELSE
+        UPDATE orders
+        SET status = 'pending', error = NULL, next_attempt_at = NULL, claimed_by = NULL, sending_at = NULL, updated_at = now()
+        WHERE id = p_order_id;
+        INSERT INTO order_events (order_id, kind, detail)
+        VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry'));
+        PERFORM pg_notify('fulfillment_orders', p_order_id::text);
+    END IF;
+END;
+$fn$;
+
+-- functions/request_cancel.sql
+-- Queues a cancel. A run of an emulated drip-feed is canceled through its parent, and an emulated parent can always be
+-- stopped: its future runs were never sent, so they are not "started" (ToS 4.3); only its run in progress is asked
+-- to the provider, and only where the service allows cancel. An activation without a code may always be canceled.
+CREATE OR REPLACE FUNCTION request_cancel(p_order_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_status text;
+    v_cancel boolean;
+    v_parent bigint;
+    v_emulated boolean;
+    v_id bigint;
+BEGIN
+    SELECT o.status,
+           coalesce(s.cancel, false)
+           OR (s.type = 'Activation' AND coalesce(jsonb_array_length(o.result->'codes'), 0) = 0),
+           o.parent_id,
+           o.emulated_runs IS NOT NULL
+      INTO v_status, v_cancel, v_parent, v_emulated
+    FROM orders o LEFT JOIN services s ON s.id = o.service_id
+    WHERE o.id = p_order_id
+    FOR UPDATE OF o;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
+    END IF;
+    IF v_parent IS NOT NULL THEN
+        RAISE EXCEPTION 'not_cancelable: order % is a run of drip-feed order %; cancel that order', p_order_id, v_parent;
+    END IF;
+    IF v_status IN ('completed', 'partial', 'canceled', 'failed') THEN
+        RAISE EXCEPTION 'not_cancelable: order % is already %', p_order_id, v_status;
+    END IF;
+    IF v_status = 'review' THEN
+        RAISE EXCEPTION 'not_cancelable: order % is in review; resolve it with release_order', p_order_id;
+    END IF;
+    IF v_status IN ('dispatching', 'in_progress') AND NOT v_cancel AND NOT v_emulated THEN
+        RAISE EXCEPTION 'not_cancelable: order % has started and its service does not allow cancel', p_order_id;
+    END IF;
+
+    SELECT id INTO v_id FROM order_requests
+    WHERE order_id = p_order_id AND kind = 'cancel' AND status IN ('pending', 'sent');
+    IF FOUND THEN
+        RETURN v_id;
+    END IF;
+
+    INSERT INTO order_requests (order_id, kind) VALUES (p_order_id, 'cancel') RETURNING id INTO v_id;
+    INSERT INTO order_events (order_id, kind, detail)
+    VALUES (p_order_id, 'cancel_requested', jsonb_build_object('request_id', v_id));
+    PERFORM pg_notify('fulfillment_requests', v_id::text);
+    RETURN v_id;
+END;
+$fn$;
+
+-- functions/request_erasure.sql
+CREATE OR REPLACE FUNCTION request_erasure(p_user_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM 1 FROM users WHERE id = p_user_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user_not_found: user % does not exist', p_user_id;
+    END IF;
+    SELECT id INTO v_id FROM erasure_requests WHERE user_id = p_user_id AND completed_at IS NULL;
+    IF FOUND THEN
+        RETURN v_id;
+    END IF;
+    INSERT INTO erasure_requests (user_id) VALUES (p_user_id) RETURNING id INTO v_id;
+    RETURN v_id;
+END;
+$fn$;
+
+-- functions/request_refill.sql
+CREATE OR REPLACE FUNCTION request_refill(p_order_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_status text;
+    v_refill boolean;
+    v_id bigint;
+BEGIN
+    SELECT o.status, coalesce(s.refill, false) INTO v_status, v_refill
+    FROM orders o LEFT JOIN services s ON s.id = o.service_id
+    WHERE o.id = p_order_id
+    FOR UPDATE OF o;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
+    END IF;
+    IF NOT v_refill THEN
+        RAISE EXCEPTION 'not_refillable: the service of order % does not offer refill', p_order_id;
+    END IF;
+    IF v_status NOT IN ('completed', 'partial') THEN
+        RAISE EXCEPTION 'not_refillable: order % is %; only completed or partial orders can be refilled', p_order_id, v_status;
+    END IF;
+
+    SELECT id INTO v_id FROM order_requests
+    WHERE order_id = p_order_id AND kind = 'refill' AND status IN ('pending', 'sent');
+    IF FOUND THEN
+        RETURN v_id;
+    END IF;
+
+    INSERT INTO order_requests (order_id, kind) VALUES (p_order_id, 'refill') RETURNING id INTO v_id;
+    INSERT INTO order_events (order_id, kind, detail)
+    VALUES (p_order_id, 'refill_requested', jsonb_build_object('request_id', v_id));
+    PERFORM pg_notify('fulfillment_requests', v_id::text);
+    RETURN v_id;
+END;
+$fn$;
+
+-- views/order_margins.sql
+-- What each order cost at its provider, and the margin in the panel's own currency.
+-- provider_charge is the provider's own figure from its status answers (in provider_currency, or the
+-- provider's balance currency when an answer named none); currency_rates converts it, one row per
+-- provider currency (a currency without a row counts as the panel's own). The margin is what the user
+-- paid net of refunds minus that cost; NULL while the provider has not said what it charged.
+CREATE OR REPLACE VIEW order_margins AS
+SELECT o.id AS order_id,
+       o.user_id,
+       o.service_id,
+       o.provider_id,
+       o.status,
+       o.charge,
+       o.refunded,
+       o.charge - o.refunded AS revenue,
+       o.provider_charge,
+       coalesce(o.provider_currency, p.currency) AS provider_currency,
+       coalesce(cr.rate, 1) AS currency_rate,
+       round(o.provider_charge * coalesce(cr.rate, 1), 6) AS provider_cost,
+       o.charge - o.refunded - round(o.provider_charge * coalesce(cr.rate, 1), 6) AS margin
+FROM orders o
+LEFT JOIN providers p ON p.id = o.provider_id
+LEFT JOIN currency_rates cr ON upper(cr.currency) = upper(coalesce(o.provider_currency, p.currency));
+
+-- triggers/ledger_chain.sql
+-- Each ledger row continues its user's chain (balance_after = previous balance_after + amount),
+-- and after every INSERT statement each user's last balance_after equals users.balance. With the
+-- deferred check on users this keeps "balance = sum of ledger" an invariant the database enforces.
+-- Checked per statement over the statement's new rows, so one INSERT may add several rows for
+-- one user (a batch of refunds, fulfillment_finish_orders) after moving the balance once.
+CREATE OR REPLACE FUNCTION fulfillment_ledger_chain_check()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_bad record;
+BEGIN
+    SELECT n.user_id, n.amount, n.balance_after, n.previous INTO v_bad
+    FROM (SELECT r.user_id, r.amount, r.balance_after,
+                 coalesce(lag(r.balance_after) OVER (PARTITION BY r.user_id ORDER BY r.id),
+                          (SELECT l.balance_after FROM ledger l WHERE l.user_id = r.user_id AND l.id < r.id ORDER BY l.id DESC LIMIT 1),
+                          0) AS previous
+          FROM new_rows r) n
+    WHERE n.balance_after IS DISTINCT FROM n.previous + n.amount
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger_mismatch: ledger row for user % does not continue the balance chain (previous %, amount %, balance_after %)',
+            v_bad.user_id, v_bad.previous, v_bad.amount, v_bad.balance_after;
+    END IF;
+
+    SELECT u.id, u.balance, last.balance_after INTO v_bad
+    FROM (SELECT DISTINCT user_id FROM new_rows) n
+    JOIN users u ON u.id = n.user_id
+    CROSS JOIN LATERAL (SELECT l.balance_after FROM ledger l WHERE l.user_id = n.user_id ORDER BY l.id DESC LIMIT 1) last
+    WHERE u.balance IS DISTINCT FROM last.balance_after
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger_mismatch: ledger for user % ends at % but users.balance is %; move the balance first, then write the ledger row',
+            v_bad.id, v_bad.balance_after, v_bad.balance;
+    END IF;
+    RETURN NULL;
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS ledger_chain ON ledger;
+
+CREATE TRIGGER ledger_chain AFTER INSERT ON ledger
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fulfillment_ledger_chain_check();
+
+-- triggers/ledger_immutable.sql
+CREATE OR REPLACE FUNCTION fulfillment_ledger_immutable()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    RAISE EXCEPTION 'ledger_immutable: ledger rows are never changed or deleted; post an adjustment instead';
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS ledger_immutable ON ledger;
+
+CREATE TRIGGER ledger_immutable BEFORE UPDATE OR DELETE ON ledger
+    FOR EACH ROW EXECUTE FUNCTION fulfillment_ledger_immutable();
+
+-- triggers/ledger_lock_user.sql
+-- Before each row, its user's balance row is locked (the engine's paths already hold it): two
+-- transactions writing one user's ledger take turns, so the chain check (ledger_chain) always sees the row
+-- before its own, even for a raw INSERT that did not move the balance.
+CREATE OR REPLACE FUNCTION fulfillment_ledger_lock_user()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    PERFORM 1 FROM users WHERE id = NEW.user_id FOR NO KEY UPDATE;
+    RETURN NEW;
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS ledger_lock_user ON ledger;
+
+CREATE TRIGGER ledger_lock_user BEFORE INSERT ON ledger
+    FOR EACH ROW EXECUTE FUNCTION fulfillment_ledger_lock_user();
+
+-- triggers/notifications_parent_only.sql
+-- Notifications are for the parent only: a run's outcome reaches the user through its parent, so whatever
+-- writes a notification for a run (the finish of a run, written by fulfillment_finish_orders like any
+-- order's) writes nothing.
+CREATE OR REPLACE FUNCTION fulfillment_notify_parent_only()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM orders o WHERE o.id = NEW.order_id AND o.parent_id IS NOT NULL) THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS notifications_parent_only ON notifications;
+
+CREATE TRIGGER notifications_parent_only BEFORE INSERT ON notifications
+    FOR EACH ROW WHEN (NEW.order_id IS NOT NULL)
+    EXECUTE FUNCTION fulfillment_notify_parent_only();
+
+-- triggers/orders_guard_active.sql
+-- The charge was computed from the user, service, quantity and params at placement: none of them may
+-- change while the order is open (ToS 2.4/2.5 and the money), the user, service, quantity and money
+-- columns (charge, charged_units, charged_posts) never. The link may be corrected while the order waits in
+-- pending. A finished order keeps its status: a careless update cannot put a refunded order back in the queue.
+CREATE OR REPLACE FUNCTION fulfillment_guard_active_order()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    IF OLD.status IN ('completed', 'partial', 'canceled', 'failed') AND NEW.status IS DISTINCT FROM OLD.status THEN
+        RAISE EXCEPTION 'order_terminal: order % is %; a finished order never changes status', OLD.id, OLD.status;
+    END IF;
+    IF NEW.user_id IS DISTINCT FROM OLD.user_id OR NEW.service_id IS DISTINCT FROM OLD.service_id
+       OR NEW.quantity IS DISTINCT FROM OLD.quantity OR NEW.charge IS DISTINCT FROM OLD.charge
+       OR NEW.charged_units IS DISTINCT FROM OLD.charged_units OR NEW.charged_posts IS DISTINCT FROM OLD.charged_posts
+       OR (NEW.params IS DISTINCT FROM OLD.params AND OLD.status NOT IN ('completed', 'partial', 'canceled', 'failed')) THEN
+        RAISE EXCEPTION 'order_locked: the user, service, quantity, params and charge of order % cannot change after it was charged; cancel it and place a new one', OLD.id;
+    END IF;
+    IF OLD.status IN ('held', 'dispatching', 'in_progress', 'review') AND NEW.link IS DISTINCT FROM OLD.link THEN
+        RAISE EXCEPTION 'order_locked: the link of order % cannot change while it is %', OLD.id, OLD.status;
+    END IF;
+    IF NEW.link IS DISTINCT FROM OLD.link THEN
+        NEW.link_key := NULL;
+    END IF;
+    RETURN NEW;
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS orders_guard_active ON orders;
+
+CREATE TRIGGER orders_guard_active
+    BEFORE UPDATE OF status, link, quantity, params, user_id, service_id, charge, charged_units, charged_posts ON orders
+    FOR EACH ROW EXECUTE FUNCTION fulfillment_guard_active_order();
+
+-- triggers/orders_release_held.sql
+-- When an order reaches a terminal state, the earliest order held behind it is released at once
+-- (placement order), the others now wait behind that one, and the engine is woken.
+-- Sorts off: statistics taken while few orders were open can rate a whole scan of ix_orders_active_link (then sorted
+-- by id) cheaper than ix_orders_held_queue, which returns the held queue in order; that scan reads every open order
+-- once per finished order.
+CREATE OR REPLACE FUNCTION fulfillment_release_held()
+RETURNS trigger
+LANGUAGE plpgsql
+SET enable_sort = off
+AS $fn$
+DECLARE
+    v_next bigint;
+BEGIN
+    SELECT id INTO v_next FROM orders WHERE held_by = NEW.id AND status = 'held' ORDER BY id LIMIT 1 FOR UPDATE;
+    IF v_next IS NULL THEN
+        RETURN NULL;
+    END IF;
+    UPDATE orders SET status = 'pending', held_by = NULL, next_attempt_at = NULL, error = NULL, updated_at = NEW.updated_at
+    WHERE id = v_next;
+    UPDATE orders SET held_by = v_next WHERE held_by = NEW.id AND status = 'held';
+    INSERT INTO order_events (order_id, at, kind, detail)
+    VALUES (v_next, coalesce(NEW.updated_at, now()), 'released', jsonb_build_object('after', NEW.id, 'status', NEW.status));
+    PERFORM pg_notify('fulfillment_orders', v_next::text);
+    RETURN NULL;
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS orders_release_held ON orders;
+
+CREATE TRIGGER orders_release_held AFTER UPDATE OF status ON orders
+    FOR EACH ROW
+    WHEN (NEW.status IN ('completed', 'partial', 'canceled', 'failed') AND OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION fulfillment_release_held();
+
+-- triggers/users_balance_matches_ledger.sql
+-- Checked at commit, so a function may update the balance first and write the ledger row next.
+CREATE OR REPLACE FUNCTION fulfillment_check_balance()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    v_balance numeric;
+    v_ledger numeric;
+BEGIN
+    SELECT balance INTO v_balance FROM users WHERE id = NEW.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT balance_after INTO v_ledger FROM ledger WHERE user_id = NEW.id ORDER BY id DESC LIMIT 1;
+    IF v_balance IS DISTINCT FROM coalesce(v_ledger, 0) THEN
+        RAISE EXCEPTION 'balance_mismatch: users.balance of user % is % but its ledger sums to %; move money only with deposit() and the engine',
+            NEW.id, v_balance, coalesce(v_ledger, 0);
+    END IF;
+    RETURN NULL;
+END;
+$fn$;
+
+DROP TRIGGER IF EXISTS users_balance_matches_ledger ON users;
+
+CREATE CONSTRAINT TRIGGER users_balance_matches_ledger
+    AFTER INSERT OR UPDATE OF balance ON users
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION fulfillment_check_balance();
+
+RESET check_function_bodies;
+SELECT fulfillment_secure_functions();
+INSERT INTO fulfillment_sql_scripts (name, sha256) VALUES
+    ('functions/block_user.sql', 'b1db3f460c8ed4cb23ad73692baabcddaddcced9c1a1e23518f67cbaf971bcb7'),
+    ('functions/deposit.sql', '59ce74cb7de0b529133aed67c48995cc5bdab40d21d3ac92c124099479989134'),
+    ('functions/fulfillment_charge.sql', '0a1feaf15f70fbfed9d33777cfeaad17f2f33070017a25204425e62df0b07aec'),
+    ('functions/fulfillment_finish_order.sql', 'a8fda4e815ce65bc2fe1e0704baffe6fee9bd6a9df48615d21e6ee20c534efc0'),
+    ('functions/fulfillment_finish_orders.sql', 'ae849fa9b912135ba0ad25d347c692c8c979c40a20942b79a67e8ba69ae0edd9'),
+    ('functions/fulfillment_line_count.sql', 'a8f7a90f1b5ce4749942a5ca7d2214a314ba3a028b300adebb5ff9c61bd88153'),
+    ('functions/fulfillment_link_problem.sql', 'a0ee740cd377a31fc69bf8f44418052c891d92f6fe2e7b957d3edd1697563510'),
+    ('functions/fulfillment_list_text.sql', 'c6d5a700fcfe601f7b57976d06a4bc6bada6e6b04f6130602d58d0d8de4b622a'),
+    ('functions/fulfillment_order_units.sql', 'd87e6954f2363a634dcf696350effe969074e43a838d637a48f7fbd20357ec5d'),
+    ('functions/fulfillment_param_int.sql', '422826a428a4fdda149ae4a6c5d3a8b7c2051965c77c72833c6c4cfbbcba1220'),
+    ('functions/fulfillment_partial_refund.sql', 'f81aa42ede19fbc69b326d789ff74ce5e5e2cb682ece73d2c1689fedd6dcacde'),
+    ('functions/fulfillment_post_ledger.sql', 'a04e4044eb4f5e9a164156d113b185746a51c221fb66f06157c97a9fe8bbf0c8'),
+    ('functions/fulfillment_secure_functions.sql', '71cd9c548a527cc99a75020d72de29aabc0c0609ba42e2bc39f401e2c8084fa3'),
+    ('functions/fulfillment_service_type.sql', 'a023f23b1cb45d0b6e0642363260f340570d24c26a8576021b7521b23451be3b'),
+    ('functions/fulfillment_subscription_params.sql', '91388ac8960534df1fe252317fb6ae75c93b095927bbe840f1917388b3a9b042'),
+    ('functions/fulfillment_subscription_refund.sql', '121bad82658165c904b2946031db7a642ce2953dba396f99cd7a2b0a02d889c1'),
+    ('functions/fulfillment_user_reason.sql', 'b1543d8372789e580f5a65981f96ec3858cb5209f7a494436ea78a09aa622292'),
+    ('functions/place_order.sql', '9db6a9f30faaa43847d9331c74070ffc79a69055c09525da23aabbb4977f4623'),
+    ('functions/release_order.sql', '0111666869733faf47689fb78b4e4440ba3b982c22ebcf2a9d2aa54cbb954d33'),
+    ('functions/request_cancel.sql', '1e6eb8303bfd84d43f65911bdea2bceb82956be069803f317900a4d4bdfdb6d5'),
+    ('functions/request_erasure.sql', '8e8579f8b8d0866459e4176994e652da3a17e78b6839ca8dd3655ac9b13475e5'),
+    ('functions/request_refill.sql', '77e58ffac3b43460cd855c12a2c5ce83642c13fde5be2a3962916439d97e91d4'),
+    ('views/order_margins.sql', 'ebb83e83c2c3f5b9bd9c4bd9202ce5e04ee7b785aa65b454240b0419eb97dd32'),
+    ('triggers/ledger_chain.sql', 'a3e3222e9f463a80e1a4371254274f0b4be3c6a499ff892f3383663b11fff693'),
+    ('triggers/ledger_immutable.sql', 'a730e566e359f5c6d42a61b36998d95ba7a815be1e06431aab4ec067f0e9700f'),
+    ('triggers/ledger_lock_user.sql', '8e4abee90e5d8e64ec9ef59eb32111757a9081234f71f58dc994a3c7c58130d2'),
+    ('triggers/notifications_parent_only.sql', 'ad644bafbaff1f73519952195e50a701a0a47cac837015b7a5dfae27c9a34905'),
+    ('triggers/orders_guard_active.sql', 'f4e2f4637d52978f4c2030736eeb0ee5f9a77c542d6a85db423c9ba235a4c880'),
+    ('triggers/orders_release_held.sql', '1fa39b1ce244bffed1ec3d8d54718edae3e519251099fe9d28710893b5531222'),
+    ('triggers/users_balance_matches_ledger.sql', 'b355793d57f8a7eeaebd1b19d9e648a688583e82881aa4233483b5245c111894')
+ON CONFLICT (name) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now();
 
 -- The scheduler's tables (Quartz.NET, prefix qrtz_): created only where missing.
 -- qrtz_JOB_DETAILS

@@ -10,13 +10,12 @@ namespace Fulfillment.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("Activations.up.sql"));
+            // Its functions are in Sql/ (SqlScripts), applied by migrate after the migrations.
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("Activations.down.sql"));
         }
     }
 }

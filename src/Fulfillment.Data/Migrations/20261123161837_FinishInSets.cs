@@ -10,13 +10,13 @@ namespace Fulfillment.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("FinishInSets.up.sql"));
+            // The row-by-row ledger chain trigger is replaced by a statement-level one (Sql/triggers/ledger_chain.sql).
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS ledger_chain ON ledger; DROP FUNCTION IF EXISTS fulfillment_ledger_chain();");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("FinishInSets.down.sql"));
         }
     }
 }

@@ -23,13 +23,18 @@ namespace Fulfillment.Data.Migrations
                 type: "timestamp with time zone",
                 nullable: true);
 
-            migrationBuilder.Sql(EmbeddedSql.Read("MoneyMatchesDelivery.up.sql"));
+            // Signatures this version replaced (Sql/functions has their successors).
+            migrationBuilder.Sql("""
+                DROP FUNCTION IF EXISTS fulfillment_charge(text, numeric, integer);
+                DROP FUNCTION IF EXISTS fulfillment_partial_refund(numeric, bigint, integer);
+                DROP FUNCTION IF EXISTS fulfillment_finish_order(bigint, text, bigint, text, timestamptz, jsonb);
+                DROP FUNCTION IF EXISTS fulfillment_finish_orders(bigint[], text[], bigint[], text[], timestamptz, jsonb[], text[], bigint[]);
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("MoneyMatchesDelivery.down.sql"));
 
             migrationBuilder.DropColumn(
                 name: "charged_units",

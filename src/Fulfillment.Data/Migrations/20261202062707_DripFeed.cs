@@ -66,13 +66,11 @@ namespace Fulfillment.Data.Migrations
                 principalColumn: "id",
                 onDelete: ReferentialAction.Restrict);
 
-            migrationBuilder.Sql(EmbeddedSql.Read("DripFeed.up.sql"));
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("DripFeed.down.sql"));
 
             migrationBuilder.DropForeignKey(
                 name: "fk_orders_parent_id",

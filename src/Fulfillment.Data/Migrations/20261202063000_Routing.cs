@@ -99,13 +99,11 @@ namespace Fulfillment.Data.Migrations
                 columns: new[] { "service_id", "position" },
                 unique: true);
 
-            migrationBuilder.Sql(EmbeddedSql.Read("Routing.up.sql"));
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("Routing.down.sql"));
 
             migrationBuilder.DropTable(
                 name: "currency_rates");

@@ -22,13 +22,13 @@ namespace Fulfillment.Data.Migrations
                 type: "integer",
                 nullable: true);
 
-            migrationBuilder.Sql(EmbeddedSql.Read("Subscriptions.up.sql"));
+            // The signature this version replaced (Sql/functions/fulfillment_finish_orders.sql has its successor).
+            migrationBuilder.Sql("DROP FUNCTION IF EXISTS fulfillment_finish_orders(bigint[], text[], bigint[], text[], timestamptz, jsonb[], text[], bigint[], text[]);");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(EmbeddedSql.Read("Subscriptions.down.sql"));
 
             migrationBuilder.DropColumn(
                 name: "charged_posts",

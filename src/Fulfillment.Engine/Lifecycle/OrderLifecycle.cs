@@ -89,7 +89,7 @@ public static class OrderLifecycle
     public static readonly Move Finish = new("finish", [Pending, Held, Dispatching, InProgress, Review], "terminal",
         "delivered, delivered in part, refused, canceled or failed: refunded by the rule, exactly once");
 
-    /// <summary>The trigger that releases the earliest held order when its blocker finishes (Migrations/Sql/Conflicts.up.sql).</summary>
+    /// <summary>The trigger that releases the earliest held order when its blocker finishes (src/Fulfillment.Data/Sql/triggers/orders_release_held.sql).</summary>
     public const string ReleaseHeldTrigger = "orders_release_held";
 
     public static IReadOnlyList<Move> All { get; } =

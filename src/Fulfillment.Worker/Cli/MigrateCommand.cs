@@ -33,7 +33,7 @@ public static class MigrateCommand
         var scheduler = new SchedulerOptions();
         builder.Configuration.GetSection(SchedulerOptions.Section).Bind(scheduler);
         var applied = await SchemaMigrator.MigrateAsync(builder.Configuration[ConfigurationCheck.ConnectionStringKey] ?? "", scheduler.TablePrefix);
-        logger.LogInformation("Applied {Count} migration(s): {Migrations}; the scheduler's {Prefix}* tables are in place", applied.Count,
+        logger.LogInformation("Applied {Count} migration(s) and SQL file(s): {Migrations}; the scheduler's {Prefix}* tables are in place", applied.Count,
             applied.Count == 0 ? "none, the schema was up to date" : string.Join(", ", applied), scheduler.TablePrefix);
         return EngineCommandLine.Ok;
     }

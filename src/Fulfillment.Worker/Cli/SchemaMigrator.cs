@@ -7,8 +7,8 @@ using Npgsql;
 namespace Fulfillment.Worker.Cli;
 
 /// <summary>
-/// Everything `migrate` creates, in one place: the panel schema (EF Core migrations, functions included)
-/// and the scheduler's tables. The owner role runs it, so no runtime role ever needs DDL: the engine's
+/// Everything `migrate` creates, in one place: the panel schema (EF Core migrations for tables, then the SQL files
+/// of <see cref="SqlScripts"/> for functions, views and triggers) and the scheduler's tables. The owner role runs it, so no runtime role ever needs DDL: the engine's
 /// scheduler only validates that its tables are there.
 /// </summary>
 public static class SchemaMigrator
@@ -16,7 +16,7 @@ public static class SchemaMigrator
     /// <summary>Quartz's own "create what is missing" script for PostgreSQL, shipped inside Quartz.dll.</summary>
     private const string QuartzSchemaResource = "Quartz.Impl.AdoJobStore.Schema.create_postgres.sql";
 
-    /// <summary>Applies what is pending; returns the migrations applied.</summary>
+    /// <summary>Applies what is pending; returns the migrations and SQL files applied.</summary>
     public static async Task<IReadOnlyList<string>> MigrateAsync(string connectionString, string quartzPrefix, CancellationToken ct = default)
     {
         await using var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>().UseNpgsql(connectionString).Options);
@@ -25,9 +25,10 @@ public static class SchemaMigrator
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
+        var scripts = await SqlScripts.ApplyAsync(connection, ct);
         await using var command = new NpgsqlCommand(QuartzSchemaSql(quartzPrefix), connection);
         await command.ExecuteNonQueryAsync(ct);
-        return pending;
+        return [.. pending, .. scripts];
     }
 
     /// <summary>The script committed as deploy/schema.sql, for DBAs who apply schema by hand (scheduler tables with the default prefix).</summary>
@@ -36,6 +37,7 @@ public static class SchemaMigrator
         using var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>()
             .UseNpgsql("Host=localhost;Database=script_only").Options);
         return db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent)
+            + "\n" + SqlScripts.IdempotentScript()
             + $"\n-- The scheduler's tables (Quartz.NET, prefix {quartzPrefix}): created only where missing.\n"
             + QuartzSchemaSql(quartzPrefix) + "\n";
     }

@@ -55,6 +55,18 @@ public sealed class SchemaGate(
                 "Run `fulfillment migrate` first.");
         }
 
+        // A database a newer version migrated holds that version's SQL files: this one runs on it as on any schema ahead of it.
+        var known = context.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        var ahead = (await context.Database.GetAppliedMigrationsAsync(cancellationToken)).Any(m => !known.Contains(m));
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var stale = ahead ? [] : await SqlScripts.StaleAsync(connection, ct: cancellationToken);
+        if (stale.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The panel database's functions are not this version's: {stale.Count} SQL file(s) not applied ({string.Join(", ", stale.Take(5))}" +
+                (stale.Count > 5 ? ", ..." : "") + "). Run `fulfillment migrate` first.");
+        }
+
         logger.LogInformation("Panel database schema is up to date (PostgreSQL {Version})", version.ToString(2));
     }
 }

@@ -43,10 +43,7 @@ public static class PurgeBenchmark
         var connectionString = await server.CreateDatabaseAsync(name);
         try
         {
-            await using (var context = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>().UseNpgsql(connectionString).Options))
-            {
-                await context.Database.MigrateAsync();
-            }
+            await Fulfillment.Worker.Cli.SchemaMigrator.MigrateAsync(connectionString, "qrtz_");
 
             await using var db = NpgsqlDataSource.Create(connectionString);
             var now = DateTimeOffset.UtcNow;

@@ -16,7 +16,7 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
 {
     /// <summary>
     /// Per-function planner settings: the held-order release trigger's lookup runs with sorts off, so a whole scan of
-    /// another index plus a sort never wins over the held queue's own index (migration HeldQueueIndex, docs/scaling.md).
+    /// another index plus a sort never wins over the held queue's own index (Sql/triggers/orders_release_held.sql).
     /// </summary>
     private static readonly Dictionary<string, string> PlannerSettings = new(StringComparer.Ordinal)
     {

@@ -1,4 +1,7 @@
+using Fulfillment.Data;
+using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
+using Fulfillment.Worker.Hosting;
 using Fulfillment.Worker.Cli;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -36,9 +39,7 @@ public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixtu
     public async Task Indexes_a_dba_built_concurrently_before_the_upgrade_are_kept_by_migrate()
     {
         var connectionString = await databases.CreateAsync();
-        var options = new DbContextOptionsBuilder<Fulfillment.Data.PanelDbContext>()
-            .UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString).Options;
-        await using (var context = new Fulfillment.Data.PanelDbContext(options))
+        await using (var context = Context(connectionString))
         {
             var migrations = context.Database.GetMigrations().ToList();
             var before = migrations[migrations.FindIndex(m => m.EndsWith("_ScaleIndexes", StringComparison.Ordinal)) - 1];
@@ -60,6 +61,69 @@ public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixtu
     }
 
     [Fact]
+    public async Task Migrate_upgrades_a_database_made_by_the_oldest_migration_to_the_catalog_of_a_fresh_one()
+    {
+        var fresh = await databases.CreateAsync();
+        var upgraded = await databases.CreateAsync();
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={fresh}"]));
+        await using (var context = Context(upgraded))
+        {
+            await context.Database.MigrateAsync(context.Database.GetMigrations().First());
+        }
+
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={upgraded}"]));
+
+        Assert.Equal(await DescribeSchemaAsync(fresh), await DescribeSchemaAsync(upgraded));
+    }
+
+    [Fact]
+    public async Task Migrate_upgrades_a_database_installed_from_the_v1_2_script_to_the_catalog_of_a_fresh_one()
+    {
+        var fresh = await databases.CreateAsync();
+        var upgraded = await databases.CreateAsync();
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={fresh}"]));
+        await ExecuteAsync(upgraded, await File.ReadAllTextAsync(Path.Combine(Repository.Root, "tests", "Fulfillment.Tests", "Contract", "Data", "schema-v1.2.sql")));
+        var before = await DescribeSchemaAsync(upgraded);
+
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={upgraded}"]));
+
+        Assert.NotEqual(before, await DescribeSchemaAsync(fresh));
+        Assert.Equal(await DescribeSchemaAsync(fresh), await DescribeSchemaAsync(upgraded));
+    }
+
+    [Fact]
+    public async Task Migrate_applies_again_only_the_sql_file_whose_recorded_version_differs()
+    {
+        var connectionString = await databases.CreateAsync();
+        var file = SqlScripts.All.Single(s => s.Name == "functions/fulfillment_line_count.sql");
+        var first = await SchemaMigrator.MigrateAsync(connectionString, "qrtz_");
+        Assert.Contains(file.Name, first);
+        var expected = await DescribeSchemaAsync(connectionString);
+        await ExecuteAsync(connectionString, $"""
+            CREATE OR REPLACE FUNCTION fulfillment_line_count(p_text text) RETURNS bigint LANGUAGE sql AS $$ SELECT 0::bigint $$;
+            UPDATE {SqlScripts.HistoryTable} SET sha256 = 'an older version' WHERE name = '{file.Name}';
+            """);
+
+        Assert.Equal([file.Name], await SchemaMigrator.MigrateAsync(connectionString, "qrtz_"));
+        Assert.Empty(await SchemaMigrator.MigrateAsync(connectionString, "qrtz_"));
+        Assert.Equal(expected, await DescribeSchemaAsync(connectionString));
+    }
+
+    [Fact]
+    public async Task The_engine_refuses_to_start_on_sql_files_older_than_its_own()
+    {
+        var connectionString = await databases.CreateAsync();
+        await SchemaMigrator.MigrateAsync(connectionString, "qrtz_");
+        await ExecuteAsync(connectionString, $"UPDATE {SqlScripts.HistoryTable} SET sha256 = 'an older version' WHERE name = 'functions/place_order.sql'");
+        using var host = EngineHost.CreateBuilder(EngineMode.Service, [$"--ConnectionStrings:Panel={connectionString}"]).Build();
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("functions/place_order.sql", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("fulfillment migrate", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Committed_deploy_script_matches_the_migrations()
     {
         var committed = File.ReadAllText(Path.Combine(Repository.Root, "deploy", "schema.sql")).ReplaceLineEndings("\n");
@@ -67,6 +131,17 @@ public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixtu
 
         Assert.True(committed == generated,
             "deploy/schema.sql is stale. Regenerate it: dotnet run --project src/Fulfillment.Worker -- migrate --script $PWD/deploy/schema.sql");
+    }
+
+    [Fact]
+    public void The_deploy_script_holds_each_function_once()
+    {
+        var script = File.ReadAllText(Path.Combine(Repository.Root, "deploy", "schema.sql"));
+        var definitions = System.Text.RegularExpressions.Regex.Matches(script, @"CREATE OR REPLACE FUNCTION (\w+)\(")
+            .Select(m => m.Groups[1].Value).ToList();
+
+        Assert.NotEmpty(definitions);
+        Assert.Equal(definitions.Distinct().Count(), definitions.Count);
     }
 
     [Fact]
@@ -81,7 +156,18 @@ public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixtu
         Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={byMigrate}"]));
 
         Assert.Equal(await DescribeSchemaAsync(byMigrate), await DescribeSchemaAsync(byScript));
+        Assert.Empty(await SqlScriptsStaleAsync(byScript));
     }
+
+    private static async Task<IReadOnlyList<string>> SqlScriptsStaleAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return await SqlScripts.StaleAsync(connection);
+    }
+
+    private static Fulfillment.Data.PanelDbContext Context(string connectionString) => new(new DbContextOptionsBuilder<Fulfillment.Data.PanelDbContext>()
+        .UseNpgsql(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString).Options);
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
@@ -99,15 +185,22 @@ public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixtu
             SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
             FROM information_schema.columns WHERE table_schema = 'public'
             UNION ALL
-            SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+            SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') definer=' || p.prosecdef
+                   || ' settings=' || coalesce((SELECT string_agg(x, ',' ORDER BY x) FROM unnest(p.proconfig) x), '')
+                   || ' acl=' || coalesce(p.proacl::text, '') || E'\n' || pg_get_functiondef(p.oid)
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+            UNION ALL
+            SELECT 'view ' || viewname || E'\n' || definition FROM pg_views WHERE schemaname = 'public'
+            UNION ALL
+            SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' ' || coalesce(array_to_string(c.reloptions, ','), '')
+            FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'S', 'p')
             UNION ALL
             SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
             UNION ALL
             SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
             WHERE connamespace = 'public'::regnamespace
             UNION ALL
-            SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+            SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
             UNION ALL
             SELECT 'migration ' || "MigrationId" FROM "__EFMigrationsHistory"
             """, connection);

@@ -87,7 +87,7 @@ public sealed partial class ArchitectureTests
     [Fact]
     public void The_trigger_that_releases_held_orders_is_named_where_the_lifecycle_is()
     {
-        var sql = File.ReadAllText(Path.Combine(Repository.Root, "src", "Fulfillment.Data", "Migrations", "Sql", "Conflicts.up.sql"));
+        var sql = File.ReadAllText(Path.Combine(Repository.Root, "src", "Fulfillment.Data", "Sql", "triggers", OrderLifecycle.ReleaseHeldTrigger + ".sql"));
 
         Assert.Contains($"CREATE TRIGGER {OrderLifecycle.ReleaseHeldTrigger} ", sql, StringComparison.Ordinal);
     }

@@ -1,32 +1,12 @@
--- Same-link conflicts (mix-smm.ru ToS 2.3, 2.4, 2.5).
-
--- ToS 2.4/2.5: the link, quantity and params of an order cannot change while it is held, being
--- sent or running. A changed link of a pending order invalidates its normalised key.
-CREATE OR REPLACE FUNCTION fulfillment_guard_active_order()
-RETURNS trigger
-LANGUAGE plpgsql
-AS $fn$
-BEGIN
-    IF OLD.status IN ('held', 'dispatching', 'in_progress')
-       AND (NEW.link IS DISTINCT FROM OLD.link OR NEW.quantity IS DISTINCT FROM OLD.quantity OR NEW.params IS DISTINCT FROM OLD.params) THEN
-        RAISE EXCEPTION 'order_locked: the link, quantity and params of order % cannot change while it is %', OLD.id, OLD.status;
-    END IF;
-    IF NEW.link IS DISTINCT FROM OLD.link THEN
-        NEW.link_key := NULL;
-    END IF;
-    RETURN NEW;
-END;
-$fn$;
-
-DROP TRIGGER IF EXISTS orders_guard_active ON orders;
-CREATE TRIGGER orders_guard_active BEFORE UPDATE OF link, quantity, params ON orders
-    FOR EACH ROW EXECUTE FUNCTION fulfillment_guard_active_order();
-
 -- When an order reaches a terminal state, the earliest order held behind it is released at once
 -- (placement order), the others now wait behind that one, and the engine is woken.
+-- Sorts off: statistics taken while few orders were open can rate a whole scan of ix_orders_active_link (then sorted
+-- by id) cheaper than ix_orders_held_queue, which returns the held queue in order; that scan reads every open order
+-- once per finished order.
 CREATE OR REPLACE FUNCTION fulfillment_release_held()
 RETURNS trigger
 LANGUAGE plpgsql
+SET enable_sort = off
 AS $fn$
 DECLARE
     v_next bigint;
@@ -46,6 +26,7 @@ END;
 $fn$;
 
 DROP TRIGGER IF EXISTS orders_release_held ON orders;
+
 CREATE TRIGGER orders_release_held AFTER UPDATE OF status ON orders
     FOR EACH ROW
     WHEN (NEW.status IN ('completed', 'partial', 'canceled', 'failed') AND OLD.status IS DISTINCT FROM NEW.status)

@@ -1,3 +1,6 @@
+-- Queues a cancel. A run of an emulated drip-feed is canceled through its parent, and an emulated parent can always be
+-- stopped: its future runs were never sent, so they are not "started" (ToS 4.3); only its run in progress is asked
+-- to the provider, and only where the service allows cancel. An activation without a code may always be canceled.
 CREATE OR REPLACE FUNCTION request_cancel(p_order_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -5,14 +8,24 @@ AS $fn$
 DECLARE
     v_status text;
     v_cancel boolean;
+    v_parent bigint;
+    v_emulated boolean;
     v_id bigint;
 BEGIN
-    SELECT o.status, coalesce(s.cancel, false) INTO v_status, v_cancel
+    SELECT o.status,
+           coalesce(s.cancel, false)
+           OR (s.type = 'Activation' AND coalesce(jsonb_array_length(o.result->'codes'), 0) = 0),
+           o.parent_id,
+           o.emulated_runs IS NOT NULL
+      INTO v_status, v_cancel, v_parent, v_emulated
     FROM orders o LEFT JOIN services s ON s.id = o.service_id
     WHERE o.id = p_order_id
     FOR UPDATE OF o;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'order_not_found: order % does not exist', p_order_id;
+    END IF;
+    IF v_parent IS NOT NULL THEN
+        RAISE EXCEPTION 'not_cancelable: order % is a run of drip-feed order %; cancel that order', p_order_id, v_parent;
     END IF;
     IF v_status IN ('completed', 'partial', 'canceled', 'failed') THEN
         RAISE EXCEPTION 'not_cancelable: order % is already %', p_order_id, v_status;
@@ -20,7 +33,7 @@ BEGIN
     IF v_status = 'review' THEN
         RAISE EXCEPTION 'not_cancelable: order % is in review; resolve it with release_order', p_order_id;
     END IF;
-    IF v_status IN ('dispatching', 'in_progress') AND NOT v_cancel THEN
+    IF v_status IN ('dispatching', 'in_progress') AND NOT v_cancel AND NOT v_emulated THEN
         RAISE EXCEPTION 'not_cancelable: order % has started and its service does not allow cancel', p_order_id;
     END IF;
 
