@@ -3,7 +3,7 @@ using static Fulfillment.Data.Entities.OrderStatus;
 namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>
-/// Every move an order can make, from which states, and why: the README's lifecycle diagram as code.
+/// Every move an order can make, from which states, and why: docs/lifecycle.md's diagram and table as code.
 /// The decisions (<c>Lifecycle/Decisions</c>) return <see cref="OrderChange"/> records naming one of these
 /// moves, and <see cref="OrderWriter"/> writes them with a status guard built from its <see cref="Move.From"/>,
 /// so an order only ever moves along an edge drawn here. The SQL that moves orders by itself is named here

@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Docs;
 
 /// <summary>
 /// The repository stands alone: a person who clones only it finds every document that the code, the
-/// README, the docs and the deploy files cite, and every heading a link points at.
+/// README, the changelog, the docs and the deploy files cite, and every heading a link points at. The
+/// documents describe the product as it is (its history is in git), and the lifecycle page names the
+/// moves of the code.
 /// </summary>
 public sealed partial class DocumentReferenceTests
 {
@@ -64,8 +67,39 @@ public sealed partial class DocumentReferenceTests
         Assert.True(checkedLinks > 50, $"only {checkedLinks} references found: is the scan looking in the right place?");
     }
 
+    [Fact]
+    public void The_readme_shows_the_demo_and_the_test_command_that_CI_runs()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
+
+        Assert.Contains("dotnet run --project src/Fulfillment.Demo", lines);
+        Assert.Contains("dotnet test Fulfillment.sln", lines); // .ci/run runs exactly this line
+    }
+
+    [Fact]
+    public void The_documents_speak_of_the_product_not_of_work_items_or_rounds()
+    {
+        var found = new List<string>();
+        foreach (var file in TrackedFiles.Value.Where(f => f.EndsWith(".md", StringComparison.Ordinal) && (f.StartsWith("docs/", StringComparison.Ordinal) || !f.Contains('/'))))
+        {
+            found.AddRange(Lines(file).Where(l => History().IsMatch(l.Text)).Select(l => $"{file}:{l.Number}: {l.Text.Trim()}"));
+        }
+
+        Assert.True(found.Count == 0, "documents that name work items or rounds (history belongs in git):\n" + string.Join('\n', found));
+    }
+
+    [Fact]
+    public void The_lifecycle_page_has_a_row_for_every_move_of_the_code_and_no_other()
+    {
+        var rows = File.ReadLines(Path.Combine(Repository.Root, "docs", "lifecycle.md"))
+            .Select(l => MoveRow().Match(l)).Where(m => m.Success).Select(m => m.Groups["move"].Value).ToList();
+
+        Assert.Equal(OrderLifecycle.All.Select(m => m.Name).Order(StringComparer.Ordinal), rows.Order(StringComparer.Ordinal));
+    }
+
     private static bool Scanned(string file) =>
-        file == "README.md" || file.StartsWith("docs/", StringComparison.Ordinal) || file.StartsWith("src/", StringComparison.Ordinal)
+        (file.EndsWith(".md", StringComparison.Ordinal) && !file.Contains('/')) || file.StartsWith("docs/", StringComparison.Ordinal)
+        || file.StartsWith("src/", StringComparison.Ordinal)
         || file.StartsWith("deploy/", StringComparison.Ordinal) || file.StartsWith("tests/", StringComparison.Ordinal);
 
     /// <summary>Why <paramref name="target"/> (a path from the repository root, maybe with #heading) does not resolve; null when it does.</summary>
@@ -183,6 +217,13 @@ public sealed partial class DocumentReferenceTests
     /// <summary>A file under docs/ named in prose or a comment, with an optional #heading.</summary>
     [GeneratedRegex(@"(?<![\w./-])docs/[\w.-]+\.md(#[\w-]+)?")]
     private static partial Regex DocsMention();
+
+    [GeneratedRegex(@"issue *#?[0-9]+|(this|last|next|previous|second|third) round", RegexOptions.IgnoreCase)]
+    private static partial Regex History();
+
+    /// <summary>A row of the lifecycle page's table of moves: its first cell is the move's name, then the states it leaves.</summary>
+    [GeneratedRegex(@"^\| `(?<move>[a-z_]+)` \| `(pending|held|dispatching|in_progress|review)`")]
+    private static partial Regex MoveRow();
 
     [GeneratedRegex(@"\]\((?<target>[^)\s]+)\)")]
     private static partial Regex MarkdownLink();

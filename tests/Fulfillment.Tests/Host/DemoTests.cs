@@ -39,7 +39,7 @@ public sealed partial class DemoTests
     [Fact]
     public async Task The_engines_demo_verb_run_from_a_checkout_runs_the_demo()
     {
-        // What the README used to say, and a newcomer may still type: dotnet run --project src/Fulfillment.Worker -- demo.
+        // The engine's own verb, as a newcomer may type it in a checkout (docs/operations.md): dotnet run --project src/Fulfillment.Worker -- demo.
         using var demo = EngineProcess.StartCommand("dotnet", "run", "--project", "src/Fulfillment.Worker", "-c", EngineProcess.BuildConfiguration, "--", "demo");
 
         var exit = await demo.WaitForExitAsync(TimeSpan.FromMinutes(8));
