@@ -186,7 +186,8 @@ BEGIN
             ('provider_services',     'SELECT, INSERT, UPDATE, DELETE'), -- each provider's service list
             ('service_routes',        'SELECT'),                         -- the further routes of a service (failover)
             ('currency_rates',        'SELECT'),                         -- the price guard converts upstream rates
-            ('__EFMigrationsHistory', 'SELECT')                          -- `run` refuses to start on a schema behind it
+            ('__EFMigrationsHistory', 'SELECT'),                         -- `run` refuses to start on a schema behind it
+            ('fulfillment_sql_scripts', 'SELECT')                        -- ... or on SQL functions of another version
         ) AS g(tab, privs)
     LOOP
         IF to_regclass(format('public.%I', v_grant.tab)) IS NULL THEN
