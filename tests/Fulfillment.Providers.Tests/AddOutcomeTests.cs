@@ -34,7 +34,8 @@ public sealed class AddOutcomeTests
     [InlineData("Quantity less than minimal 10", RefusalKind.Permanent, RefusalReason.QuantityOutOfRange)]
     [InlineData("Quantity more than maximal 5000", RefusalKind.Permanent, RefusalReason.QuantityOutOfRange)]
     [InlineData("Incorrect link", RefusalKind.Permanent, RefusalReason.BadLink)]
-    [InlineData("Invalid API key", RefusalKind.Temporary, RefusalReason.Misconfigured)]
+    [InlineData("Invalid API key", RefusalKind.Temporary, RefusalReason.AuthenticationFailed)]
+    [InlineData("This action is Invalid", RefusalKind.Temporary, RefusalReason.Misconfigured)]
     [InlineData("Too many requests, try again later", RefusalKind.Temporary, RefusalReason.RateLimited)]
     [InlineData("Something went wrong on our side", RefusalKind.Temporary, RefusalReason.Other)]
     public async Task A_provider_error_is_a_classified_refusal(string error, RefusalKind kind, RefusalReason reason)

@@ -138,14 +138,14 @@ public sealed class SimulatorClientTests
     }
 
     [Fact]
-    public async Task A_wrong_key_is_a_misconfiguration()
+    public async Task A_wrong_key_is_an_authentication_failure()
     {
         await using var sim = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "another key" });
         await using var harness = new ClientHarness(sim.ApiUrl);
 
         var outcome = await harness.Client.AddAsync(harness.Provider, new AddOrderRequest("1", "https://x/k", 100), CancellationToken.None);
 
-        Assert.Equal(new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Misconfigured, "Invalid API key"), outcome);
+        Assert.Equal(new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.AuthenticationFailed, "Invalid API key"), outcome);
     }
 
     [Fact]

@@ -78,7 +78,8 @@ public sealed class DecisionTests
         { "refused for now", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.InsufficientFunds, "Not enough funds"), TimeSpan.FromMinutes(1), false, "Deferred" },
         { "refused for now past GiveUpAfter", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Unreachable, "refused"), TimeSpan.FromDays(2), false, "Finished:failed:service_unavailable" },
         { "the provider's same-link refusal", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.DuplicateLink, "active order"), TimeSpan.FromMinutes(1), false, "HeldAtProvider" },
-        { "a redirect is not accepted: it waits", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Redirected, "redirected"), TimeSpan.FromMinutes(1), false, "Deferred" },
+        { "a redirect: whatever answered got the whole order, so it is unknown", new AddOutcome.Unknown("redirected", Redirected: true), TimeSpan.FromMinutes(1), false, "ToReview" },
+        { "the provider refuses the key: it waits", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.AuthenticationFailed, "API key invalid"), TimeSpan.FromMinutes(1), false, "Deferred" },
         { "a lost answer", new AddOutcome.Unknown("timeout after sending"), TimeSpan.FromMinutes(1), false, "ToReview" },
         { "a lost answer where resending is configured", new AddOutcome.Unknown("timeout after sending"), TimeSpan.FromMinutes(1), true, "Deferred" },
     };
