@@ -45,6 +45,31 @@ public sealed class AddOutcomeTests
         Assert.Equal(new AddOutcome.Refused(kind, reason, error), outcome);
     }
 
+    [Theory]
+    [InlineData("""{"order":23501,"error":""}""")]
+    [InlineData("""{"order":"23501","error":"Not enough funds on balance"}""")]
+    [InlineData("""{"status":"error","message":"Incorrect link","order":23501}""")]
+    public async Task An_order_id_together_with_any_error_is_unknown_never_a_refusal(string body)
+    {
+        var (outcome, _) = await AddAsync(StubHandler.Answer(HttpStatusCode.OK, body));
+
+        var unknown = Assert.IsType<AddOutcome.Unknown>(outcome);
+        Assert.Contains("\"23501\"", unknown.Reason, StringComparison.Ordinal);
+        Assert.False(unknown.Redirected);
+    }
+
+    [Theory]
+    [InlineData("""{"status":"error","message":"Invalid Interval in minutes"}""", RefusalKind.Temporary, RefusalReason.Other, "Invalid Interval in minutes")]
+    [InlineData("""{"status":"Error","message":"You have active order with this link"}""", RefusalKind.Temporary, RefusalReason.DuplicateLink,
+        "You have active order with this link")]
+    [InlineData("""{"status":"error","message":""}""", RefusalKind.Temporary, RefusalReason.Other, "error")]
+    public async Task A_status_error_with_a_message_is_a_refusal_in_the_providers_words(string body, RefusalKind kind, RefusalReason reason, string message)
+    {
+        var (outcome, _) = await AddAsync(StubHandler.Answer(HttpStatusCode.OK, body));
+
+        Assert.Equal(new AddOutcome.Refused(kind, reason, message), outcome);
+    }
+
     [Fact]
     public async Task An_error_object_with_a_status_field_is_still_an_error()
     {

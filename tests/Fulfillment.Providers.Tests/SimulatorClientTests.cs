@@ -162,8 +162,9 @@ public sealed class SimulatorClientTests
         Assert.IsType<AddOutcome.Accepted>(outcome);
         var recorded = Assert.Single(sim.Record.Requests("add"));
         Assert.True(recorded.KeyValid);
-        Assert.Equal(["comments", "link", "service"], recorded.Fields.Keys.Order());
+        Assert.Equal(["comments", "link", "quantity", "service"], recorded.Fields.Keys.Order());
         Assert.Equal("a\nb\nc\nd\ne", recorded.Field("comments"));
+        Assert.Equal("5", recorded.Field("quantity"));
     }
 
     [Fact]
