@@ -144,6 +144,20 @@ public sealed class DecisionTests
     }
 
     [Theory]
+    [InlineData(ProviderOrderState.Pending, "Pending", null)]
+    [InlineData(ProviderOrderState.InProgress, "In progress", 0L)]
+    public void A_new_orders_remains_of_0_is_no_delivery_figure(ProviderOrderState state, string word, long? stored)
+    {
+        var order = new TrackedOrder(1, Provider, "42", 100, Now - TimeSpan.FromMinutes(5));
+
+        var changes = StatusAnswers.Decide(order, new StatusResult(state, word, 0, 0, 0.28m, "USD"), new TrackingOptions(), Now);
+
+        var progressed = Assert.IsType<OrderChange.Progressed>(Assert.Single(changes));
+        Assert.Equal(stored, progressed.Remains);
+        Assert.Equal(word, progressed.ProviderStatus);
+    }
+
+    [Theory]
     [InlineData(0, 15)]
     [InlineData(600, 60)]
     [InlineData(100_000, 1800)]
