@@ -15,8 +15,14 @@ public enum ProviderCallFailure
     /// <summary>HTML, an empty body, truncated or unexpected JSON.</summary>
     UnreadableAnswer,
 
-    /// <summary>The provider answered with <c>{"error": ...}</c> for the whole call.</summary>
+    /// <summary>The provider answered with an error for the whole call (<c>{"error": ...}</c> or <c>{"status":"error","message":...}</c>).</summary>
     ProviderError,
+
+    /// <summary>
+    /// The provider refused the key or the account (<see cref="Smm.SmmErrorClassifier.IsAuthenticationFailure"/>): every call
+    /// fails until someone fixes the provider row or the account. The message keeps the provider's words.
+    /// </summary>
+    AuthenticationFailed,
 
     /// <summary>The provider's URL answered with a redirect (3xx), not followed: the request carries the API key.</summary>
     Redirected,

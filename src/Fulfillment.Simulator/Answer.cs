@@ -6,7 +6,8 @@ using System.Text.Json;
 namespace Fulfillment.Simulator;
 
 /// <summary>A response body built before it is written, so faults can still truncate or drop it.</summary>
-internal readonly record struct Answer(int Status, ReadOnlyMemory<byte> Body, string ContentType)
+/// <param name="Location">The Location header of a redirect.</param>
+internal readonly record struct Answer(int Status, ReadOnlyMemory<byte> Body, string ContentType, string? Location = null)
 {
     private const string JsonType = "application/json; charset=utf-8";
 

@@ -46,6 +46,22 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
             return;
         }
 
+        var family = settings.Family;
+        if (FamilyAnswers.WrongPath(family, context.Request.Path, new Uri($"{context.Request.Scheme}://{context.Request.Host}/")) is { } elsewhere)
+        {
+            RequestRecord.RefusedBeforeProcessing(request, "WrongPath");
+            await WriteAsync(context, request, elsewhere);
+            return;
+        }
+
+        if (FamilyAnswers.SessionCookie(family, state.Random) is { } cookie)
+            context.Response.Headers.SetCookie = cookie;
+        if (family != PanelFamily.Documented)
+        {
+            await FamilyAsync(context, request, family, action, keyValid, fields);
+            return;
+        }
+
         var hostile = state.Random.Chance(settings.ControlCharactersRate);
         if (!keyValid)
         {
@@ -83,6 +99,29 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
             _ => Answer.Error("Incorrect request", hostile),
         };
         state.Record.Processed(request);
+        await WriteAsync(context, request, Corrupt(answer, fault));
+    }
+
+    /// <summary>A panel family's answers (<see cref="FamilyAnswers"/>), with the shared faults before processing.</summary>
+    private async Task FamilyAsync(HttpContext context, RecordedRequest request, PanelFamily family, string action, bool keyValid, Dictionary<string, string> fields)
+    {
+        if (!keyValid)
+        {
+            RequestRecord.RefusedBeforeProcessing(request, null);
+            await WriteAsync(context, request, FamilyAnswers.Unauthorized(family));
+            return;
+        }
+
+        var fault = FaultPicker.Pick(state.Settings, state.Random);
+        if (FaultPicker.HappensBeforeProcessing(fault))
+        {
+            RequestRecord.RefusedBeforeProcessing(request, fault.ToString());
+            await WriteAsync(context, request, ProviderBehaviour.FaultAnswer(state, fault));
+            return;
+        }
+
+        var answer = FamilyAnswers.Handle(state, family, action, fields, state.Time.GetUtcNow(), out var created, out var refusal);
+        state.Record.Processed(request, created, refusal);
         await WriteAsync(context, request, Corrupt(answer, fault));
     }
 

@@ -171,7 +171,7 @@ internal static class OrderActions
         w.WriteEndObject();
     }
 
-    private static (long Id, string? Error) TryRefill(SimulatorState state, SimulatedOrder? order, DateTimeOffset now)
+    internal static (long Id, string? Error) TryRefill(SimulatorState state, SimulatedOrder? order, DateTimeOffset now)
     {
         if (order is null)
             return (0, IncorrectOrder);
@@ -241,12 +241,12 @@ internal static class OrderActions
             w.WriteString(property, id);
     }
 
-    private static SimulatedOrder? Find(SimulatorState state, string? id) =>
+    internal static SimulatedOrder? Find(SimulatorState state, string? id) =>
         long.TryParse(id?.Trim(), out var number) ? state.Orders.Find(number) : null;
 
-    private static SimulatedRefill? FindRefill(SimulatorState state, string? id) =>
+    internal static SimulatedRefill? FindRefill(SimulatorState state, string? id) =>
         long.TryParse(id?.Trim(), out var number) ? state.Orders.FindRefill(number) : null;
 
-    private static IEnumerable<string> Ids(string list) =>
+    internal static IEnumerable<string> Ids(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Take(100);
 }

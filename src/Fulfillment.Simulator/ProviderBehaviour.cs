@@ -49,6 +49,8 @@ internal static class ProviderBehaviour
     {
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = answer.ContentType;
+        if (answer.Location is { } location)
+            context.Response.Headers.Location = location;
         context.Response.ContentLength = answer.Body.Length;
         await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
     }

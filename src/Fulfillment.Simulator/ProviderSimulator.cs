@@ -24,7 +24,7 @@ public sealed class ProviderSimulator : IAsyncDisposable
         this.app = app;
         this.state = state;
         BaseUrl = baseUrl;
-        ApiUrl = new Uri(baseUrl, "api/v2");
+
         SmsApiUrl = new Uri(baseUrl, "stubs/handler_api.php");
         state.Outage = duration => _ = Task.Run(async () =>
         {
@@ -40,8 +40,8 @@ public sealed class ProviderSimulator : IAsyncDisposable
     /// <summary>The server root; control endpoints live under <c>/_sim</c>.</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>The SMM v2 endpoint, <c>/api/v2</c>.</summary>
-    public Uri ApiUrl { get; }
+    /// <summary>The SMM v2 endpoint: <c>/api/v2</c>, or the path of <see cref="SimulatorSettings.Family"/> (<c>/api/v1</c> for SmartPanel).</summary>
+    public Uri ApiUrl => new(BaseUrl, FamilyAnswers.ApiPath(Settings.Family).TrimStart('/'));
 
     /// <summary>The SMS activation endpoint, <c>/stubs/handler_api.php</c> (same key, balance, faults and record).</summary>
     public Uri SmsApiUrl { get; }
@@ -203,6 +203,9 @@ public sealed class ProviderSimulator : IAsyncDisposable
         var api = new ApiV2Endpoint(state);
         app.MapPost("/api/v2", api.HandleAsync);
         app.MapGet("/api/v2", api.HandleAsync);
+        // SmartPanel serves the protocol here (Settings.Family); the other families answer it as a path they do not serve.
+        app.MapPost("/api/v1", api.HandleAsync);
+        app.MapGet("/api/v1", api.HandleAsync);
         var sms = new SmsActivateEndpoint(state);
         app.MapGet("/stubs/handler_api.php", sms.HandleAsync);
         app.MapPost("/stubs/handler_api.php", sms.HandleAsync);

@@ -20,6 +20,9 @@ public sealed class SimulatorSettings
 
     public string Currency { get; set; } = "USD";
 
+    /// <summary>The panel software answered as (<see cref="PanelFamily"/>): its path, shapes, words, content type and HTTP status.</summary>
+    public PanelFamily Family { get; set; } = PanelFamily.Documented;
+
     /// <summary>The services list; empty means <see cref="SimulatedService.DefaultCatalogue"/>.</summary>
     public List<SimulatedService> Services { get; set; } = [];
 

@@ -20,20 +20,45 @@ public sealed class AddOrderRequestTests
         Assert.Equal(new Dictionary<string, string> { ["service"] = "1", ["link"] = "https://x/p", ["quantity"] = "100", ["runs"] = "5", ["interval"] = "30" }, form);
     }
 
-    [Fact]
-    public void Package_sends_only_the_link()
+    [Theory]
+    [InlineData("Package", null)]
+    [InlineData("package", 3)]
+    [InlineData("Custom Comments Package", 7)]
+    [InlineData("custom_comments_package", null)]
+    public void A_package_sends_quantity_1_which_panel_scripts_require(string type, int? orderQuantity)
     {
-        var form = Form(AddOrderRequest.ForType("Package", "4", "https://x/p", 1, Params));
+        var form = Form(AddOrderRequest.ForType(type, "4", "https://x/p", orderQuantity, Params));
 
-        Assert.Equal(["link", "service"], form.Keys.Order());
+        Assert.Equal("1", form["quantity"]);
+        Assert.Equal("https://x/p", form["link"]);
     }
 
     [Fact]
-    public void Custom_comments_joins_a_list_with_newlines_and_sends_no_quantity()
+    public void Custom_comments_joins_a_list_with_newlines_and_sends_its_line_count_as_quantity()
     {
-        var form = Form(AddOrderRequest.ForType("Custom Comments", "5", "https://x/p", 2, Params));
+        var form = Form(AddOrderRequest.ForType("Custom Comments", "5", "https://x/p", 7, Params));
 
-        Assert.Equal(new Dictionary<string, string> { ["service"] = "5", ["link"] = "https://x/p", ["comments"] = "nice\ngreat" }, form);
+        Assert.Equal(new Dictionary<string, string> { ["service"] = "5", ["link"] = "https://x/p", ["comments"] = "nice\ngreat", ["quantity"] = "2" }, form);
+    }
+
+    [Theory]
+    [InlineData("Mentions Custom List", "usernames", "2")]
+    [InlineData("mentions_custom_list", "usernames", "2")]
+    [InlineData("Comment Replies", "comments", "2")]
+    public void A_list_type_sends_the_number_of_its_lines_as_quantity(string type, string field, string quantity)
+    {
+        var form = Form(AddOrderRequest.ForType(type, "6", "https://x/p", null, Params));
+
+        Assert.Equal(quantity, form["quantity"]);
+        Assert.Equal(2, form[field].Split('\n').Length);
+    }
+
+    [Fact]
+    public void A_type_named_in_snake_case_is_the_same_type()
+    {
+        Assert.Equal(SmmServiceType.For("Custom Comments"), SmmServiceType.For("custom_comments"));
+        Assert.Equal(SmmServiceType.For("Mentions User Followers"), SmmServiceType.For(" mentions-user_followers "));
+        Assert.Equal(SmmServiceType.Default, SmmServiceType.For("something_new"));
     }
 
     [Fact]

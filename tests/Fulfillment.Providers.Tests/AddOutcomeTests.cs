@@ -34,7 +34,8 @@ public sealed class AddOutcomeTests
     [InlineData("Quantity less than minimal 10", RefusalKind.Permanent, RefusalReason.QuantityOutOfRange)]
     [InlineData("Quantity more than maximal 5000", RefusalKind.Permanent, RefusalReason.QuantityOutOfRange)]
     [InlineData("Incorrect link", RefusalKind.Permanent, RefusalReason.BadLink)]
-    [InlineData("Invalid API key", RefusalKind.Temporary, RefusalReason.Misconfigured)]
+    [InlineData("Invalid API key", RefusalKind.Temporary, RefusalReason.AuthenticationFailed)]
+    [InlineData("This action is Invalid", RefusalKind.Temporary, RefusalReason.Misconfigured)]
     [InlineData("Too many requests, try again later", RefusalKind.Temporary, RefusalReason.RateLimited)]
     [InlineData("Something went wrong on our side", RefusalKind.Temporary, RefusalReason.Other)]
     public async Task A_provider_error_is_a_classified_refusal(string error, RefusalKind kind, RefusalReason reason)
@@ -42,6 +43,31 @@ public sealed class AddOutcomeTests
         var (outcome, _) = await AddAsync(StubHandler.Answer(HttpStatusCode.OK, $$"""{"error":"{{error}}"}"""));
 
         Assert.Equal(new AddOutcome.Refused(kind, reason, error), outcome);
+    }
+
+    [Theory]
+    [InlineData("""{"order":23501,"error":""}""")]
+    [InlineData("""{"order":"23501","error":"Not enough funds on balance"}""")]
+    [InlineData("""{"status":"error","message":"Incorrect link","order":23501}""")]
+    public async Task An_order_id_together_with_any_error_is_unknown_never_a_refusal(string body)
+    {
+        var (outcome, _) = await AddAsync(StubHandler.Answer(HttpStatusCode.OK, body));
+
+        var unknown = Assert.IsType<AddOutcome.Unknown>(outcome);
+        Assert.Contains("\"23501\"", unknown.Reason, StringComparison.Ordinal);
+        Assert.False(unknown.Redirected);
+    }
+
+    [Theory]
+    [InlineData("""{"status":"error","message":"Invalid Interval in minutes"}""", RefusalKind.Temporary, RefusalReason.Other, "Invalid Interval in minutes")]
+    [InlineData("""{"status":"Error","message":"You have active order with this link"}""", RefusalKind.Temporary, RefusalReason.DuplicateLink,
+        "You have active order with this link")]
+    [InlineData("""{"status":"error","message":""}""", RefusalKind.Temporary, RefusalReason.Other, "error")]
+    public async Task A_status_error_with_a_message_is_a_refusal_in_the_providers_words(string body, RefusalKind kind, RefusalReason reason, string message)
+    {
+        var (outcome, _) = await AddAsync(StubHandler.Answer(HttpStatusCode.OK, body));
+
+        Assert.Equal(new AddOutcome.Refused(kind, reason, message), outcome);
     }
 
     [Fact]

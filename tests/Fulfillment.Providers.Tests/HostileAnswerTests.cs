@@ -84,7 +84,7 @@ public sealed class HostileAnswerTests
         var outcome = await harness.Client.AddAsync(harness.Provider, Order, CancellationToken.None);
 
         var refused = Assert.IsType<AddOutcome.Refused>(outcome);
-        Assert.Equal("HTTP 404: <html>Not found</html>", refused.Message);
+        Assert.Equal("HTTP 404: Not found", refused.Message);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class HostileAnswerTests
         var ex = await Assert.ThrowsAsync<ProviderCallException>(() =>
             CallAsync("""{"error":"Invalid API key\u0000\u001b[0m"}""", h => h.Client.GetStatusesAsync(h.Provider, ["5"], CancellationToken.None)));
 
-        Assert.Equal(ProviderCallFailure.ProviderError, ex.Failure);
+        Assert.Equal(ProviderCallFailure.AuthenticationFailed, ex.Failure);
         Assert.EndsWith("Invalid API key[0m", ex.Message, StringComparison.Ordinal);
         AssertStorable(ex.Message, 1000);
     }

@@ -31,7 +31,7 @@ public sealed class RedirectTests
     [InlineData(302)]
     [InlineData(307)]
     [InlineData(308)]
-    public async Task A_redirected_add_is_not_followed_and_is_a_temporary_refusal_naming_the_target(int status)
+    public async Task A_redirected_add_is_not_followed_and_is_unknown_flagged_as_a_redirect_naming_the_target(int status)
     {
         var (origin, target) = await StartAsync(status);
         await using var _ = origin;
@@ -40,9 +40,10 @@ public sealed class RedirectTests
 
         var outcome = await harness.Client.AddAsync(harness.Provider, Order, CancellationToken.None);
 
-        var refused = Assert.IsType<AddOutcome.Refused>(outcome);
-        Assert.Equal((RefusalKind.Temporary, RefusalReason.Redirected), (refused.Kind, refused.Reason));
-        Assert.Contains($"HTTP {status} redirect to {target.ApiUrl}", refused.Message, StringComparison.Ordinal);
+        // Whatever answered with the redirect received the whole order: it may have acted on it.
+        var unknown = Assert.IsType<AddOutcome.Unknown>(outcome);
+        Assert.True(unknown.Redirected);
+        Assert.Contains($"HTTP {status} redirect to {target.ApiUrl}", unknown.Reason, StringComparison.Ordinal);
         Assert.Equal(1, origin.Record.Count("add"));
         Assert.Equal(0L, target.Record.Total);
         Assert.Empty(origin.Orders.CreatedByLink());
@@ -77,12 +78,12 @@ public sealed class RedirectTests
         var rent = await sms.GetNumberAsync(harness.Provider, "tg", "0", CancellationToken.None);
         var ex = await Assert.ThrowsAsync<ProviderCallException>(() => sms.GetBalanceAsync(harness.Provider, CancellationToken.None));
 
-        var refused = Assert.IsType<NumberOutcome.Refused>(rent);
-        Assert.Equal((RefusalKind.Temporary, SmsRefusal.Redirected), (refused.Kind, refused.Reason));
+        var refused = Assert.IsType<NumberOutcome.Unknown>(rent);
+        Assert.True(refused.Redirected);
         Assert.Contains("api_key=***", ex.Message, StringComparison.Ordinal);
         Assert.Contains(target.ApiUrl.ToString(), ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(ClientHarness.Key, ex.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(ClientHarness.Key, refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(ClientHarness.Key, refused.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(ClientHarness.Key, harness.Logs.All, StringComparison.Ordinal);
         Assert.Equal(0L, target.Record.Total);
         Assert.Equal(0, origin.Activations.Count);
@@ -101,8 +102,8 @@ public sealed class RedirectTests
 
         var outcome = await harness.Client.AddAsync(harness.Provider, Order, CancellationToken.None);
 
-        var refused = Assert.IsType<AddOutcome.Refused>(outcome);
-        Assert.Contains("redirect to https://provider.example/login?next=%2Fapi", refused.Message, StringComparison.Ordinal);
+        var unknown = Assert.IsType<AddOutcome.Unknown>(outcome);
+        Assert.Contains("redirect to https://provider.example/login?next=%2Fapi", unknown.Reason, StringComparison.Ordinal);
         Assert.Equal(1, stub.Calls);
     }
 }

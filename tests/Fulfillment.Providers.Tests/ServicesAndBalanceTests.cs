@@ -44,7 +44,7 @@ public sealed class ServicesAndBalanceTests
 
         var ex = await Assert.ThrowsAsync<ProviderCallException>(() => harness.Client.GetBalanceAsync(harness.Provider, CancellationToken.None));
 
-        Assert.Equal(ProviderCallFailure.ProviderError, ex.Failure);
+        Assert.Equal(ProviderCallFailure.AuthenticationFailed, ex.Failure);
         Assert.Contains("Invalid API key", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -138,14 +138,14 @@ public sealed class SimulatorClientTests
     }
 
     [Fact]
-    public async Task A_wrong_key_is_a_misconfiguration()
+    public async Task A_wrong_key_is_an_authentication_failure()
     {
         await using var sim = await ProviderSimulator.StartAsync(new SimulatorSettings { ApiKey = "another key" });
         await using var harness = new ClientHarness(sim.ApiUrl);
 
         var outcome = await harness.Client.AddAsync(harness.Provider, new AddOrderRequest("1", "https://x/k", 100), CancellationToken.None);
 
-        Assert.Equal(new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Misconfigured, "Invalid API key"), outcome);
+        Assert.Equal(new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.AuthenticationFailed, "Invalid API key"), outcome);
     }
 
     [Fact]
@@ -162,8 +162,9 @@ public sealed class SimulatorClientTests
         Assert.IsType<AddOutcome.Accepted>(outcome);
         var recorded = Assert.Single(sim.Record.Requests("add"));
         Assert.True(recorded.KeyValid);
-        Assert.Equal(["comments", "link", "service"], recorded.Fields.Keys.Order());
+        Assert.Equal(["comments", "link", "quantity", "service"], recorded.Fields.Keys.Order());
         Assert.Equal("a\nb\nc\nd\ne", recorded.Field("comments"));
+        Assert.Equal("5", recorded.Field("quantity"));
     }
 
     [Fact]

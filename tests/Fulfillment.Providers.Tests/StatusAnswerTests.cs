@@ -134,7 +134,8 @@ public sealed class StatusAnswerTests
     [InlineData("<html><body>Cloudflare</body></html>", ProviderCallFailure.UnreadableAnswer)]
     [InlineData("", ProviderCallFailure.UnreadableAnswer)]
     [InlineData("""{"1":{"status":"Compl""", ProviderCallFailure.UnreadableAnswer)]
-    [InlineData("""{"error":"Invalid API key"}""", ProviderCallFailure.ProviderError)]
+    [InlineData("""{"error":"Invalid API key"}""", ProviderCallFailure.AuthenticationFailed)]
+    [InlineData("""{"error":"This action is Invalid"}""", ProviderCallFailure.ProviderError)]
     public async Task A_multi_answer_that_cannot_be_read_throws_with_the_reason(string body, ProviderCallFailure failure)
     {
         var ex = await Assert.ThrowsAsync<ProviderCallException>(() => StatusesAsync(body, "1", "2"));
@@ -147,7 +148,7 @@ public sealed class StatusAnswerTests
     {
         var ex = await Assert.ThrowsAsync<ProviderCallException>(() => StatusAsync("""{"error":"Invalid API key"}"""));
 
-        Assert.Equal(ProviderCallFailure.ProviderError, ex.Failure);
+        Assert.Equal(ProviderCallFailure.AuthenticationFailed, ex.Failure);
     }
 
     [Fact]

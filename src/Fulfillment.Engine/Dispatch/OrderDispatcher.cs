@@ -520,8 +520,9 @@ public sealed class OrderDispatcher(
         public static ProviderHealth Of(Fulfillment.Providers.ProviderEndpoint provider, AddOutcome outcome) => outcome switch
         {
             AddOutcome.Accepted or AddOutcome.AcceptedUnusable => new(provider.Id, true, null),
-            AddOutcome.Refused { Reason: RefusalReason.Unreachable or RefusalReason.Redirected } r => new(provider.Id, false, "Add not accepted: " + r.Message),
-            AddOutcome.Refused { Reason: RefusalReason.Misconfigured } r => new(provider.Id, null, "Add refused: " + r.Message),
+            AddOutcome.Refused { Reason: RefusalReason.Unreachable } r => new(provider.Id, false, "Add not accepted: " + r.Message),
+            AddOutcome.Unknown { Redirected: true } u => new(provider.Id, false, "Add not accepted: " + u.Reason),
+            AddOutcome.Refused { Reason: RefusalReason.Misconfigured or RefusalReason.AuthenticationFailed } r => new(provider.Id, null, "Add refused: " + r.Message),
             // Our own limiter or the provider's 429: it says nothing either way.
             AddOutcome.Refused { Reason: RefusalReason.RateLimited } => new(provider.Id, null, null),
             AddOutcome.Refused => new(provider.Id, true, null),
@@ -531,7 +532,8 @@ public sealed class OrderDispatcher(
         public static ProviderHealth Of(Fulfillment.Providers.ProviderEndpoint provider, NumberOutcome outcome) => outcome switch
         {
             NumberOutcome.Rented or NumberOutcome.RentedUnusable => new(provider.Id, true, null),
-            NumberOutcome.Refused { Reason: SmsRefusal.NotSent or SmsRefusal.Redirected } r => new(provider.Id, false, "getNumber not accepted: " + r.Message),
+            NumberOutcome.Refused { Reason: SmsRefusal.NotSent } r => new(provider.Id, false, "getNumber not accepted: " + r.Message),
+            NumberOutcome.Unknown { Redirected: true } u => new(provider.Id, false, "getNumber not accepted: " + u.Reason),
             NumberOutcome.Refused { Reason: SmsRefusal.BadKey or SmsRefusal.Banned } r => new(provider.Id, null, "getNumber refused: " + r.Message),
             NumberOutcome.Refused { Reason: SmsRefusal.RateLimited } => new(provider.Id, null, null),
             NumberOutcome.Refused => new(provider.Id, true, null),

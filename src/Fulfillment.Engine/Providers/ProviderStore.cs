@@ -118,9 +118,10 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         upsert.Parameters.Add(new() { Value = services.Select(s => s.Rate).ToArray() });
         upsert.Parameters.Add(new() { Value = services.Select(s => ClampToInt(s.Min)).ToArray() });
         upsert.Parameters.Add(new() { Value = services.Select(s => ClampToInt(s.Max)).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Refill).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Cancel).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Dripfeed).ToArray() });
+        // The columns are NOT NULL for now: a flag the list did not give is stored as false until they can hold "unknown".
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Refill ?? false).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Cancel ?? false).ToArray() });
+        upsert.Parameters.Add(new() { Value = services.Select(s => s.Dripfeed ?? false).ToArray() });
         upsert.Parameters.Add(new() { Value = now });
         batch.BatchCommands.Add(upsert);
 

@@ -7,7 +7,7 @@ namespace Fulfillment.Providers.Smm;
 /// One <c>add</c>: only the order's own fields. There is deliberately no place for a user id, email or IP.
 /// </summary>
 /// <param name="ServiceId">The provider's service id.</param>
-/// <param name="Quantity">Null for types that send none (Package, Custom Comments, Subscriptions...).</param>
+/// <param name="Quantity">Null for types that send none (Subscriptions); see <see cref="QuantityRule"/>.</param>
 /// <param name="Runs">Drip-feed: how many runs; sent with <see cref="Interval"/> only when both are set.</param>
 /// <param name="Interval">Drip-feed: minutes between runs.</param>
 /// <param name="Fields">Type-specific fields (comments, usernames, answer_number...). Names outside
@@ -53,10 +53,17 @@ public sealed record AddOrderRequest(
         }
 
         var dripFeed = type.AllowsDripFeed && runs is > 1 && interval is > 0;
+        int? sent = type.Quantity switch
+        {
+            QuantityRule.Order => quantity,
+            QuantityRule.One => 1,
+            QuantityRule.LineCount when type.CountedField is { } counted && fields.TryGetValue(counted, out var list) => list.Split('\n').Length,
+            _ => null,
+        };
         return new AddOrderRequest(
             serviceId,
             link,
-            type.SendsQuantity ? quantity : null,
+            sent,
             dripFeed ? runs : null,
             dripFeed ? interval : null,
             fields);

@@ -21,11 +21,19 @@ public abstract record AddOutcome
 
     /// <summary>
     /// The provider said no, or the request provably never left this process
-    /// (<see cref="RefusalReason.Unreachable"/>, <see cref="RefusalReason.RateLimited"/> from our own limiter), or the
-    /// provider's URL redirected it (<see cref="RefusalReason.Redirected"/>).
+    /// (<see cref="RefusalReason.Unreachable"/>, <see cref="RefusalReason.RateLimited"/> from our own limiter).
+    /// <see cref="RefusalReason.AuthenticationFailed"/> is about the whole provider, not this order.
     /// </summary>
     public sealed record Refused(RefusalKind Kind, RefusalReason Reason, string Message) : AddOutcome;
 
-    /// <summary>The request may have reached the provider and the answer was lost or unreadable.</summary>
-    public sealed record Unknown(string Reason) : AddOutcome;
+    /// <summary>
+    /// The request may have reached the provider and the answer was lost or unreadable, or said two things at once
+    /// (an order id and an error).
+    /// </summary>
+    /// <param name="Redirected">
+    /// The provider's URL answered with a redirect (3xx), not followed (the request carries the key). Whatever answered
+    /// received the whole request, so this order is unknown; and every later add to that URL would be redirected too, so
+    /// sending to this provider should pause until someone fixes api_url. <paramref name="Reason"/> says where it points.
+    /// </param>
+    public sealed record Unknown(string Reason, bool Redirected = false) : AddOutcome;
 }

@@ -15,17 +15,17 @@ public enum RefusalReason
     /// <summary>HTTP 429, a throttling message, or our own limiter refusing before sending.</summary>
     RateLimited,
 
-    /// <summary>Invalid API key, a URL that is not an API (4xx): someone must fix the provider row.</summary>
+    /// <summary>A URL that is not an API (4xx), an action the provider does not know: someone must fix the provider row.</summary>
     Misconfigured,
+
+    /// <summary>
+    /// The provider does not accept the key or the account behind it (a wrong or disabled key, an inactive account, an
+    /// address not allowed): a problem of the whole provider, not of the order. Someone must fix the provider row or the account.
+    /// </summary>
+    AuthenticationFailed,
 
     /// <summary>The request never left: DNS, connection refused, circuit open.</summary>
     Unreachable,
-
-    /// <summary>
-    /// The provider's URL answered with a redirect (3xx), which is never followed (the request carries the key):
-    /// someone must fix api_url. Read as not accepted, so the order waits and goes out once the URL is fixed.
-    /// </summary>
-    Redirected,
 
     /// <summary>An error the classifier does not recognise; treated as temporary.</summary>
     Other,

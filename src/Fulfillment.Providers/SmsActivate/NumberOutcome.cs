@@ -27,5 +27,10 @@ public abstract record NumberOutcome
     public sealed record Refused(RefusalKind Kind, SmsRefusal Reason, string Message) : NumberOutcome;
 
     /// <summary>The request may have reached the provider and the answer was lost, unreadable, a 5xx or <c>ERROR_SQL</c>.</summary>
-    public sealed record Unknown(string Reason) : NumberOutcome;
+    /// <param name="Redirected">
+    /// The provider's URL answered with a redirect (3xx), not followed (the query carries the key). Whatever answered
+    /// received the whole request, so a number may be rented; every later call would be redirected too, so renting from this
+    /// provider should pause until someone fixes api_url. <paramref name="Reason"/> says where it points.
+    /// </param>
+    public sealed record Unknown(string Reason, bool Redirected = false) : NumberOutcome;
 }

@@ -24,9 +24,6 @@ public enum SmsRefusal
     /// <summary>The request provably never left: DNS, connection refused, circuit open, our own limiter.</summary>
     NotSent,
 
-    /// <summary>The provider's URL answered with a redirect (3xx), not followed (the query carries the key): fix api_url.</summary>
-    Redirected,
-
     /// <summary><c>BAD_ACTION</c>, a 4xx page: the provider says it did not process the request.</summary>
     Other,
 }

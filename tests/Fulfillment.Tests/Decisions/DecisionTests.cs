@@ -78,7 +78,8 @@ public sealed class DecisionTests
         { "refused for now", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.InsufficientFunds, "Not enough funds"), TimeSpan.FromMinutes(1), false, "Deferred" },
         { "refused for now past GiveUpAfter", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Unreachable, "refused"), TimeSpan.FromDays(2), false, "Finished:failed:service_unavailable" },
         { "the provider's same-link refusal", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.DuplicateLink, "active order"), TimeSpan.FromMinutes(1), false, "HeldAtProvider" },
-        { "a redirect is not accepted: it waits", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Redirected, "redirected"), TimeSpan.FromMinutes(1), false, "Deferred" },
+        { "a redirect: whatever answered got the whole order, so it is unknown", new AddOutcome.Unknown("redirected", Redirected: true), TimeSpan.FromMinutes(1), false, "ToReview" },
+        { "the provider refuses the key: it waits", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.AuthenticationFailed, "API key invalid"), TimeSpan.FromMinutes(1), false, "Deferred" },
         { "a lost answer", new AddOutcome.Unknown("timeout after sending"), TimeSpan.FromMinutes(1), false, "ToReview" },
         { "a lost answer where resending is configured", new AddOutcome.Unknown("timeout after sending"), TimeSpan.FromMinutes(1), true, "Deferred" },
     };
@@ -140,6 +141,20 @@ public sealed class DecisionTests
 
         var actual = string.Join(",", changes.Select(Describe));
         Assert.True(expected == actual, $"{because}: expected {expected}, got {actual}");
+    }
+
+    [Theory]
+    [InlineData(ProviderOrderState.Pending, "Pending", null)]
+    [InlineData(ProviderOrderState.InProgress, "In progress", 0L)]
+    public void A_new_orders_remains_of_0_is_no_delivery_figure(ProviderOrderState state, string word, long? stored)
+    {
+        var order = new TrackedOrder(1, Provider, "42", 100, Now - TimeSpan.FromMinutes(5));
+
+        var changes = StatusAnswers.Decide(order, new StatusResult(state, word, 0, 0, 0.28m, "USD"), new TrackingOptions(), Now);
+
+        var progressed = Assert.IsType<OrderChange.Progressed>(Assert.Single(changes));
+        Assert.Equal(stored, progressed.Remains);
+        Assert.Equal(word, progressed.ProviderStatus);
     }
 
     [Theory]

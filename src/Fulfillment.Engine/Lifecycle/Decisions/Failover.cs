@@ -36,15 +36,15 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// | outcome                                                              | moves to the next route                      |
 /// |----------------------------------------------------------------------|----------------------------------------------|
 /// | accepted (usable id or not)                                          | never: the provider has it                   |
-/// | answer lost (Unknown)                                                | never: review, or resent on the same route   |
+/// | answer lost or unreadable (Unknown, a redirect included)             | never: review, or resent on the same route   |
 /// | refused: UnknownService, QuantityOutOfRange (permanent, the service) | at once                                      |
 /// | refused: InsufficientFunds (the panel's balance there)               | at once                                      |
 /// | refused: BadLink (permanent, the order itself)                       | never: failed with a refund as today         |
 /// | refused: DuplicateLink (the provider's same-link rule)               | never: held as today                         |
-/// | refused for now: RateLimited, Misconfigured, Unreachable,            | once the route has refused it for            |
-/// |   Redirected, Other                                                  |   FailoverAfter (orders.route_refusing_since) |
+/// | refused for now: RateLimited, Misconfigured, AuthenticationFailed,   | once the route has refused it for            |
+/// |   Unreachable, Other                                                 |   FailoverAfter (orders.route_refusing_since) |
 /// | getNumber: BAD_SERVICE, NO_BALANCE                                   | at once                                      |
-/// | getNumber: NO_NUMBERS, BAD_KEY, BANNED, 429, not sent, redirect      | after FailoverAfter                          |
+/// | getNumber: NO_NUMBERS, BAD_KEY, BANNED, 429, not sent                | after FailoverAfter                          |
 /// | the order is pinned to its route                                     | never                                        |
 /// </code>
 /// <para>With no route after the current one that is not unusable, nothing moves: the refusal is handled as it is

@@ -21,7 +21,9 @@ public static class StatusAnswers
         }
 
         var age = now - order.DispatchedAt;
-        var detail = new { provider_status = answer?.RawStatus, remains = answer?.Remains, start_count = answer?.StartCount };
+        // An order the provider has not started reports remains "0" on many panels: that is not a delivery figure.
+        var delivery = answer?.DeliveryRemains;
+        var detail = new { provider_status = answer?.RawStatus, remains = delivery, start_count = answer?.StartCount };
         var state = answer?.State ?? ProviderOrderState.Unknown;
         // A finish records the provider's words on the order itself, so a finishing order is written once.
         var (charge, currency) = Cost(answer);
@@ -41,7 +43,7 @@ public static class StatusAnswers
         }
 
         List<OrderChange> changes =
-            [new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains, now + NextInterval(age, options), answer?.Error,
+            [new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, delivery, now + NextInterval(age, options), answer?.Error,
                 ProviderCharge: charge, ProviderCurrency: currency)];
         if (state == ProviderOrderState.Partial)
         {

@@ -12,7 +12,8 @@ internal static class AddAnswer
             n.Cause == NotSentCause.LocallyThrottled ? RefusalReason.RateLimited : RefusalReason.Unreachable,
             $"not sent: {n.Reason}"),
         ExchangeResult.Lost l => new AddOutcome.Unknown(l.Reason),
-        ExchangeResult.Redirected r => new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Redirected, r.Message),
+        // The whole request, key and order, reached whatever answered with the redirect: it may have acted on it.
+        ExchangeResult.Redirected r => new AddOutcome.Unknown(r.Message, Redirected: true),
         ExchangeResult.Answered a => Read(a),
         _ => new AddOutcome.Unknown("unexpected exchange result"),
     };
@@ -32,13 +33,22 @@ internal static class AddAnswer
             using (document)
             {
                 var root = document!.RootElement;
-                if (SmmJson.Error(root) is { } error)
+                var error = SmmJson.Error(root);
+                var id = SmmJson.Id(root, "order");
+                if (id is not null && error is not null)
+                {
+                    // Which half is true cannot be told: a refusal would send it again while the provider may run it.
+                    return new AddOutcome.Unknown(
+                        $"the answer carries both an order id ({ProviderText.Quote(id)}) and an error ({error}): {AnswerText.Snippet(answer.Body)}");
+                }
+
+                if (error is not null)
                 {
                     var (kind, reason) = SmmErrorClassifier.Classify(error);
                     return new AddOutcome.Refused(kind, reason, error);
                 }
 
-                if (SmmJson.Id(root, "order") is { } id)
+                if (id is not null)
                 {
                     // Validated as sent, never cleaned into something usable: "12\u0000" is not order 12.
                     return ProviderText.IdProblem(id) is { } problem

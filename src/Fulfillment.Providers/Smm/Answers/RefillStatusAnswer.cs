@@ -9,7 +9,7 @@ internal static class RefillStatusAnswer
         if (SmmJson.Error(root) is { } error)
         {
             if (SmmErrorClassifier.IsProviderWide(error))
-                throw new ProviderCallException(ProviderCallFailure.ProviderError, provider.Name, SmmActions.RefillStatus, error);
+                throw SafeAnswer.ProviderError(error, provider, SmmActions.RefillStatus);
             return new RefillStatusResult(ProviderOrderState.Unknown, null, error);
         }
 

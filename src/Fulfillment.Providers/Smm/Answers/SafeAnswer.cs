@@ -37,8 +37,13 @@ internal static class SafeAnswer
     public static void ThrowIfError(JsonElement root, ProviderEndpoint provider, string action)
     {
         if (SmmJson.Error(root) is { } error)
-            throw new ProviderCallException(ProviderCallFailure.ProviderError, provider.Name, action, error);
+            throw ProviderError(error, provider, action);
     }
+
+    /// <summary>An error for the whole call; a refused key or account is told apart, since it stays until someone fixes it.</summary>
+    public static ProviderCallException ProviderError(string error, ProviderEndpoint provider, string action) =>
+        new(SmmErrorClassifier.IsAuthenticationFailure(error) ? ProviderCallFailure.AuthenticationFailed : ProviderCallFailure.ProviderError,
+            provider.Name, action, error);
 
     public static ProviderCallException Unexpected(JsonElement root, ProviderEndpoint provider, string action) =>
         new(ProviderCallFailure.UnreadableAnswer, provider.Name, action, $"unexpected answer: {AnswerText.Snippet(root.GetRawText())}");

@@ -131,16 +131,41 @@ internal static class SmmJson
     public static long? Long(JsonElement element, string name) => Decimal(element, name) is { } value
         && value >= long.MinValue && value <= long.MaxValue ? (long)decimal.Truncate(value) : null;
 
-    /// <summary>true, 1, "1", "true", "yes" are true; anything else, absence included, is false.</summary>
-    public static bool Flag(JsonElement element, string name) =>
-        Text(element, name)?.Trim().ToUpperInvariant() is "TRUE" or "1" or "YES";
+    /// <summary>
+    /// true, 1, "1", "true", "yes" are true; false, 0, "0", "false", "no" are false; anything else, absence included, is
+    /// null: a list that does not say whether a service refills has not said that it does not.
+    /// </summary>
+    public static bool? Flag(JsonElement element, string name) => Text(element, name)?.Trim().ToUpperInvariant() switch
+    {
+        "TRUE" or "1" or "YES" => true,
+        "FALSE" or "0" or "NO" => false,
+        _ => null,
+    };
 
-    /// <summary>The <c>error</c> text of an error object, cleaned for storing; ignores a <c>status</c> field beside it.</summary>
+    /// <summary>
+    /// The error text of an error answer, cleaned for storing; null when the element is not one. Two shapes: an
+    /// <c>error</c> field (a <c>status</c> beside it is ignored: <c>{"error":"API key invalid","status":"102"}</c>), and
+    /// SmartPanel's validation helper, <c>{"status":"error","message":"Invalid Interval in minutes"}</c>. An error whose text
+    /// is empty (<c>"error": ""</c>) is still an error, read as "error".
+    /// </summary>
     public static string? Error(JsonElement element)
     {
-        if (!TryGet(element, "error", out var error) || error.ValueKind is JsonValueKind.Null or JsonValueKind.False)
+        string? text;
+        if (TryGet(element, "error", out var error) && error.ValueKind is not (JsonValueKind.Null or JsonValueKind.False))
+            text = error.ValueKind == JsonValueKind.Object ? Text(error, "message") ?? error.GetRawText() : Text(error);
+        else if (IsStatusError(element))
+            text = Text(element, "message");
+        else
             return null;
-        var text = error.ValueKind == JsonValueKind.Object ? Text(error, "message") ?? error.GetRawText() : Text(error);
         return ProviderText.Clean(text, ProviderText.MessageLength) is { Length: > 0 } clean ? clean : "error";
     }
+
+    /// <summary>
+    /// <c>{"status":"error","message":...}</c>. A <c>message</c> must be there: <c>"status":"Error"</c> alone is an order's
+    /// status word (failed), not an error answer.
+    /// </summary>
+    private static bool IsStatusError(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object
+        && string.Equals(Text(element, "status")?.Trim(), "error", StringComparison.OrdinalIgnoreCase)
+        && TryGet(element, "message", out _);
 }

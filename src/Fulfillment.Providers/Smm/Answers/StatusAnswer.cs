@@ -13,7 +13,7 @@ internal static class StatusAnswer
         if (SmmJson.Error(root) is { } error)
         {
             if (SmmErrorClassifier.IsProviderWide(error))
-                throw new ProviderCallException(ProviderCallFailure.ProviderError, provider.Name, SmmActions.Status, error);
+                throw SafeAnswer.ProviderError(error, provider, SmmActions.Status);
             return StatusResult.ForError(error);
         }
 
@@ -50,14 +50,20 @@ internal static class StatusAnswer
 
         var results = new Dictionary<string, StatusResult>(ids.Count, StringComparer.Ordinal);
         foreach (var id in ids)
-            results[id] = found.TryGetValue(id.Trim(), out var result) ? result : StatusResult.ForError("Not in the provider's answer");
+            results[id] = found.TryGetValue(id.Trim(), out var result) ? result : StatusResult.Missing();
         return results;
     }
 
-    private static StatusResult ReadEntry(JsonElement entry) =>
-        entry.ValueKind != JsonValueKind.Object ? StatusResult.ForError($"Unreadable entry: {AnswerText.Snippet(entry.GetRawText())}")
-        : SmmJson.Error(entry) is { } error ? StatusResult.ForError(error)
-        : ReadItem(entry);
+    /// <summary>
+    /// One entry of a multi-status answer: a status object, an error object, or (SmartPanel) the provider's words as a bare
+    /// string, <c>"123": "Incorrect order ID"</c>, kept as the order's error.
+    /// </summary>
+    private static StatusResult ReadEntry(JsonElement entry) => entry.ValueKind switch
+    {
+        JsonValueKind.Object => SmmJson.Error(entry) is { } error ? StatusResult.ForError(error) : ReadItem(entry),
+        JsonValueKind.String when ProviderText.Clean(entry.GetString(), ProviderText.MessageLength) is { Length: > 0 } words => StatusResult.ForError(words),
+        _ => StatusResult.ForError($"Unreadable entry: {AnswerText.Snippet(entry.GetRawText())}"),
+    };
 
     private static StatusResult ReadItem(JsonElement item)
     {

@@ -13,7 +13,8 @@ internal static class NumberAnswer
             n.Cause == NotSentCause.LocallyThrottled ? SmsRefusal.RateLimited : SmsRefusal.NotSent,
             $"not sent: {n.Reason}"),
         ExchangeResult.Lost l => new NumberOutcome.Unknown(l.Reason),
-        ExchangeResult.Redirected r => new NumberOutcome.Refused(RefusalKind.Temporary, SmsRefusal.Redirected, r.Message),
+        // The query, key and rent included, reached whatever answered with the redirect: it may have rented a number.
+        ExchangeResult.Redirected r => new NumberOutcome.Unknown(r.Message, Redirected: true),
         ExchangeResult.Answered a => Read(a),
         _ => new NumberOutcome.Unknown("unexpected exchange result"),
     };
