@@ -67,25 +67,11 @@ public sealed class Order
     public Guid? ClaimedBy { get; set; }
 
     /// <summary>
-    /// Set, for the whole batch, just before the add requests leave. A dispatching order without it
-    /// provably never reached the provider, so crash recovery may put it back to pending.
-    /// </summary>
-    public DateTimeOffset? SendingAt { get; set; }
-
-    /// <summary>
     /// The route the order is on: 0 is its service's own provider, n the service_routes row at position n.
-    /// Failover only moves it forward; provider_id is set from it at each claim.
+    /// Failover only moves it forward; provider_id is set from it at each claim. Which provider may hold the order is
+    /// its attempts' business (order_attempts), not this column's.
     /// </summary>
     public int RoutePosition { get; set; }
-
-    /// <summary>Since when the current route has refused the order for now (reset by a move to the next route).</summary>
-    public DateTimeOffset? RouteRefusingSince { get; set; }
-
-    /// <summary>
-    /// An add on the current route had a lost answer and was sent again (AllowResendOnUnknown): the provider of
-    /// this route may have the order, so it never moves to another route.
-    /// </summary>
-    public bool RoutePinned { get; set; }
 
     /// <summary>Public: the emulated drip-feed order this order is a run of (a run is never charged; its parent is).</summary>
     public long? ParentId { get; set; }

@@ -20,4 +20,7 @@ public sealed class OrderRequest
     /// (maybe) sent and never recorded: it is never sent again.
     /// </summary>
     public DateTimeOffset? SendingAt { get; set; }
+
+    /// <summary>Engine-internal: the user-facing reason an order closed by this request ends with (a parent closed after review: staff_decision).</summary>
+    public string? Reason { get; set; }
 }

@@ -43,6 +43,30 @@ public static class DripFeedMode
     public static readonly IReadOnlyList<string> All = [Auto, Native, Emulated];
 }
 
+/// <summary><c>order_attempts.outcome</c>: what became of one add or getNumber sent.</summary>
+public static class AttemptOutcome
+{
+    /// <summary>Written before the request leaves; no answer recorded yet.</summary>
+    public const string Sending = "sending";
+
+    /// <summary>The provider took it (provider_order_id, or null when its id could not be used).</summary>
+    public const string Accepted = "accepted";
+
+    /// <summary>The provider said no, or the request provably never left.</summary>
+    public const string Refused = "refused";
+
+    /// <summary>The answer was lost or said two things: the provider may hold the order.</summary>
+    public const string Unknown = "unknown";
+
+    /// <summary>A person decided (release_order) without an answer; error says who and what.</summary>
+    public const string Settled = "settled";
+
+    public static readonly IReadOnlyList<string> All = [Sending, Accepted, Refused, Unknown, Settled];
+
+    /// <summary>Outcomes under which the provider may hold the order without the engine knowing it.</summary>
+    public static readonly IReadOnlyList<string> Open = [Sending, Unknown];
+}
+
 public static class OrderStatus
 {
     public const string Pending = "pending";

@@ -420,29 +420,15 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("result");
 
-                    b.Property<bool>("RoutePinned")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("boolean")
-                        .HasDefaultValue(false)
-                        .HasColumnName("route_pinned");
-
                     b.Property<int>("RoutePosition")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
                         .HasDefaultValue(0)
                         .HasColumnName("route_position");
 
-                    b.Property<DateTimeOffset?>("RouteRefusingSince")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("route_refusing_since");
-
                     b.Property<int?>("RunNumber")
                         .HasColumnType("integer")
                         .HasColumnName("run_number");
-
-                    b.Property<DateTimeOffset?>("SendingAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("sending_at");
 
                     b.Property<long>("ServiceId")
                         .HasColumnType("bigint")
@@ -525,6 +511,85 @@ namespace Fulfillment.Data.Migrations
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
+            modelBuilder.Entity("Fulfillment.Data.Entities.OrderAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("answered_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<Guid?>("Instance")
+                        .HasColumnType("uuid")
+                        .HasColumnName("instance");
+
+                    b.Property<long>("OrderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("sending")
+                        .HasColumnName("outcome");
+
+                    b.Property<long?>("ProviderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("provider_id");
+
+                    b.Property<string>("ProviderOrderId")
+                        .HasColumnType("text")
+                        .HasColumnName("provider_order_id");
+
+                    b.Property<string>("ProviderServiceId")
+                        .HasColumnType("text")
+                        .HasColumnName("provider_service_id");
+
+                    b.Property<string>("Refusal")
+                        .HasColumnType("text")
+                        .HasColumnName("refusal");
+
+                    b.Property<int>("RoutePosition")
+                        .HasColumnType("integer")
+                        .HasColumnName("route_position");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<decimal?>("UpstreamRate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("upstream_rate");
+
+                    b.HasKey("Id")
+                        .HasName("pk_order_attempts");
+
+                    b.HasIndex("ProviderId")
+                        .HasDatabaseName("ix_order_attempts_provider_id");
+
+                    b.HasIndex("OrderId", "Id")
+                        .HasDatabaseName("ix_order_attempts_order_id_id");
+
+                    b.HasIndex(new[] { "OrderId" }, "ux_order_attempts_one_sending")
+                        .IsUnique()
+                        .HasFilter("outcome = 'sending'");
+
+                    b.ToTable("order_attempts", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_order_attempts_outcome", "outcome IN ('sending', 'accepted', 'refused', 'unknown', 'settled')");
+                        });
+                });
+
             modelBuilder.Entity("Fulfillment.Data.Entities.OrderEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -605,6 +670,10 @@ namespace Fulfillment.Data.Migrations
                     b.Property<string>("ProviderRef")
                         .HasColumnType("text")
                         .HasColumnName("provider_ref");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
 
                     b.Property<DateTimeOffset?>("SendingAt")
                         .HasColumnType("timestamp with time zone")
@@ -1195,6 +1264,22 @@ namespace Fulfillment.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_orders_user_id");
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.OrderAttempt", b =>
+                {
+                    b.HasOne("Fulfillment.Data.Entities.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_order_attempts_order_id");
+
+                    b.HasOne("Fulfillment.Data.Entities.Provider", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_order_attempts_provider_id");
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.OrderEvent", b =>

@@ -1,7 +1,9 @@
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Dispatch.Sql;
 using Fulfillment.Engine.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Fulfillment.Engine.Dispatch;
 
@@ -10,8 +12,8 @@ namespace Fulfillment.Engine.Dispatch;
 /// pending order. The NOTIFY listener does the same within milliseconds; this is the safety net.
 /// </summary>
 public sealed class DispatchOrdersJob(
-    OrderDispatcher dispatcher,
-    DispatchStore store,
+    DispatchPass dispatcher,
+    NpgsqlDataSource db,
     IOptions<EngineOptions> engine,
     IOptions<DispatchOptions> options,
     TimeProvider clock,
@@ -20,7 +22,7 @@ public sealed class DispatchOrdersJob(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var (requeued, review) = await store.RecoverAbandonedAsync(
+        var (requeued, review) = await RecoverAbandoned.RecoverAsync(db,
             now - engine.Value.StaleInstanceAfter, now - options.Value.AbandonedAfter, now, cancellationToken);
         if (requeued + review > 0)
         {

@@ -15,7 +15,7 @@ namespace Fulfillment.Engine.Dispatch;
 /// </summary>
 public sealed class NewOrderListener(
     NpgsqlDataSource db,
-    OrderDispatcher dispatcher,
+    DispatchPass dispatcher,
     DatabaseAvailability availability,
     IOptions<DispatchOptions> options,
     TimeProvider clock,

@@ -12,7 +12,7 @@ namespace Fulfillment.Engine.DripFeed;
 /// its one refund, once its runs have ended. Runs in the DispatchOrders job, before dispatch.
 /// </summary>
 public sealed class DripFeedRunner(
-    DripFeedStore store,
+    DripFeedPass store,
     IOptions<DripFeedOptions> options,
     EngineMetrics metrics,
     TimeProvider clock,
@@ -30,11 +30,10 @@ public sealed class DripFeedRunner(
             var result = await store.AdvanceAsync(o.BatchSize, now, parent => DripFeedRuns.Decide(parent, settings, now), ct);
             total += result.Parents;
             metrics.Finished(result.ParentsFinished.Select(f => f.Status));
-            if (result.RunsCreated + result.ParentsFinished.Count + result.RunsCanceled + result.CancelsAsked > 0)
+            if (result.RunsCreated + result.ParentsFinished.Count + result.Stopping > 0)
             {
-                logger.LogInformation(
-                    "Drip-feed: {Parents} order(s) looked at, {Runs} run(s) created, {Finished} finished, {Canceled} unsent run(s) canceled, {Asked} provider cancel(s) asked",
-                    result.Parents, result.RunsCreated, result.ParentsFinished.Count, result.RunsCanceled, result.CancelsAsked);
+                logger.LogInformation("Drip-feed: {Parents} order(s) looked at, {Runs} run(s) created, {Finished} finished, {Stopping} stopping",
+                    result.Parents, result.RunsCreated, result.ParentsFinished.Count, result.Stopping);
             }
 
             if (result.Parents < o.BatchSize)

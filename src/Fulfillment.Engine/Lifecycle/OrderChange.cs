@@ -25,9 +25,14 @@ public abstract record OrderChange(long OrderId)
         public override OrderLifecycle.Move Move => OrderLifecycle.Finish;
     }
 
-    /// <summary>Refused for now: back to pending until <paramref name="Until"/>; its route's refusing-since starts if it has not.</summary>
-    /// <param name="Pinned">An answer was lost and the add goes out again (AllowResendOnUnknown): the order never leaves this route.</param>
-    public sealed record Deferred(long OrderId, DateTimeOffset Until, string Reason, bool Pinned = false) : OrderChange(OrderId)
+    /// <summary>Claimed for dispatch by <paramref name="Instance"/> on the route at <paramref name="RoutePosition"/>; its link key stored.</summary>
+    public sealed record Claimed(long OrderId, Guid Instance, long? ProviderId, int RoutePosition, string? LinkKey) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Claim;
+    }
+
+    /// <summary>Refused for now (or its answer lost, and sent again as configured): back to pending until <paramref name="Until"/>.</summary>
+    public sealed record Deferred(long OrderId, DateTimeOffset Until, string Reason) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.Defer;
     }
@@ -78,14 +83,20 @@ public abstract record OrderChange(long OrderId)
         public override OrderLifecycle.Move Move => OrderLifecycle.Progress;
     }
 
-    /// <summary>Claimed and provably never sent (no sending mark): back to pending, the claim undone.</summary>
+    /// <summary>A late answer: the provider accepted an order already in review, so it is tracked again instead of waiting for a person.</summary>
+    public sealed record Retracked(long OrderId, string ProviderOrderId, DateTimeOffset NextCheckAt, string? ResultJson = null) : OrderChange(OrderId)
+    {
+        public override OrderLifecycle.Move Move => OrderLifecycle.Retrack;
+    }
+
+    /// <summary>Claimed and provably never sent (no attempt sending): back to pending, the claim undone.</summary>
     /// <param name="Instance">Only if this instance still holds the claim; null for recovery of a stopped engine's claims.</param>
     public sealed record ReleasedUnsent(long OrderId, Guid? Instance, string Reason) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.ReleaseUnsent;
     }
 
-    /// <summary>An emulated drip-feed starts: never sent itself, it runs <paramref name="Runs"/> runs; run 1 is created with it.</summary>
+    /// <summary>An emulated drip-feed starts: never sent itself (nor holding its link), it runs <paramref name="Runs"/> runs; run 1 is created with it.</summary>
     public sealed record RunsStarted(long OrderId, int Runs) : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.StartRuns;
@@ -117,6 +128,8 @@ public abstract record OrderChange(long OrderId)
     public static string Describe(OrderChange change) => change switch
     {
         Accepted a => $"accepted by the provider as order {Database.RowByRow.Printable(a.ProviderOrderId, 100)}",
+        Retracked a => $"accepted by the provider as order {Database.RowByRow.Printable(a.ProviderOrderId, 100)}; tracked again",
+        Claimed c => $"claimed on route {c.RoutePosition}",
         Finished f => $"{f.Finish.Status}: {Database.RowByRow.Printable(f.Finish.Error, 300)}",
         Deferred d => $"refused for now: {Database.RowByRow.Printable(d.Reason, 300)}",
         Rerouted r => $"rerouted from route {r.FromRoute.Position} to route {r.ToRoute.Position}: {Database.RowByRow.Printable(r.Reason, 300)}",

@@ -68,8 +68,11 @@ public static class OrderLifecycle
     /// <summary>release_order(id, 'retry') in SQL (the write API).</summary>
     public static readonly Move Retry = new("retry", [Review], Pending, "a person confirmed the provider never took it");
 
-    /// <summary>release_order(id, 'retry') of an order with a provider order id, or a late accepted answer.</summary>
-    public static readonly Move Retrack = new("retrack", [Review], InProgress, "the provider has it: tracked again instead of sent again");
+    /// <summary>
+    /// release_order(id, 'retry') of an order with a provider order id, or a late accepted answer (for an order in review, or one
+    /// waiting to be sent again after a lost answer).
+    /// </summary>
+    public static readonly Move Retrack = new("retrack", [Review, Pending], InProgress, "the provider has it: tracked again instead of sent again");
 
     /// <summary>
     /// An emulated drip-feed (services.dripfeed_mode): the parent is never sent itself; it runs its runs, child orders

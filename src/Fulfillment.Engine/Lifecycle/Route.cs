@@ -1,5 +1,3 @@
-using Fulfillment.Engine.Providers;
-
 namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>
@@ -9,9 +7,12 @@ namespace Fulfillment.Engine.Lifecycle;
 /// </summary>
 /// <param name="Enabled">The service_routes row's own switch (route 0 has none: the service's enabled says it).</param>
 /// <param name="Listed">Whether the provider's stored list (provider_services) holds this service id; null when no list was stored.</param>
-/// <param name="UpstreamRate">The listed rate per 1000 (per order for one-unit types) in the panel's currency (currency_rates), if known.</param>
+/// <param name="ListedRate">The listed rate per 1000 (per order for one-unit types) in the provider's own currency, if listed.</param>
+/// <param name="UpstreamRate">The listed rate in the panel's currency; null when not listed, or when its currency cannot be converted.</param>
+/// <param name="UnknownCurrency">The provider's currency when it names one that neither is the panel's nor has a currency_rates row.</param>
+/// <param name="OffersDripfeed">The stored list's drip-feed flag for this service id: null when not listed or not stated.</param>
 public sealed record Route(int Position, ProviderRow? Provider, string? ProviderServiceId, bool Enabled = true, bool? Listed = null,
-    decimal? UpstreamRate = null)
+    decimal? UpstreamRate = null, decimal? ListedRate = null, string? UnknownCurrency = null, bool? OffersDripfeed = null)
 {
     /// <summary>How an event names it: position, provider and upstream service.</summary>
     public object Describe() => new { position = Position, provider_id = Provider?.Id, provider = Provider?.Name, provider_service_id = ProviderServiceId };

@@ -28,7 +28,7 @@ internal static class RunWriter
 
         OrderWriter.Add(batch, $"""
             WITH moved AS (
-                UPDATE orders o SET status = '{InProgress}', emulated_runs = s.runs, provider_id = sv.provider_id, dispatched_at = $3,
+                UPDATE orders o SET status = '{InProgress}', emulated_runs = s.runs, provider_id = sv.provider_id, dispatched_at = $3, link_key = NULL,
                     next_attempt_at = $3, claimed_by = NULL, error = NULL, updated_at = $3
                 FROM unnest($1::bigint[], $2::int[]) AS s(id, runs), services sv
                 WHERE o.id = s.id AND sv.id = o.service_id AND o.status IN {OrderLifecycle.StartRuns.FromSql}

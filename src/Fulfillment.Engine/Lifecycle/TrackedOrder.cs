@@ -1,4 +1,3 @@
-using Fulfillment.Engine.Providers;
 
 namespace Fulfillment.Engine.Lifecycle;
 

@@ -1,7 +1,6 @@
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Engine.Providers;
 using Npgsql;
 
 namespace Fulfillment.Engine.Requests;
@@ -19,20 +18,20 @@ public sealed class RequestStore(NpgsqlDataSource db)
             WITH due AS MATERIALIZED (
                 SELECT id FROM order_requests
                 WHERE status IN ('pending', 'sent') AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-                  -- A running emulated drip-feed's cancel is the drip-feed pass's: it stops the runs and settles the request.
+                  -- An emulated drip-feed's cancel is the drip-feed pass's (in review, once it is released): it settles the request.
                   AND NOT (kind = 'cancel' AND EXISTS (SELECT 1 FROM orders p WHERE p.id = order_requests.order_id
-                                                      AND p.emulated_runs IS NOT NULL AND p.status = '{OrderStatus.InProgress}'))
+                                                      AND p.emulated_runs IS NOT NULL AND p.status NOT IN {OrderLifecycle.TerminalSql}))
                 ORDER BY id
                 LIMIT $2
                 FOR NO KEY UPDATE SKIP LOCKED),
             leased AS (
                 UPDATE order_requests r SET next_attempt_at = $3, attempts = attempts + 1 FROM due WHERE r.id = due.id
                 RETURNING r.id, r.kind, r.status, r.provider_ref, r.attempts, r.order_id, r.sending_at)
-            SELECT l.id, l.kind, l.status, l.provider_ref, l.attempts, o.id, o.status, o.provider_order_id,
-                   coalesce(s.cancel, false), coalesce(s.refill, false),
-                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance,
-                   l.status = 'pending' AND l.sending_at IS NOT NULL,
-                   o.charged_posts IS NOT NULL, coalesce(u.status = 'blocked', false)
+            SELECT l.id, l.kind, l.status, l.provider_ref, l.attempts, o.id AS order_id, o.status AS order_status, o.provider_order_id,
+                   coalesce(s.cancel, false) AS service_cancel, coalesce(s.refill, false) AS service_refill,
+                   {ProviderColumns.Select("p", "p_")},
+                   l.status = 'pending' AND l.sending_at IS NOT NULL AS maybe_sent,
+                   o.charged_posts IS NOT NULL AS subscription, coalesce(u.status = 'blocked', false) AS account_blocked
             FROM leased l
             JOIN orders o ON o.id = l.order_id
             LEFT JOIN users u ON u.id = o.user_id
@@ -47,9 +46,10 @@ public sealed class RequestStore(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            requests.Add(new ClaimedRequest(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetInt32(4), reader.GetInt64(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8),
-                reader.GetBoolean(9), ProviderRow.Read(reader, 10), reader.GetBoolean(18), reader.GetBoolean(19), reader.GetBoolean(20)));
+            requests.Add(new ClaimedRequest(reader.Value<long>("id"), reader.Value<string>("kind"), reader.Value<string>("status"), reader.Text("provider_ref"),
+                reader.Value<int>("attempts"), reader.Value<long>("order_id"), reader.Value<string>("order_status"), reader.Text("provider_order_id"),
+                reader.Value<bool>("service_cancel"), reader.Value<bool>("service_refill"), ProviderColumns.Read(reader, "p_"), reader.Value<bool>("maybe_sent"),
+                reader.Value<bool>("subscription"), reader.Value<bool>("account_blocked")));
         }
 
         return requests;

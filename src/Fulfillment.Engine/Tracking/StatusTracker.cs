@@ -5,7 +5,7 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Lifecycle.Decisions;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Telemetry;
 using Fulfillment.Providers;
 using Fulfillment.Providers.Smm;

@@ -1,7 +1,6 @@
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Engine.Providers;
 using Npgsql;
 
 namespace Fulfillment.Engine.Tracking;
@@ -24,8 +23,8 @@ public sealed class TrackingStore(NpgsqlDataSource db)
                 UPDATE orders o SET next_check_at = $3 FROM due WHERE o.id = due.id
                 RETURNING o.id, o.provider_id, o.provider_order_id, o.quantity, coalesce(o.dispatched_at, o.created_at) AS dispatched_at,
                           o.result::text AS result, o.charged_posts, o.posts_served)
-            SELECT l.id, l.provider_order_id, l.quantity, l.dispatched_at,
-                   p.id, p.name, p.kind, p.api_url, p.api_key, p.enabled, p.balance, p.min_balance, l.result, l.charged_posts, l.posts_served
+            SELECT l.id, l.provider_order_id, l.quantity, l.dispatched_at, l.result, l.charged_posts, l.posts_served,
+                   {ProviderColumns.Select("p", "p_")}
             FROM leased l LEFT JOIN providers p ON p.id = l.provider_id
             """;
 
@@ -42,9 +41,9 @@ public sealed class TrackingStore(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            orders.Add(new TrackedOrder(reader.GetInt64(0), ProviderRow.Read(reader, 4), reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(12) ? null : reader.GetString(12),
-                reader.IsDBNull(13) ? null : reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetInt32(14)));
+            orders.Add(new TrackedOrder(reader.Value<long>("id"), ProviderColumns.Read(reader, "p_"), reader.Text("provider_order_id"),
+                reader.Value<int>("quantity"), reader.Value<DateTimeOffset>("dispatched_at"), reader.Text("result"),
+                reader.Maybe<int>("charged_posts"), reader.Maybe<int>("posts_served")));
         }
 
         return orders;

@@ -1,5 +1,5 @@
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Retention;
 using Fulfillment.Engine.Telemetry;
 using Microsoft.Extensions.Configuration;

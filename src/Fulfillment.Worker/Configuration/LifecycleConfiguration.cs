@@ -1,5 +1,5 @@
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Worker.Configuration;

@@ -2,7 +2,7 @@ using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.DripFeed;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Requests;
 using Fulfillment.Engine.Retention;
 using Fulfillment.Engine.Telemetry;
@@ -33,11 +33,16 @@ public static class EngineModules
         services.AddMetrics();
         services.AddSingleton<EngineMetrics>();
 
-        services.AddSingleton<DispatchStore>();
-        services.AddSingleton<OrderDispatcher>();
+        services.Configure<PanelOptions>(o => o.PanelCurrency = configuration[PanelOptions.Key] is { Length: > 0 } currency ? currency : new PanelOptions().PanelCurrency);
+        services.AddSingleton<HeldOrders>();
+        services.AddSingleton<DispatchClaim>();
+        services.AddSingleton<AddSender>();
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<LeaseRenewer>();
+        services.AddSingleton<DispatchPass>();
         // DispatchOrders runs drip-feeds, then dispatch (Jobs/DispatchOrdersWithRunsJob): the dispatch half is resolved by it.
         services.AddScoped<DispatchOrdersJob>();
-        services.AddSingleton<DripFeedStore>();
+        services.AddSingleton<DripFeedPass>();
         services.AddSingleton<DripFeedRunner>();
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<StatusTracker>();

@@ -2,7 +2,7 @@ using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Retention;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -175,7 +175,7 @@ public static class EngineBenchmark
         using var tool = EngineHost.CreateBuilder(EngineMode.Tool, [.. common, "--Fulfillment:Engine:InstanceName=bench-tool"]).Build();
         await tool.Services.GetRequiredService<HeartbeatStore>().UpsertAsync(
             tool.Services.GetRequiredService<InstanceIdentity>(), DateTimeOffset.UtcNow, new { }, CancellationToken.None);
-        var dispatcher = tool.Services.GetRequiredService<OrderDispatcher>();
+        var dispatcher = tool.Services.GetRequiredService<DispatchPass>();
         var tracker = tool.Services.GetRequiredService<StatusTracker>();
 
         monitor.Phase = "dispatch";
@@ -294,7 +294,7 @@ public static class EngineBenchmark
     /// placement alone is read between (the baseline).
     /// </summary>
     private static async Task MeasureLifecycleAsync(string connectionString, NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim,
-        OrderDispatcher dispatcher, StatusTracker tracker, EngineBenchmarkArgs a, EngineReport report)
+        DispatchPass dispatcher, StatusTracker tracker, EngineBenchmarkArgs a, EngineReport report)
     {
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
         foreach (var (tag, refund) in new[] { ("lc", false), ("lr", true) })

@@ -216,9 +216,9 @@ public static class GrowthBenchmark
             return string.Join(" | ", lines);
         }
 
-        var claim = await Explain(DispatchStore.ClaimSql, DateTimeOffset.UtcNow, 1000, null);
+        var claim = await Explain(Fulfillment.Engine.Dispatch.Sql.ClaimOrders.Sql, DateTimeOffset.UtcNow, 1000, null);
         var keys = links.Select(l => Fulfillment.Engine.Conflicts.ConflictKeys.LinkKey(l) ?? "").ToArray();
-        var blockers = await Explain(DispatchStore.BlockersSql(Fulfillment.Engine.Configuration.ConflictScope.Service), batch, keys, services.ToArray(),
+        var blockers = await Explain(Fulfillment.Engine.Dispatch.Sql.FindBlockers.Sql(Fulfillment.Engine.Configuration.ConflictScope.Service), batch, keys, services.ToArray(),
             services.Select(_ => 0L).ToArray(), services.Select(_ => "2").ToArray());
         // The held-order release (trigger orders_release_held, on every finish) as PL/pgSQL runs it after five calls: a generic
         // plan, with the function's own setting (enable_sort off).
@@ -249,7 +249,7 @@ public static class GrowthBenchmark
         var pickup = new EngineReport();
         await EngineBenchmark.MeasurePickupAsync(db, panel, sim, [.. common, .. EngineBenchmark.ServiceSettings], a, pickup);
 
-        var dispatcher = tool.Services.GetRequiredService<OrderDispatcher>();
+        var dispatcher = tool.Services.GetRequiredService<DispatchPass>();
         var tracker = tool.Services.GetRequiredService<StatusTracker>();
         await sim.SetAsync(EngineBenchmark.StatusMixSettings);
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");

@@ -276,7 +276,7 @@ public static class ScaleBenchmark
             await place.ExecuteNonQueryAsync();
         }
 
-        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + DispatchStore.ClaimSql, connection, transaction);
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + Fulfillment.Engine.Dispatch.Sql.ClaimOrders.Sql, connection, transaction);
         explain.Parameters.Add(new NpgsqlParameter { Value = DateTimeOffset.UtcNow });
         explain.Parameters.Add(new NpgsqlParameter { Value = 200 });
         explain.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });

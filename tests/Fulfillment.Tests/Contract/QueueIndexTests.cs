@@ -39,8 +39,8 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
     [Fact]
     public async Task The_dispatch_claim_reads_due_pending_orders_by_the_open_status_index_and_no_others()
     {
-        // The production text (DispatchStore.ClaimSql): due pending orders, a batch of 200, with its joins and row locks.
-        var (with, without) = await CompareAsync("ix_orders_open_status", Fulfillment.Engine.Dispatch.DispatchStore.ClaimSql,
+        // The production text (Fulfillment.Engine.Dispatch.Sql.ClaimOrders.Sql): due pending orders, a batch of 200, with its joins and row locks.
+        var (with, without) = await CompareAsync("ix_orders_open_status", Fulfillment.Engine.Dispatch.Sql.ClaimOrders.Sql,
             DateTimeOffset.UtcNow, 200, DBNull.Value);
 
         // 200 claimed, about as many pending ones skipped as not yet due, the claimed rows read again for the joins:
@@ -216,7 +216,7 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
 
         await using var connection = await fixture.DataSource.OpenConnectionAsync();
         await using var explain = new Npgsql.NpgsqlCommand(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + Fulfillment.Engine.Dispatch.DispatchStore.BlockersSql(scope), connection);
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + Fulfillment.Engine.Dispatch.Sql.FindBlockers.Sql(scope), connection);
         explain.Parameters.Add(new() { Value = new[] { claimed } });
         explain.Parameters.Add(new() { Value = new[] { "x.com/new" } });
         explain.Parameters.Add(new() { Value = new[] { service } });

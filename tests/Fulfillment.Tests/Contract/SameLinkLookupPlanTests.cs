@@ -4,7 +4,7 @@ using Fulfillment.Tests.Infrastructure;
 namespace Fulfillment.Tests.Contract;
 
 /// <summary>
-/// The same-link lookup (<see cref="Fulfillment.Engine.Dispatch.DispatchStore.BlockersSql"/>) on a database of its own, whose
+/// The same-link lookup (<see cref="Fulfillment.Engine.Dispatch.Sql.FindBlockers"/>) on a database of its own, whose
 /// statistics were taken while a service had a few orders and which then got many more: what a popular new service does
 /// between two autovacuum analyses.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class SameLinkLookupPlanTests(DatabaseFixture fixture) : IClassFix
 
         await using var connection = await fixture.DataSource.OpenConnectionAsync();
         await using var explain = new Npgsql.NpgsqlCommand(
-            "EXPLAIN (FORMAT JSON) " + Fulfillment.Engine.Dispatch.DispatchStore.BlockersSql(ConflictScope.Service), connection);
+            "EXPLAIN (FORMAT JSON) " + Fulfillment.Engine.Dispatch.Sql.FindBlockers.Sql(ConflictScope.Service), connection);
         explain.Parameters.Add(new() { Value = ids });
         explain.Parameters.Add(new() { Value = ids.Select((_, i) => $"x.com/fresh{i + 1}").ToArray() });
         explain.Parameters.Add(new() { Value = ids.Select(_ => service).ToArray() });

@@ -2,7 +2,7 @@ using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Lifecycle.Decisions;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Providers.Smm;
 using Fulfillment.Providers.SmsActivate;
 
@@ -21,7 +21,8 @@ public sealed class DecisionTests
         string userStatus = UserStatus.Active, bool serviceEnabled = true, ProviderRow? provider = null, bool noProvider = false, int attempts = 0,
         TimeSpan? age = null, bool cancelRequested = false, bool dripfeed = false, bool providerOffersDripfeed = false) =>
         new(1, 2, userStatus, link, quantity, @params, Now - (age ?? TimeSpan.FromMinutes(1)), attempts, 3, "svc", type, serviceEnabled, "9", 10, 1000,
-            dripfeed, noProvider ? null : provider ?? Provider, cancelRequested, ProviderOffersDripfeed: providerOffersDripfeed);
+            dripfeed, noProvider ? null : provider ?? Provider, cancelRequested,
+            Routes: noProvider ? null : [new Route(0, provider ?? Provider, "9", OffersDripfeed: providerOffersDripfeed)]);
 
     public static TheoryData<string, ClaimedOrder, string> PreSendCases => new()
     {

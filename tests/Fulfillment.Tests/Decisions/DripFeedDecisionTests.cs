@@ -18,23 +18,25 @@ public sealed class DripFeedDecisionTests
     [Theory]
     [InlineData(DripFeedMode.Auto, true, false)]
     [InlineData(DripFeedMode.Auto, false, true)]
+    [InlineData(DripFeedMode.Auto, null, true)]
     [InlineData(DripFeedMode.Native, false, false)]
     [InlineData(DripFeedMode.Native, true, false)]
     [InlineData(DripFeedMode.Emulated, true, true)]
     [InlineData(DripFeedMode.Emulated, false, true)]
-    public void The_mode_says_who_runs_the_drip_feed(string mode, bool providerOffersIt, bool emulated) =>
-        Assert.Equal(emulated, DripFeedRuns.Emulates(mode, providerOffersIt));
+    public void The_mode_says_who_runs_the_drip_feed(string mode, bool? routeOffersIt, bool emulated) =>
+        Assert.Equal(emulated, DripFeedRuns.Emulates(mode, routeOffersIt));
 
     /// <summary>Run n (id 100 + n); times are minutes before now.</summary>
     private static DripFeedRun Run(int n, string status, long? remains = null, int? acceptedAgo = null, int? sentAgo = null, int? endedAgo = null,
-        bool locked = false, bool cancelAsked = false, long? startCount = null) =>
+        long? startCount = null) =>
         new(100 + n, n, status, remains, startCount, Now - TimeSpan.FromHours(1), Ago(acceptedAgo), Ago(sentAgo ?? acceptedAgo), Ago(endedAgo),
-            status is OrderStatus.Failed or OrderStatus.Canceled ? "Refused by provider up: Incorrect link" : null, locked, cancelAsked);
+            status is OrderStatus.Failed or OrderStatus.Canceled ? "Refused by provider up: Incorrect link" : null);
 
     private static DateTimeOffset? Ago(int? minutes) => minutes is { } m ? Now - TimeSpan.FromMinutes(m) : null;
 
-    private static DripFeedParent Of(int runs, DripFeedRun[] list, string user = UserStatus.Active, long? cancel = null, bool serviceCancel = true) =>
-        new(Parent, 100, runs, 10, user, serviceCancel, cancel, list);
+    private static DripFeedParent Of(int runs, DripFeedRun[] list, string user = UserStatus.Active, long? cancel = null, bool serviceCancel = true,
+        string? cancelReason = null) =>
+        new(Parent, 100, runs, 10, user, serviceCancel, cancel, list, cancelReason);
 
     private const string C = OrderStatus.Completed;
 
@@ -75,21 +77,19 @@ public sealed class DripFeedDecisionTests
             Of(3, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.Review, sentAgo: 25), Run(3, C, 0, 10, endedAgo: 1)]), "Progress:100"
         },
         {
-            "canceled: the run in progress is asked to stop at the provider",
-            Of(5, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.InProgress, 60, 5)], cancel: 9), "Progress:360,AskCancel:102"
+            // fulfillment_close_parents canceled the runs not sent and asked the provider to stop the one in progress: the look waits.
+            "canceled: the parent waits for its run in progress to end, and creates no run",
+            Of(5, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.InProgress, 60, 5)], cancel: 9), "Progress:360"
         },
         {
-            "canceled: a cancel already asked is not asked again",
-            Of(5, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.InProgress, 60, 5, cancelAsked: true)], cancel: 9), "Progress:360"
+            "canceled, its run not sent canceled: the parent refunds what was not delivered",
+            Of(5, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.Canceled, endedAgo: 0)], cancel: 9),
+            "Progress:400,End:partial:canceled_by_user:400,Request:done"
         },
         {
-            "canceled, the service allows no cancel: the run in progress runs to its end",
-            Of(5, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.InProgress, 60, 5)], cancel: 9, serviceCancel: false), "Progress:360"
-        },
-        {
-            "canceled: the run not sent yet is canceled and the parent refunds what was not delivered",
-            Of(5, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.Pending, locked: true)], cancel: 9),
-            "Cancel:102,Progress:400,End:partial:canceled_by_user:400,Request:done"
+            "refunded after review: the parent ends with the staff's reason",
+            Of(5, [Run(1, C, 0, 40, endedAgo: 35), Run(2, OrderStatus.Canceled, endedAgo: 0)], cancel: 9, cancelReason: UserReason.StaffDecision),
+            "Progress:400,End:partial:staff_decision:400,Request:done"
         },
         {
             "canceled: a run being claimed for dispatch right now is waited for",
@@ -97,7 +97,7 @@ public sealed class DripFeedDecisionTests
         },
         {
             "canceled before anything was delivered: canceled, refunded in full",
-            Of(5, [Run(1, OrderStatus.Held, locked: true)], cancel: 9), "Cancel:101,Progress:500,End:canceled:canceled_by_user:500,Request:done"
+            Of(5, [Run(1, OrderStatus.Canceled, endedAgo: 0)], cancel: 9), "Progress:500,End:canceled:canceled_by_user:500,Request:done"
         },
         {
             "canceled after the last run was delivered: completed, the cancel rejected",
@@ -120,8 +120,7 @@ public sealed class DripFeedDecisionTests
     {
         var step = DripFeedRuns.Decide(parent, Settings, Now);
 
-        var actual = string.Join(",", step.Changes.Select(Describe).Concat(step.CancelRuns.Select(id => $"AskCancel:{id}"))
-            .Concat(step.SettleCancel is { } settle ? [$"Request:{settle.Status}"] : []));
+        var actual = string.Join(",", step.Changes.Select(Describe).Concat(step.SettleCancel is { } settle ? [$"Request:{settle.Status}"] : []));
         Assert.True(expected == actual, $"{because}: expected {expected}, got {actual}");
     }
 

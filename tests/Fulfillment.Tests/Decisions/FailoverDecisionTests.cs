@@ -2,7 +2,7 @@ using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Lifecycle.Decisions;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Providers.Smm;
 using Fulfillment.Providers.SmsActivate;
 
@@ -21,7 +21,8 @@ public sealed class FailoverDecisionTests
     {
         List<Route> routes = [first ?? new Route(0, A, "1"), .. second is null ? Array.Empty<Route>() : [second]];
         return new(1, 2, UserStatus.Active, "https://instagram.com/p/x", 100, "{}", Now - TimeSpan.FromMinutes(1), 0, 3, "svc", "Default", true, "1", 10, 1000,
-            false, A, Routes: routes, RoutePosition: position, RouteRefusingSince: refusing is { } r ? Now - r : null, RoutePinned: pinned, SaleRate: saleRate);
+            false, A, Routes: routes, RoutePosition: position, RouteRefusingSince: refusing is { } r ? Now - r : null,
+            Pin: pinned ? new AttemptPin(41, A.Id, "1", position, A) : null, SaleRate: saleRate);
     }
 
     private static Route Next => new(1, B, "9");
@@ -112,12 +113,12 @@ public sealed class FailoverDecisionTests
     }
 
     [Fact]
-    public void A_lost_answer_resent_as_configured_is_pinned_to_its_route()
+    public void A_lost_answer_resent_as_configured_is_deferred_and_never_moved_to_another_route()
     {
         var change = AddOutcomes.ForAdd(Order(second: Next), "a", new AddOutcome.Unknown("timeout"),
             new AddSettings(Options, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5), AllowResendOnUnknown: true), Now);
 
-        Assert.True(Assert.IsType<OrderChange.Deferred>(change).Pinned);
+        Assert.IsType<OrderChange.Deferred>(change);
     }
 
     [Theory]

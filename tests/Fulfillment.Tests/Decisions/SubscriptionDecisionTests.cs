@@ -3,7 +3,7 @@ using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Engine.Lifecycle.Decisions;
-using Fulfillment.Engine.Providers;
+using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Providers.Smm;
 
 namespace Fulfillment.Tests.Decisions;

@@ -100,8 +100,8 @@ public sealed class ScheduleTests(FreshDatabases databases) : IClassFixture<Fres
             .Add<Fulfillment.Engine.Dispatch.DispatchOrdersJob>(JobNames.DispatchOrders)
             .Add<Fulfillment.Worker.Jobs.SyncOrderStatusJob>(JobNames.SyncOrderStatus)
             .Add<Fulfillment.Worker.Jobs.ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
-            .Add<Fulfillment.Engine.Providers.CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
-            .Add<Fulfillment.Engine.Providers.SyncProviderServicesJob>(JobNames.SyncProviderServices)
+            .Add<Fulfillment.Engine.ProviderWatch.CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
+            .Add<Fulfillment.Engine.ProviderWatch.SyncProviderServicesJob>(JobNames.SyncProviderServices)
             .Add<Fulfillment.Engine.Retention.PurgeExpiredDataJob>(JobNames.PurgeExpiredData);
         var host = EngineHost.CreateBuilder(EngineMode.Service, settings, withoutResolveConflicts).Build();
         var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();

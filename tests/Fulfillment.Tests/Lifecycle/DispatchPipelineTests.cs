@@ -1,6 +1,8 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Conflicts;
+using Npgsql;
 using Fulfillment.Engine.Dispatch;
+using Fulfillment.Engine.Dispatch.Sql;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.Lifecycle.Decisions;
@@ -55,18 +57,21 @@ public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixtur
             orders.Add(await engine.Panel.PlaceOrderAsync(user, service, Link(), 100));
         }
 
-        var store = engine.Services.GetRequiredService<DispatchStore>();
+        var claims = engine.Services.GetRequiredService<DispatchClaim>();
+        var db = engine.Services.GetRequiredService<NpgsqlDataSource>();
         var instance = engine.Services.GetRequiredService<InstanceIdentity>().Id;
-        var claim = await store.ClaimAsync(instance, 10, engine.Clock.GetUtcNow(), _ => new DispatchDecision.Send(null!, null!),
-            new ConflictOptions(), CancellationToken.None);
-        Assert.Equal(3, claim.ToSend.Count);
+        var claim = await claims.ClaimAsync(instance, 10, engine.Clock.GetUtcNow(), _ => new DispatchDecision.Send(null!, null!), 0, CancellationToken.None);
+        Assert.Equal(3, claim.Orders.Count);
         // Recovery elsewhere took the first one back while this batch waited.
         await engine.Panel.ExecuteAsync("UPDATE orders SET status = 'pending', claimed_by = NULL WHERE id = $1", orders[0]);
 
-        var marked = await store.MarkSendingAsync(instance, [orders[0], orders[1]], engine.Clock.GetUtcNow(), CancellationToken.None);
-        var released = await store.ReleaseUnsentAsync(instance, [.. orders], engine.Clock.GetUtcNow(), CancellationToken.None);
+        var marked = await MarkSending.MarkAsync(db, instance, [.. claim.Orders.Where(o => o.Order.Id != orders[2]).Select(o => o.Start)],
+            engine.Clock.GetUtcNow(), CancellationToken.None);
+        var released = await ReleaseUnsent.ReleaseAsync(db, instance, [.. orders], engine.Clock.GetUtcNow(), CancellationToken.None);
 
-        Assert.Equal([orders[1]], marked);
+        Assert.Equal([orders[1]], marked.Keys);
+        Assert.Equal(1L, await engine.Panel.ScalarAsync<long>(
+            "SELECT count(*) FROM order_attempts WHERE order_id = ANY($1) AND outcome = 'sending'", orders.ToArray()));
         Assert.Equal(1, released); // orders[2]: claimed, never marked; orders[1] is marked and stays
         Assert.Equal("pending", await engine.StatusAsync(orders[2]));
         Assert.Equal(0, await engine.Panel.ScalarAsync<int>("SELECT attempts FROM orders WHERE id = $1", orders[2]));
@@ -80,7 +85,8 @@ public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixtur
         await using var engine = await EngineHarness.StartAsync(fixture);
         var (_, service) = await engine.CreateProviderAndServiceAsync();
         var user = await engine.Panel.CreateUserAsync(deposit: 100m);
-        var store = engine.Services.GetRequiredService<DispatchStore>();
+        var claims = engine.Services.GetRequiredService<DispatchClaim>();
+        var db = engine.Services.GetRequiredService<NpgsqlDataSource>();
         var instance = engine.Services.GetRequiredService<InstanceIdentity>().Id;
         // Orders another test of this class left pending are not due here.
         await engine.Panel.ExecuteAsync("UPDATE orders SET next_attempt_at = 'infinity' WHERE status = 'pending'");
@@ -92,22 +98,24 @@ public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixtur
                 orders[i] = await engine.Panel.PlaceOrderAsync(user, service, Link(), 100);
             }
 
-            return (await store.ClaimAsync(instance, 10, engine.Clock.GetUtcNow(), _ => new DispatchDecision.Send(null!, null!),
-                new ConflictOptions(), CancellationToken.None, markUpTo), orders);
+            return (await claims.ClaimAsync(instance, 10, engine.Clock.GetUtcNow(), _ => new DispatchDecision.Send(null!, null!), markUpTo,
+                CancellationToken.None), orders);
         }
 
         var (fits, marked) = await ClaimThreeAsync(markUpTo: 3);
         Assert.True(fits.Marked);
         Assert.Equal(3L, await engine.Panel.ScalarAsync<long>(
-            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'dispatching' AND sending_at IS NOT NULL AND link_key IS NOT NULL", marked));
+            "SELECT count(*) FROM orders o WHERE id = ANY($1) AND status = 'dispatching' AND link_key IS NOT NULL " +
+            "AND EXISTS (SELECT 1 FROM order_attempts a WHERE a.order_id = o.id AND a.outcome = 'sending')", marked));
         // Marked: provably maybe sent, so never put back to pending.
-        Assert.Equal(0, await store.ReleaseUnsentAsync(instance, marked, engine.Clock.GetUtcNow(), CancellationToken.None));
+        Assert.Equal(0, await ReleaseUnsent.ReleaseAsync(db, instance, marked, engine.Clock.GetUtcNow(), CancellationToken.None));
 
         var (tooMany, unmarked) = await ClaimThreeAsync(markUpTo: 2);
         Assert.False(tooMany.Marked);
         Assert.Equal(3L, await engine.Panel.ScalarAsync<long>(
-            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'dispatching' AND sending_at IS NULL AND link_key IS NOT NULL", unmarked));
-        Assert.Equal(3, await store.ReleaseUnsentAsync(instance, unmarked, engine.Clock.GetUtcNow(), CancellationToken.None));
+            "SELECT count(*) FROM orders o WHERE id = ANY($1) AND status = 'dispatching' AND link_key IS NOT NULL " +
+            "AND NOT EXISTS (SELECT 1 FROM order_attempts a WHERE a.order_id = o.id)", unmarked));
+        Assert.Equal(3, await ReleaseUnsent.ReleaseAsync(db, instance, unmarked, engine.Clock.GetUtcNow(), CancellationToken.None));
         Assert.Equal(0L, engine.Simulator.Record.Count("add"));
     }
 }

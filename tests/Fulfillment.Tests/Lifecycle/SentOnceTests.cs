@@ -1,3 +1,4 @@
+using Npgsql;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
@@ -27,15 +28,15 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
         var link = Link();
         var order = await engine.Panel.PlaceOrderAsync(user, service, link, 1000);
 
-        var dispatching = engine.Services.GetRequiredService<OrderDispatcher>().DrainAsync(CancellationToken.None);
+        var dispatching = engine.Services.GetRequiredService<DispatchPass>().DrainAsync(CancellationToken.None);
         await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(link) == 1), "the add to reach the provider", dispatching);
         // A rate-limited provider holds the batch past AbandonedAfter; the dispatcher renews its lease meanwhile.
         engine.Clock.Advance(TimeSpan.FromSeconds(90));
         var now = engine.Clock.GetUtcNow();
         await UntilAsync(async () => await engine.Panel.ScalarAsync<bool>(
             "SELECT updated_at = $2 AND status = 'dispatching' FROM orders WHERE id = $1", order, now), "the lease renewal while the add is in flight", dispatching);
-        var (requeued, review) = await engine.Services.GetRequiredService<DispatchStore>()
-            .RecoverAbandonedAsync(now - TimeSpan.FromMinutes(2), now - TimeSpan.FromMinutes(1), now, CancellationToken.None);
+        var (requeued, review) = await Fulfillment.Engine.Dispatch.Sql.RecoverAbandoned.RecoverAsync(engine.Services.GetRequiredService<NpgsqlDataSource>(),
+            now - TimeSpan.FromMinutes(2), now - TimeSpan.FromMinutes(1), now, CancellationToken.None);
         Assert.Equal("dispatching", await engine.StatusAsync(order));
 
         await dispatching;
@@ -55,7 +56,7 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
         var link = Link();
         var order = await engine.Panel.PlaceOrderAsync(user, service, link, 1000);
 
-        var dispatching = engine.Services.GetRequiredService<OrderDispatcher>().DrainAsync(CancellationToken.None);
+        var dispatching = engine.Services.GetRequiredService<DispatchPass>().DrainAsync(CancellationToken.None);
         await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(link) == 1), "the add to reach the provider", dispatching);
         // Recovery by another instance, as it would after a lost heartbeat, while the answer is on its way.
         await engine.Panel.ExecuteAsync(
@@ -80,7 +81,7 @@ public sealed class SentOnceTests(DatabaseFixture fixture) : IClassFixture<Datab
         var a = await engine.Panel.PlaceOrderAsync(first, service, firstLink, 1000);
         var b = await engine.Panel.PlaceOrderAsync(second, service, secondLink, 1000);
 
-        var dispatching = engine.Services.GetRequiredService<OrderDispatcher>().DrainAsync(CancellationToken.None);
+        var dispatching = engine.Services.GetRequiredService<DispatchPass>().DrainAsync(CancellationToken.None);
         await UntilAsync(() => Task.FromResult(engine.Simulator.Record.AddCount(firstLink) == 1), "the first add to reach the provider", dispatching);
         await UntilAsync(async () => await engine.StatusAsync(b) == "dispatching", "the second order to be claimed ahead", dispatching);
         await engine.Panel.ExecuteAsync("SELECT block_user($1, 'chargeback')", second);

@@ -34,6 +34,7 @@ DECLARE
     v_posts integer[];
     v_served integer[];
     v_results jsonb[];
+    v_open bigint;
 BEGIN
     IF coalesce(cardinality(p_ids), 0) <> coalesce(cardinality(p_statuses), 0) THEN
         RAISE EXCEPTION 'invalid_argument: % order ids but % statuses', coalesce(cardinality(p_ids), 0), coalesce(cardinality(p_statuses), 0);
@@ -101,6 +102,12 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    -- An order a provider may hold (an attempt sending, or one whose answer was lost) is never finished or refunded: a person
+    -- settles that attempt first (release_order).
+    SELECT a.order_id INTO v_open FROM order_attempts a WHERE a.order_id = ANY(v_ids) AND a.outcome IN ('sending', 'unknown') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'open_attempt: order % has an attempt whose answer is not known, so its provider may run it; settle it with release_order first', v_open;
+    END IF;
 
     -- The orders, their audit events and the users' notifications (none for an anonymised account:
     -- there is nobody left to tell, and nothing personal may be written for it).
@@ -158,6 +165,11 @@ BEGIN
     JOIN users u ON u.id = x.user_id
     WHERE x.refund > 0
     ORDER BY x.user_id, x.id;
+
+    -- A run that ends makes its parent due: the parent's remains and progress follow its runs at the drip-feed pass's next look.
+    UPDATE orders p SET next_attempt_at = p_at
+    WHERE p.id IN (SELECT r.parent_id FROM orders r WHERE r.id = ANY(v_ids) AND r.parent_id IS NOT NULL)
+      AND p.status = 'in_progress' AND p.emulated_runs IS NOT NULL AND p.next_attempt_at > p_at;
 
     RETURN QUERY SELECT unnest(v_ids);
 END;

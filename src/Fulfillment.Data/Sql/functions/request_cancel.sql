@@ -1,6 +1,6 @@
 -- Queues a cancel. A run of an emulated drip-feed is canceled through its parent, and an emulated parent can always be
--- stopped: its future runs were never sent, so they are not "started" (ToS 4.3); only its run in progress is asked
--- to the provider, and only where the service allows cancel. An activation without a code may always be canceled.
+-- stopped, in review too (the cancel is honoured when it is released): its future runs were never sent, so they are not
+-- "started" (ToS 4.3); it is closed by fulfillment_close_parents. An activation without a code may always be canceled.
 CREATE OR REPLACE FUNCTION request_cancel(p_order_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -29,6 +29,9 @@ BEGIN
     END IF;
     IF v_status IN ('completed', 'partial', 'canceled', 'failed') THEN
         RAISE EXCEPTION 'not_cancelable: order % is already %', p_order_id, v_status;
+    END IF;
+    IF v_emulated THEN
+        RETURN (SELECT min(r) FROM fulfillment_close_parents(ARRAY[p_order_id], 'canceled_by_user', NULL) r);
     END IF;
     IF v_status = 'review' THEN
         RAISE EXCEPTION 'not_cancelable: order % is in review; resolve it with release_order', p_order_id;

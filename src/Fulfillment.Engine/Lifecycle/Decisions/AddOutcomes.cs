@@ -16,7 +16,8 @@ public static class AddOutcomes
     /// Accepted: tracked. Accepted with an id the engine cannot use: review, never sent again. Refused for
     /// good: failed and refunded. Refused for now: tried again after a backoff (held, for the provider's
     /// same-link refusal), failed and refunded after GiveUpAfter. Lost: review, unless the provider is
-    /// configured to be sent again (then pinned to its route). A refusal that belongs to the route moves the order to
+    /// configured to be sent again (then only to that attempt's provider). An order a provider may already hold (an earlier
+    /// lost answer, <see cref="ClaimedOrder.Pin"/>) is never failed here: what would fail it puts it in review. A refusal that belongs to the route moves the order to
     /// the service's next route when there is one (<see cref="Failover"/>, whose table says which).
     /// </summary>
     /// <param name="order">The order as sent: its route is the one the add went to.</param>
@@ -29,6 +30,13 @@ public static class AddOutcomes
             return move;
         }
 
+        var change = Decide(order, providerName, outcome, settings, now, retryAt, givenUp);
+        return order.Pin is { } pin && change is OrderChange.Finished failed ? PinnedReview(order, pin, failed) : change;
+    }
+
+    private static OrderChange Decide(ClaimedOrder order, string providerName, AddOutcome outcome, AddSettings settings, DateTimeOffset now,
+        DateTimeOffset retryAt, bool givenUp)
+    {
         switch (outcome)
         {
             case AddOutcome.Accepted accepted:
@@ -59,10 +67,9 @@ public static class AddOutcomes
             case AddOutcome.Refused refused:
                 return new OrderChange.Deferred(order.Id, retryAt, $"Waiting to retry: provider {providerName} refused for now ({refused.Message}).");
 
-            case AddOutcome.Unknown unknown when settings.AllowResendOnUnknown:
-                // The provider may have it: the order never moves to another route from here on.
-                return new OrderChange.Deferred(order.Id, retryAt, $"Answer lost ({unknown.Reason}); resending, as configured for provider {providerName}.",
-                    Pinned: true);
+            case AddOutcome.Unknown { Redirected: false } unknown when settings.AllowResendOnUnknown:
+                // The provider may have it: its attempt, unknown, sends it nowhere else from here on.
+                return new OrderChange.Deferred(order.Id, retryAt, $"Answer lost ({unknown.Reason}); resending, as configured for provider {providerName}.");
 
             case AddOutcome.Unknown unknown:
                 return new OrderChange.ToReview(order.Id, OrderStatus.Dispatching,
@@ -73,6 +80,12 @@ public static class AddOutcomes
                 throw new InvalidOperationException($"Unexpected add outcome {outcome.GetType().Name}.");
         }
     }
+
+    /// <summary>What would fail a pinned order puts it in review: the provider of its lost answer may run it.</summary>
+    private static OrderChange.ToReview PinnedReview(ClaimedOrder order, AttemptPin pin, OrderChange.Finished instead) =>
+        new(order.Id, OrderStatus.Dispatching,
+            $"{instead.Finish.Error} The answer to an earlier attempt ({pin.AttemptId}) to this provider was lost, so it may run the order all the same: " +
+            "it is not refunded. Check the provider, then call release_order(id, 'retry') if it does not have the order, or release_order(id, 'refund').");
 
     /// <summary>
     /// A rented number starts tracking (phone in orders.result, activation id as provider_order_id); NO_NUMBERS

@@ -9,126 +9,126 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// <param name="MaxFailedRunsInARow">After this many runs in a row were not delivered (failed, or canceled upstream), no further run is created.</param>
 public sealed record DripFeedSettings(TimeSpan IntervalUnit, TimeSpan CheckInterval, int MaxFailedRunsInARow);
 
-/// <summary>What one look at a parent does: order changes (runs created or canceled, the parent's progress or finish), cancels to
-/// ask of the provider for runs in progress, and the parent's own cancel request settled when it finishes.</summary>
-public sealed record DripFeedStep(IReadOnlyList<OrderChange> Changes, IReadOnlyList<long> CancelRuns, RequestUpdate? SettleCancel = null);
+/// <summary>What one look at a parent does: order changes (a run created, the parent's progress or finish), and the parent's own
+/// cancel request settled when it finishes.</summary>
+public sealed record DripFeedStep(IReadOnlyList<OrderChange> Changes, RequestUpdate? SettleCancel = null);
 
 /// <summary>
-/// Drip-feed the engine runs itself. Whether a service's drip-feed is emulated (<see cref="Emulates"/>), and what a look at
-/// an emulated parent does (<see cref="Decide"/>): run k is created <c>interval</c> minutes after run k−1 was accepted, and
-/// never before run k−1 has ended (a run in review counts as ended for the schedule: it was sent); the parent's remains and
-/// start count aggregate its runs; it finishes once every run has ended, refunded by the rule on its total units.
+/// Drip-feed the engine runs itself. Whether a drip-feed is emulated (<see cref="Emulates"/>), and what a look at an emulated parent
+/// does (<see cref="Decide"/>): run k is created <c>interval</c> minutes after run k−1 was accepted, and never before run k−1 has
+/// ended (a run in review counts as ended for the schedule: it was sent); the parent's remains and start count aggregate its runs;
+/// it finishes once every run has ended, refunded by the rule on its total units. A stopping parent (canceled, refunded after review,
+/// its account blocked or gone) was closed by fulfillment_close_parents: it creates no run and ends when its runs have.
 /// </summary>
 public static class DripFeedRuns
 {
-    /// <summary>auto: native where the provider's stored service list says it offers drip-feed, emulated otherwise.</summary>
-    public static bool Emulates(string mode, bool providerOffersIt) => mode switch
+    /// <summary>
+    /// auto: native where the stored service list of the route the order goes out on says it offers drip-feed; emulated where it
+    /// says it does not, does not say, or holds no list.
+    /// </summary>
+    public static bool Emulates(string mode, bool? routeOffersIt) => mode switch
     {
         DripFeedMode.Emulated => true,
         DripFeedMode.Native => false,
-        _ => !providerOffersIt,
+        _ => routeOffersIt != true,
+    };
+
+    /// <summary>Why a parent stops (a user-facing reason), or null while it runs.</summary>
+    public static string? StopReason(DripFeedParent parent) => parent.UserStatus switch
+    {
+        UserStatus.Blocked => UserReason.AccountBlocked,
+        UserStatus.Active => parent.CancelRequestId is null ? null : parent.CancelReason ?? UserReason.CanceledByUser,
+        _ => UserReason.NotDelivered,
     };
 
     public static DripFeedStep Decide(DripFeedParent parent, DripFeedSettings settings, DateTimeOffset now)
     {
         var runs = parent.RunList.OrderBy(r => r.Number).ToList();
         var stop = StopReason(parent);
+        var open = runs.Where(r => !IsTerminal(r.Status)).ToList();
+        var next = stop is null ? Next(parent, runs, settings, now) : new NextRun(null, null, open.Count == 0);
         var changes = new List<OrderChange>();
-        var cancelRuns = new List<long>();
-        var stopped = new HashSet<long>();
-        if (stop is not null)
+        if (next.Create is { } number)
         {
-            // Runs not sent yet are canceled here (only those this pass holds: one being claimed right now is looked at next time).
-            foreach (var run in runs.Where(r => r.LockedHere && r.Status is Pending or Held))
-            {
-                stopped.Add(run.Id);
-                changes.Add(new OrderChange.Finished(new Finish(run.Id, Canceled, null,
-                    $"Not sent: drip-feed order {parent.Id} was stopped ({stop}).", new { stage = "dripfeed", parent_id = parent.Id }, Reason: stop)));
-            }
-
-            // The run in progress is asked to stop at the provider where the service allows it (a blocked account's are asked by block handling).
-            if (stop == UserReason.CanceledByUser && parent.ServiceCancel)
-            {
-                cancelRuns.AddRange(runs.Where(r => r.Status == InProgress && !r.CancelAsked).Select(r => r.Id));
-            }
+            changes.Add(new OrderChange.RunCreated(parent.Id, number));
         }
 
-        var after = runs.Select(r => stopped.Contains(r.Id) ? r with { Status = Canceled } : r).ToList();
-        var last = after.LastOrDefault();
-        var open = after.Where(r => !IsTerminal(r.Status)).ToList();
-        var inReview = after.Where(r => r.Status == Review).ToList();
-        var failedInARow = after.AsEnumerable().Reverse().TakeWhile(r => r.Status is Failed or Canceled).Count();
-        var created = after.Count;
-        DateTimeOffset? nextRunAt = null;
-        string? error = inReview.Count > 0
-            ? $"Run {inReview[0].Number} (order {inReview[0].Id}) is in review: a person must settle it (release_order) before this order can finish."
-            : null;
-        var finish = false;
-        if (stop is not null)
+        var created = runs.Count + (next.Create is null ? 0 : 1);
+        var remains = Remains(parent, runs);
+        var delivered = ((long)parent.Runs * parent.Quantity) - remains;
+        var startCount = runs.FirstOrDefault(r => r.StartCount is not null)?.StartCount;
+        var nextLook = next.DueAt is { } at && at > now && at < now + settings.CheckInterval ? at : now + settings.CheckInterval;
+        changes.Add(new OrderChange.RunsProgressed(parent.Id, remains, startCount, nextLook, next.Finish ? null : Waiting(runs, open, stop),
+            Progress(parent, runs, created, delivered, next.Finish || stop is not null ? null : next.DueAt)));
+        if (!next.Finish)
         {
-            finish = open.Count == 0;
-            error ??= finish ? null : $"Stopping ({stop}): no further runs; waiting for run {open[0].Number} (order {open[0].Id}, {open[0].Status}) to end.";
+            return new DripFeedStep(changes);
         }
-        else if (last is null)
+
+        var failedInARow = runs.AsEnumerable().Reverse().TakeWhile(r => r.Status is Failed or Canceled).Count();
+        var gaveUpAfter = stop is null && runs.Count > 0 && runs[^1].Number < parent.Runs ? failedInARow : 0;
+        var end = End(parent, runs, stop, remains, delivered, gaveUpAfter);
+        changes.Add(new OrderChange.Finished(end with { StartCount = startCount }));
+        return new DripFeedStep(changes, Settle(parent, end, created));
+    }
+
+    /// <summary>The run to create now (its number), when the next one is due, and whether the parent ends.</summary>
+    private sealed record NextRun(int? Create, DateTimeOffset? DueAt, bool Finish);
+
+    private static NextRun Next(DripFeedParent parent, List<DripFeedRun> runs, DripFeedSettings settings, DateTimeOffset now)
+    {
+        if (runs.LastOrDefault() is not { } last)
         {
             // A start always creates run 1; should it be missing (a parent released from review), it is created now.
-            changes.Add(new OrderChange.RunCreated(parent.Id, 1));
-            created++;
-            nextRunAt = now;
-        }
-        else if (last.Status is Review || IsTerminal(last.Status))
-        {
-            if (last.Number < parent.Runs && failedInARow < settings.MaxFailedRunsInARow)
-            {
-                var due = Anchor(last) + (parent.IntervalMinutes * settings.IntervalUnit);
-                if (now >= due)
-                {
-                    changes.Add(new OrderChange.RunCreated(parent.Id, last.Number + 1));
-                    created++;
-                    nextRunAt = now;
-                }
-                else
-                {
-                    nextRunAt = due;
-                }
-            }
-            else
-            {
-                finish = open.Count == 0;
-            }
+            return new NextRun(1, now, false);
         }
 
-        var remains = Remains(parent, after);
-        var delivered = ((long)parent.Runs * parent.Quantity) - remains;
-        var startCount = after.FirstOrDefault(r => r.StartCount is not null)?.StartCount;
-        var progress = JsonSerializer.Serialize(new
+        if (last.Status is not Review && !IsTerminal(last.Status))
+        {
+            return new NextRun(null, null, false);
+        }
+
+        var failedInARow = runs.AsEnumerable().Reverse().TakeWhile(r => r.Status is Failed or Canceled).Count();
+        if (last.Number >= parent.Runs || failedInARow >= settings.MaxFailedRunsInARow)
+        {
+            return new NextRun(null, null, runs.All(r => IsTerminal(r.Status)));
+        }
+
+        var due = Anchor(last) + (parent.IntervalMinutes * settings.IntervalUnit);
+        return now >= due ? new NextRun(last.Number + 1, now, false) : new NextRun(null, due, false);
+    }
+
+    /// <summary>What a parent that is not finishing waits for, in words: a run in review, or the runs a stop waits to end.</summary>
+    private static string? Waiting(List<DripFeedRun> runs, List<DripFeedRun> open, string? stop)
+    {
+        if (runs.FirstOrDefault(r => r.Status == Review) is { } review)
+        {
+            return $"Run {review.Number} (order {review.Id}) is in review: a person must settle it (release_order) before this order can finish.";
+        }
+
+        return stop is not null && open.Count > 0
+            ? $"Stopping ({stop}): no further runs; waiting for run {open[0].Number} (order {open[0].Id}, {open[0].Status}) to end."
+            : null;
+    }
+
+    private static string Progress(DripFeedParent parent, List<DripFeedRun> runs, int created, long delivered, DateTimeOffset? nextRunAt) =>
+        JsonSerializer.Serialize(new
         {
             dripfeed = new
             {
                 runs = parent.Runs,
                 created,
-                finished = after.Count(r => IsTerminal(r.Status)),
+                finished = runs.Count(r => IsTerminal(r.Status)),
                 delivered,
-                next_run_at = finish || stop is not null ? null : nextRunAt,
+                next_run_at = nextRunAt,
             },
         });
-        var nextLook = nextRunAt is { } at && at > now && at < now + settings.CheckInterval ? at : now + settings.CheckInterval;
-        changes.Add(new OrderChange.RunsProgressed(parent.Id, remains, startCount, nextLook, finish ? null : error, progress));
-        if (!finish)
-        {
-            return new DripFeedStep(changes, cancelRuns);
-        }
 
-        var gaveUpAfter = stop is null && last is not null && last.Number < parent.Runs ? failedInARow : 0;
-        var end = End(parent, after, stop, remains, delivered, gaveUpAfter);
-        changes.Add(new OrderChange.Finished(end with { StartCount = startCount }));
-        var settle = parent.CancelRequestId is { } request
-            ? end.Status == Completed
-                ? new RequestUpdate(request, OrderRequestStatus.Rejected, null, "Every run had been delivered before the cancel took effect.", null)
-                : new RequestUpdate(request, OrderRequestStatus.Done, null, $"Stopped: {created} of {parent.Runs} runs were created; what was not delivered is refunded.", null)
-            : null;
-        return new DripFeedStep(changes, cancelRuns, settle);
-    }
+    private static RequestUpdate? Settle(DripFeedParent parent, Finish end, int created) => parent.CancelRequestId is { } request
+        ? end.Status == Completed
+            ? new RequestUpdate(request, OrderRequestStatus.Rejected, null, "Every run had been delivered before the cancel took effect.", null)
+            : new RequestUpdate(request, OrderRequestStatus.Done, null, $"Stopped: {created} of {parent.Runs} runs were created; what was not delivered is refunded.", null)
+        : null;
 
     /// <summary>
     /// What is left to deliver, in units: a run completed or partial leaves its remains (clamped to 0..quantity: over-delivery
@@ -149,13 +149,6 @@ public static class DripFeedRuns
 
     /// <summary>The run's start for the schedule: accepted, else sent (its answer was lost), else ended, else created.</summary>
     private static DateTimeOffset Anchor(DripFeedRun run) => run.AcceptedAt ?? run.SentAt ?? run.FinishedAt ?? run.CreatedAt;
-
-    private static string? StopReason(DripFeedParent parent) => parent.UserStatus switch
-    {
-        UserStatus.Blocked => UserReason.AccountBlocked,
-        UserStatus.Active => parent.CancelRequestId is null ? null : UserReason.CanceledByUser,
-        _ => UserReason.NotDelivered,
-    };
 
     /// <summary>
     /// The parent's end, refunded by fulfillment_finish_orders against its charged units (quantity × runs): nothing left is

@@ -24,12 +24,14 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// | provider without a usable api_url                                    | unusable                                     |
 /// | upstream service not in the provider's stored list (vanished)        | unusable                                     |
 /// | upstream rate above the sale rate, SellBelowUpstreamRate off         | unusable (the price guard)                   |
+/// | listed rate in a currency that cannot be converted, guard on         | unusable (the price guard cannot compare)    |
 /// | provider paused for balance (below min_balance)                      | paused: waited for if no route is usable     |
 /// | otherwise                                                            | usable                                       |
 /// </code>
 /// <para>Which route an order goes out on (<see cref="Choose"/>): of its current route and those after it, the first
-/// usable; else the first paused (waits); else none, and the order fails with a refund. A pinned order considers its
-/// current route only. A provider that is down is not judged here: each order finds out by its own refusals and moves
+/// usable; else the first paused (waits); else none, and the order fails with a refund. A pinned order (an attempt whose
+/// answer was lost, sent again as configured) goes to the provider and upstream service of that attempt only, whatever route
+/// now has its position; when that provider cannot take it, it goes to review, never failed. A provider that is down is not judged here: each order finds out by its own refusals and moves
 /// after FailoverAfter (skipping a provider on providers.unreachable_since would starve the calls that clear it).</para>
 /// <para>Which refusals of an add (or getNumber) move the order on (<see cref="RouteLevel(AddOutcome, ClaimedOrder, DispatchOptions, DateTimeOffset)"/>):</para>
 /// <code>
@@ -45,7 +47,7 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// |   Unreachable, Other                                                 |   FailoverAfter (orders.route_refusing_since) |
 /// | getNumber: BAD_SERVICE, NO_BALANCE                                   | at once                                      |
 /// | getNumber: NO_NUMBERS, BAD_KEY, BANNED, 429, not sent                | after FailoverAfter                          |
-/// | the order is pinned to its route                                     | never                                        |
+/// | the order is pinned (an attempt of it may be held by its provider)   | never                                        |
 /// </code>
 /// <para>With no route after the current one that is not unusable, nothing moves: the refusal is handled as it is
 /// without routes (failed for good, deferred for now), so a service without service_routes behaves as before.</para>
@@ -102,6 +104,12 @@ public static class Failover
             return (Verdict.Unusable, $"provider {provider.Name} no longer lists service {route.ProviderServiceId}.");
         }
 
+        if (!options.SellBelowUpstreamRate && route.ListedRate is not null && route.UnknownCurrency is { } currency)
+        {
+            return (Verdict.Unusable, $"provider {provider.Name} quotes its rates in {currency}, which has no currency_rates row: the price guard cannot " +
+                $"compare its rate for service {route.ProviderServiceId} with the sale rate.");
+        }
+
         if (!options.SellBelowUpstreamRate && route.UpstreamRate is { } upstream && order.SaleRate is { } sale && upstream > sale)
         {
             return (Verdict.Unusable, $"provider {provider.Name}'s rate {upstream} for service {route.ProviderServiceId} is above the sale rate {sale} (the price guard).");
@@ -125,6 +133,9 @@ public static class Failover
         public sealed record Wait(Route Route, Reroute? Move, string Why) : Choice;
 
         public sealed record NoRoute(string Error) : Choice;
+
+        /// <summary>A pinned order whose provider cannot take it: a person decides (the provider may hold it already).</summary>
+        public sealed record Review(string Reason) : Choice;
     }
 
     /// <summary>A move from one route to another, and why.</summary>
@@ -132,8 +143,13 @@ public static class Failover
 
     public static Choice Choose(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
     {
+        if (order.Pin is { } pin)
+        {
+            return ChoosePinned(order, pin, options, now);
+        }
+
         var current = order.CurrentRoute ?? new Route(order.RoutePosition, null, null, Enabled: false);
-        IEnumerable<Route> candidates = order.RoutePinned ? [current] : [current, .. order.RoutesAfter(order.RoutePosition)];
+        IEnumerable<Route> candidates = [current, .. order.RoutesAfter(order.RoutePosition)];
         var judged = candidates.Select(r => (Route: r, Verdict: Judge(r, order, options, now))).ToList();
         var pick = Pick(judged);
         if (pick is null)
@@ -147,6 +163,32 @@ public static class Failover
         var move = route.Position == current.Position ? null : new Reroute(current, route,
             $"{current}: {judged[0].Verdict.Why}");
         return verdict.Verdict == Verdict.Paused ? new Choice.Wait(route, move, "Waiting: " + verdict.Why) : new Choice.Send(route, move);
+    }
+
+    /// <summary>
+    /// A pinned order goes to its lost attempt's provider and upstream service, on its own position (no move): judged like a route,
+    /// but one that cannot take it sends the order to review, because that provider may run it already.
+    /// </summary>
+    private static Choice ChoosePinned(ClaimedOrder order, AttemptPin pin, DispatchOptions options, DateTimeOffset now)
+    {
+        var listed = order.AllRoutes.FirstOrDefault(r => r.Provider?.Id == pin.ProviderId && r.ProviderServiceId == pin.ProviderServiceId);
+        var route = (listed ?? new Route(order.RoutePosition, pin.Provider, pin.ProviderServiceId)) with
+        {
+            Position = order.RoutePosition,
+            Provider = pin.Provider,
+            ProviderServiceId = pin.ProviderServiceId,
+            Enabled = true,
+        };
+        var (verdict, why) = Judge(route, order, options, now);
+        return verdict switch
+        {
+            Verdict.Usable => new Choice.Send(route, null),
+            Verdict.Paused => new Choice.Wait(route, null, "Waiting: " + why),
+            _ => new Choice.Review(
+                $"The answer to attempt {pin.AttemptId} (provider {pin.Provider?.Name ?? pin.ProviderId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "deleted"}, " +
+                $"service {pin.ProviderServiceId}) was lost, so that provider may have this order, and it cannot take it again: {why} Check the provider, " +
+                "then call release_order(id, 'retry') if it does not have the order, or release_order(id, 'refund')."),
+        };
     }
 
     /// <summary>The first usable route, else the first paused one; null when all are unusable.</summary>
@@ -169,7 +211,7 @@ public static class Failover
     /// <summary>Why an add's refusal moves the order to its next route, or null when it does not (see the table).</summary>
     public static string? RouteLevel(AddOutcome outcome, ClaimedOrder order, DispatchOptions options, DateTimeOffset now) => outcome switch
     {
-        _ when order.RoutePinned => null,
+        _ when order.Pinned => null,
         AddOutcome.Refused { Reason: RefusalReason.UnknownService or RefusalReason.QuantityOutOfRange or RefusalReason.InsufficientFunds } r =>
             $"refused {r.Reason} ({r.Message})",
         AddOutcome.Refused { Kind: RefusalKind.Temporary, Reason: not RefusalReason.DuplicateLink } r when RefusedTooLong(order, options, now) =>
@@ -180,7 +222,7 @@ public static class Failover
     /// <summary>The same for a getNumber (see the table).</summary>
     public static string? RouteLevel(NumberOutcome outcome, ClaimedOrder order, DispatchOptions options, DateTimeOffset now) => outcome switch
     {
-        _ when order.RoutePinned => null,
+        _ when order.Pinned => null,
         NumberOutcome.Refused { Reason: SmsRefusal.BadService or SmsRefusal.NoBalance } r => $"refused {r.Reason} ({r.Message})",
         NumberOutcome.Refused r when RefusedTooLong(order, options, now) => $"refused for now since {order.RouteRefusingSince ?? now:u} (last: {r.Message})",
         _ => null,
@@ -196,7 +238,7 @@ public static class Failover
     /// </summary>
     public static OrderChange.Rerouted? Next(ClaimedOrder order, string why, DispatchOptions options, DateTimeOffset now)
     {
-        if (order.RoutePinned || order.CurrentRoute is not { } current)
+        if (order.Pinned || order.CurrentRoute is not { } current)
         {
             return null;
         }

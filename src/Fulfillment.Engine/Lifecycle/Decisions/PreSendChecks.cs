@@ -31,15 +31,70 @@ public static partial class PreSendChecks
         ["Subscriptions"] = ["username", "min", "max"],
     };
 
-    public static DispatchDecision Decide(ClaimedOrder order, DispatchOptions options, DateTimeOffset now)
+    /// <param name="resendAllowed">Whether a provider (by name) may be sent an order again after a lost answer (AllowResendOnUnknown).</param>
+    public static DispatchDecision Decide(ClaimedOrder order, DispatchOptions options, DateTimeOffset now, Func<string, bool>? resendAllowed = null)
     {
         if (order.EmulatedRuns is { } started)
         {
-            // An emulated drip-feed released from review resumes: its runs exist and make their own checks, and a cancel or a
-            // block stops it through the drip-feed pass, which refunds only what was not delivered.
+            // An emulated drip-feed parent is never sent: one found pending resumes its runs, which make their own checks.
             return new DispatchDecision.Emulate(started);
         }
 
+        if (AccountOrService(order) is { } closed)
+        {
+            return order.Pin is { } held ? PinnedReview(held, closed) : closed;
+        }
+
+        if (order.Pin is { } pin && resendAllowed is not null && !resendAllowed(pin.Provider?.Name ?? ""))
+        {
+            return PinnedReview(pin, new DispatchDecision.Review("sending it again after a lost answer is no longer configured for its provider."));
+        }
+
+        var isActivation = order.ServiceType == ServiceType.Activation;
+        var checkedOrder = isActivation ? default : CheckOrder(order, options);
+        if (checkedOrder.Decided is { } decided)
+        {
+            return order.Pin is { } held ? PinnedReview(held, decided) : decided;
+        }
+
+        if (checkedOrder.Runs is { } emulatedRuns && order.DripfeedMode == DripFeedMode.Emulated)
+        {
+            return Emulated(order, emulatedRuns);
+        }
+
+        return Route(order, options, now, isActivation, checkedOrder);
+    }
+
+    /// <summary>The order's route (Failover), then what goes out on it: an add (native drip-feed or not), a rent, or runs of its own.</summary>
+    private static DispatchDecision Route(ClaimedOrder order, DispatchOptions options, DateTimeOffset now, bool isActivation, CheckedOrder checkedOrder)
+    {
+        switch (Failover.Choose(order, options, now))
+        {
+            case Failover.Choice.NoRoute none:
+                return new DispatchDecision.Fail(none.Error, UserReason.ServiceUnavailable);
+            case Failover.Choice.Review review:
+                return new DispatchDecision.Review(review.Reason);
+            case Failover.Choice.Wait wait:
+                return new DispatchDecision.Wait(now + options.PausedRecheck, wait.Why) { Route = wait.Route, Move = wait.Move };
+            case Failover.Choice.Send send when checkedOrder.Runs is { } runs && order.Pin is null
+                                             && DripFeedRuns.Emulates(order.DripfeedMode, send.Route.OffersDripfeed):
+                // Native or emulated is decided for the route the order would go out on: a route whose list does not say it offers
+                // drip-feed gets plain runs, never an add with runs and interval it may ignore.
+                return Emulated(order, runs);
+            case Failover.Choice.Send send:
+                var endpoint = send.Route.Provider!.Endpoint!;
+                var decision = isActivation
+                    ? DecideActivation(order, send.Route, endpoint)
+                    : new DispatchDecision.Send(endpoint, checkedOrder.Request! with { ServiceId = send.Route.ProviderServiceId! });
+                return decision is DispatchDecision.Fail ? decision : decision with { Route = send.Route, Move = send.Move };
+            default:
+                throw new InvalidOperationException("Unexpected route choice.");
+        }
+    }
+
+    /// <summary>Why the order is not sent whatever its route: canceled, the account or the service closed; null when none.</summary>
+    private static DispatchDecision? AccountOrService(ClaimedOrder order)
+    {
         if (order.CancelRequested)
         {
             // The user asked to cancel before the engine got to it: never send it.
@@ -56,83 +111,57 @@ public static partial class PreSendChecks
             return new DispatchDecision.Fail($"Not sent: the account is {order.UserStatus}.", UserReason.NotDelivered);
         }
 
-        if (!order.ServiceEnabled)
-        {
-            return new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is disabled.", UserReason.ServiceUnavailable);
-        }
-
-        var isActivation = order.ServiceType == ServiceType.Activation;
-        AddOrderRequest? request = null;
-        if (!isActivation)
-        {
-            // About the order itself, whatever the route: failed as it is, or an emulated drip-feed (never sent itself).
-            var checkedOrder = CheckOrder(order, options);
-            if (checkedOrder.Decided is { } decided)
-            {
-                return decided;
-            }
-
-            request = checkedOrder.Request;
-        }
-
-        // The route (Failover): the order's own, or the next that can take it.
-        switch (Failover.Choose(order, options, now))
-        {
-            case Failover.Choice.NoRoute none:
-                return new DispatchDecision.Fail(none.Error, UserReason.ServiceUnavailable);
-            case Failover.Choice.Wait wait:
-                return new DispatchDecision.Wait(now + options.PausedRecheck, wait.Why) { Route = wait.Route, Move = wait.Move };
-            case Failover.Choice.Send send:
-                var endpoint = send.Route.Provider!.Endpoint!;
-                var decision = isActivation
-                    ? DecideActivation(order, send.Route, endpoint)
-                    : new DispatchDecision.Send(endpoint, request! with { ServiceId = send.Route.ProviderServiceId! });
-                return decision is DispatchDecision.Fail ? decision : decision with { Route = send.Route, Move = send.Move };
-            default:
-                throw new InvalidOperationException("Unexpected route choice.");
-        }
+        return order.ServiceEnabled
+            ? null
+            : new DispatchDecision.Fail($"Not sent: service {order.ServiceId} ({order.ServiceName}) is disabled.", UserReason.ServiceUnavailable);
     }
 
+    /// <summary>An order a provider may hold (a lost answer) is never failed or refunded here: a person decides.</summary>
+    private static DispatchDecision.Review PinnedReview(AttemptPin pin, DispatchDecision instead)
+    {
+        var what = instead switch
+        {
+            DispatchDecision.Fail f => f.Error,
+            DispatchDecision.Cancel c => c.Error,
+            DispatchDecision.Review r => r.Reason,
+            _ => instead.GetType().Name,
+        };
+        return new DispatchDecision.Review(
+            $"The answer to attempt {pin.AttemptId} (provider {pin.Provider?.Name ?? "deleted"}) was lost, so that provider may have this order; " +
+            $"it is neither sent again nor refunded: {what} Check the provider, then call release_order(id, 'retry') or release_order(id, 'refund').");
+    }
+
+    private static DispatchDecision Emulated(ClaimedOrder order, int runs) => SmmServiceType.For(order.ServiceType).AllowsDripFeed
+        ? new DispatchDecision.Emulate(runs)
+        : new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order cannot be drip-fed.");
+
+    /// <summary>The checks about the order itself: a failure, or the add to send (its service id set per route) and its drip-feed runs.</summary>
+    private readonly record struct CheckedOrder(DispatchDecision? Decided, AddOrderRequest? Request, int? Runs);
+
     /// <summary>
-    /// The checks about the order itself (quantity, link, params): a failure or an emulated drip-feed's start, or the add to
-    /// send (its service id set per route).
+    /// The checks about the order itself (quantity, link, params): a failure, or the add to send (its service id set per route).
     /// </summary>
-    private static (DispatchDecision? Decided, AddOrderRequest? Request) CheckOrder(ClaimedOrder order, DispatchOptions options)
+    private static CheckedOrder CheckOrder(ClaimedOrder order, DispatchOptions options)
     {
         var isPackage = order.ServiceType is ServiceType.Package;
         if (!isPackage && (order.Quantity < order.Min || order.Quantity > order.Max))
         {
-            return (new DispatchDecision.Fail($"Not sent: quantity {order.Quantity} is outside the service's range {order.Min} to {order.Max}."), null);
+            return Failed($"Not sent: quantity {order.Quantity} is outside the service's range {order.Min} to {order.Max}.");
         }
 
         if (LinkProblem(order.Link, options.HandleTypes.Contains(order.ServiceType, StringComparer.OrdinalIgnoreCase)) is { } linkProblem)
         {
-            return (new DispatchDecision.Fail("Not sent: " + linkProblem), null);
+            return Failed("Not sent: " + linkProblem);
         }
 
-        JsonElement parameters;
-        try
+        if (Params(order.ParamsJson) is not { } parameters)
         {
-            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(order.ParamsJson) ? "{}" : order.ParamsJson);
-            parameters = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return (new DispatchDecision.Fail("Not sent: the order's params are not valid JSON."), null);
+            return Failed(IsJson(order.ParamsJson) ? "Not sent: the order's params must be a JSON object." : "Not sent: the order's params are not valid JSON.");
         }
 
-        if (parameters.ValueKind != JsonValueKind.Object)
+        if (RequiredFields.TryGetValue(order.ServiceType, out var required) && required.Where(f => !HasValue(parameters, f)).ToList() is { Count: > 0 } missing)
         {
-            return (new DispatchDecision.Fail("Not sent: the order's params must be a JSON object."), null);
-        }
-
-        if (RequiredFields.TryGetValue(order.ServiceType, out var required))
-        {
-            var missing = required.Where(f => !HasValue(parameters, f)).ToList();
-            if (missing.Count > 0)
-            {
-                return (new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order needs {string.Join(" and ", missing)} in its params."), null);
-            }
+            return Failed($"Not sent: a {order.ServiceType} order needs {string.Join(" and ", missing)} in its params.");
         }
 
         var runs = IntParam(parameters, "runs");
@@ -141,26 +170,47 @@ public static partial class PreSendChecks
         {
             if (!order.Dripfeed)
             {
-                return (new DispatchDecision.Fail($"Not sent: drip-feed (runs, interval) was asked for, but service {order.ServiceId} does not offer it."), null);
+                return Failed($"Not sent: drip-feed (runs, interval) was asked for, but service {order.ServiceId} does not offer it.");
             }
 
             if (runs.Value is not > 1 || interval.Value is not > 0)
             {
-                return (new DispatchDecision.Fail("Not sent: drip-feed needs runs (2 or more) and interval (minutes, 1 or more) as whole numbers."), null);
-            }
-
-            // Emulated (services.dripfeed_mode): the engine sends the runs itself, as plain adds of quantity; this order is never sent.
-            if (DripFeedRuns.Emulates(order.DripfeedMode, order.ProviderOffersDripfeed))
-            {
-                return (SmmServiceType.For(order.ServiceType).AllowsDripFeed
-                    ? new DispatchDecision.Emulate(runs.Value.Value)
-                    : new DispatchDecision.Fail($"Not sent: a {order.ServiceType} order cannot be drip-fed."), null);
+                return Failed("Not sent: drip-feed needs runs (2 or more) and interval (minutes, 1 or more) as whole numbers.");
             }
         }
 
         // The service id is the route's, set once the route is chosen; the placeholder never leaves.
-        return (null, AddOrderRequest.ForType(order.ServiceType, order.ProviderServiceId is { Length: > 0 } own ? own : "-", order.Link,
-            isPackage ? null : order.Quantity, parameters, runs.Value, interval.Value));
+        return new CheckedOrder(null, AddOrderRequest.ForType(order.ServiceType, order.ProviderServiceId is { Length: > 0 } own ? own : "-", order.Link,
+            isPackage ? null : order.Quantity, parameters, runs.Value, interval.Value), runs.Value);
+
+        static CheckedOrder Failed(string error) => new(new DispatchDecision.Fail(error), null, null);
+    }
+
+    private static bool IsJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The params as a JSON object, or null when they are not one (or not JSON at all).</summary>
+    private static JsonElement? Params(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>An activation needs a service code (its params, else the service's provider_service_id) and a country.</summary>

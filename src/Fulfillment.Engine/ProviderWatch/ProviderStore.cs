@@ -1,9 +1,10 @@
 using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Fulfillment.Engine.Providers;
+namespace Fulfillment.Engine.ProviderWatch;
 
 /// <summary>The SQL of provider health: balances, pauses and service lists.</summary>
 public sealed class ProviderStore(NpgsqlDataSource db)
@@ -11,13 +12,13 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<ProviderRow>> EnabledAsync(string kind, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
-            "SELECT id, name, kind, api_url, api_key, enabled, balance, min_balance FROM providers WHERE enabled AND kind = $1 ORDER BY id");
+            $"SELECT {ProviderColumns.Select("p", "")} FROM providers p WHERE p.enabled AND p.kind = $1 ORDER BY p.id");
         command.Parameters.Add(new() { Value = kind });
         var rows = new List<ProviderRow>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(ProviderRow.Read(reader, 0)!);
+            rows.Add(ProviderColumns.Read(reader, "")!);
         }
 
         return rows;

@@ -6,7 +6,7 @@ using Fulfillment.Providers.Smm;
 using Fulfillment.Providers.SmsActivate;
 using Microsoft.Extensions.Logging;
 
-namespace Fulfillment.Engine.Providers;
+namespace Fulfillment.Engine.ProviderWatch;
 
 /// <summary>
 /// CheckProviderBalances: stores each provider's balance; dispatch to a provider below its

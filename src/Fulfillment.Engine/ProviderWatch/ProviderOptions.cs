@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Providers;
+namespace Fulfillment.Engine.ProviderWatch;
 
 /// <summary><c>Fulfillment:ProviderSync</c>: what the balance and service-list jobs do.</summary>
 public sealed class ProviderSyncOptions

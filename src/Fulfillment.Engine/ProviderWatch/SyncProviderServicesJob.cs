@@ -6,7 +6,7 @@ using Fulfillment.Providers.Smm;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Fulfillment.Engine.Providers;
+namespace Fulfillment.Engine.ProviderWatch;
 
 /// <summary>
 /// SyncProviderServices: stores each provider's service list; a panel service whose upstream

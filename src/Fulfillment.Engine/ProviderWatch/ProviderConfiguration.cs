@@ -3,7 +3,7 @@ using Fulfillment.Engine.Configuration;
 using Fulfillment.Providers.Resilience;
 using Microsoft.Extensions.Configuration;
 
-namespace Fulfillment.Engine.Providers;
+namespace Fulfillment.Engine.ProviderWatch;
 
 /// <summary>Validation of <c>Fulfillment:Providers</c>: the defaults and each provider's overrides, by key.</summary>
 public static class ProviderConfiguration

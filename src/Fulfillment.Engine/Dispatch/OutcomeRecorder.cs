@@ -1,0 +1,150 @@
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Database;
+using Fulfillment.Engine.Dispatch.Sql;
+using Fulfillment.Engine.Heartbeat;
+using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.ProviderWatch;
+using Fulfillment.Engine.Telemetry;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Fulfillment.Engine.Dispatch;
+
+/// <summary>
+/// Records a sent batch's outcomes, one batch at a time: each order's move and its attempt's answer, then the metrics, one log
+/// line, and what the batch said about each provider's health.
+/// </summary>
+public sealed class OutcomeRecorder(
+    NpgsqlDataSource db,
+    ProviderStore providers,
+    InstanceIdentity identity,
+    HeldOrders held,
+    EngineMetrics metrics,
+    TimeProvider clock,
+    ILogger<OutcomeRecorder> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _one = new(1, 1);
+
+    public void Dispose() => _one.Dispose();
+
+    /// <summary>Records a batch once its adds are answered, one recording at a time.</summary>
+    public async Task RecordWhenSentAsync(Task<SentBatch> sending)
+    {
+        var sent = await sending;
+        await _one.WaitAsync();
+        try
+        {
+            await RecordAsync(sent);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    private async Task RecordAsync(SentBatch batch)
+    {
+        if (batch.Results.Count == 0)
+        {
+            return;
+        }
+
+        // The answers are in hand: losing them would send these orders to review. Should the database stay away, recovery finds
+        // them after AbandonedAfter. One answer the database refuses fails alone.
+        try
+        {
+            var late = new List<SendResult>();
+            await RowByRow.WriteAsync(batch.Results,
+                async some => late.AddRange(await RecordOutcomes.RecordAsync(db, identity.Id, [.. some], clock.GetUtcNow(), CancellationToken.None)),
+                PutAsideAsync, result => $"order {result.OrderId}", logger, "Recording add outcomes");
+            foreach (var answer in late)
+            {
+                logger.LogWarning("Order {OrderId}: a late answer ({Outcome}) arrived after the order had moved on; it is kept on its attempt and in the order's events",
+                    answer.OrderId, OrderChange.Describe(answer.Change));
+            }
+        }
+        finally
+        {
+            held.Forget(batch.Results.Select(r => r.OrderId));
+        }
+
+        Count(batch);
+        await RecordProviderHealthAsync(batch.Health);
+    }
+
+    /// <summary>An answer the database refused: the order to review alone, its attempt unknown, the answer quoted for a person.</summary>
+    private async Task PutAsideAsync(SendResult result, string reason)
+    {
+        var now = clock.GetUtcNow();
+        await using (var connection = await db.OpenConnectionAsync())
+        await using (var batch = new NpgsqlBatch(connection))
+        {
+            AttemptWriter.Answer(batch, [result.Answer with { Outcome = AttemptOutcome.Unknown, ProviderOrderId = null,
+                Error = $"The answer could not be recorded ({reason}): {OrderChange.Describe(result.Change)}" }], now);
+            await batch.ExecuteNonQueryAsync();
+        }
+
+        await OrderReviews.PutAsideAsync(db, result.OrderId, OrderStatus.Dispatching,
+            $"The provider's answer could not be recorded ({reason}). The answer was: {OrderChange.Describe(result.Change)}. " +
+            (result.Change is OrderChange.Accepted ? "The provider has this order: do not retry it; find it at the provider, or release_order(id, 'refund')." :
+                "Check the provider, then call release_order(id, 'retry') if it does not have the order, or release_order(id, 'refund')."), now);
+    }
+
+    private void Count(SentBatch batch)
+    {
+        var providerOf = batch.Sent.ToDictionary(x => x.Order.Id, x => x.Send.Route?.Provider?.Name ?? "unknown");
+        var changes = batch.Results.Select(r => r.Change).ToList();
+        foreach (var change in changes)
+        {
+            metrics.Dispatched(providerOf.GetValueOrDefault(change.OrderId, "unknown"), change switch
+            {
+                OrderChange.Accepted => "accepted",
+                OrderChange.Finished => "refused_permanent",
+                OrderChange.Deferred => "refused_temporary",
+                OrderChange.HeldAtProvider => "held",
+                OrderChange.Rerouted => "rerouted",
+                _ => "unknown",
+            });
+        }
+
+        metrics.Finished(changes.OfType<OrderChange.Finished>().Select(f => f.Finish.Status));
+        logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Rerouted} on to another route, {Review} to review",
+            batch.Sent.Count, changes.Count(r => r is OrderChange.Accepted), changes.Count(r => r is OrderChange.Finished),
+            changes.Count(r => r is OrderChange.Deferred), changes.Count(r => r is OrderChange.Rerouted), changes.Count(r => r is OrderChange.ToReview));
+        foreach (var move in changes.OfType<OrderChange.Rerouted>())
+        {
+            logger.LogInformation("Order {OrderId}: on from {FromRoute} to {ToRoute}: {Reason}", move.OrderId, move.FromRoute, move.ToRoute, move.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Once per provider and batch, not per order: an answered add clears the provider's outage (unreachable_since and its
+    /// last_error); adds that could not reach it (connection refused, timeout before sending, circuit open, redirect) set both; a
+    /// misconfiguration is written to last_error. Best effort.
+    /// </summary>
+    private async Task RecordProviderHealthAsync(IReadOnlyList<ProviderHealth> health)
+    {
+        foreach (var provider in health.GroupBy(h => h.ProviderId))
+        {
+            try
+            {
+                if (provider.Any(h => h.Reached == true))
+                {
+                    await providers.RecordReachableAsync(provider.Key, CancellationToken.None);
+                }
+                else if (provider.LastOrDefault(h => h.Reached == false) is { Error: { } unreachable })
+                {
+                    await providers.RecordUnreachableAsync(provider.Key, unreachable, clock.GetUtcNow(), CancellationToken.None);
+                }
+                else if (provider.LastOrDefault(h => h.Error is not null) is { Error: { } error })
+                {
+                    await providers.RecordErrorAsync(provider.Key, error, CancellationToken.None);
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Provider {ProviderId}: the health seen by dispatch could not be recorded ({Error})", provider.Key, ex.Message);
+            }
+        }
+    }
+}
