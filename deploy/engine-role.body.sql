@@ -174,6 +174,7 @@ BEGIN
             ('providers',             'SELECT, UPDATE'),                 -- balance, pause, last error
             ('services',              'SELECT, UPDATE'),                 -- disable vanished services, flags, upstream rate
             ('orders',                'SELECT, INSERT, UPDATE, DELETE'), -- the whole lifecycle; INSERT: drip-feed runs; DELETE: retention of unreferenced orders
+            ('order_attempts',        'SELECT, INSERT, UPDATE'),         -- one row per add or getNumber sent, its outcome; scrubbed by retention
             ('ledger',                'SELECT, INSERT'),                 -- refund and forfeit rows; never UPDATE/DELETE
             ('order_requests',        'SELECT, INSERT, UPDATE'),         -- cancel/refill processing, provider cancels after block_user
             ('order_events',          'SELECT, INSERT, UPDATE'),         -- the audit trail; UPDATE: anonymisation clears free text
@@ -187,7 +188,8 @@ BEGIN
             ('service_routes',        'SELECT'),                         -- the further routes of a service (failover)
             ('currency_rates',        'SELECT'),                         -- the price guard converts upstream rates
             ('__EFMigrationsHistory', 'SELECT'),                         -- `run` refuses to start on a schema behind it
-            ('fulfillment_sql_scripts', 'SELECT')                        -- ... or on SQL functions of another version
+            ('fulfillment_sql_scripts', 'SELECT'),                       -- ... or on SQL functions of another version
+            ('fulfillment_settings',  'SELECT, INSERT, UPDATE')          -- the panel's currency, written at start for order_margins
         ) AS g(tab, privs)
     LOOP
         IF to_regclass(format('public.%I', v_grant.tab)) IS NULL THEN
@@ -250,7 +252,7 @@ BEGIN
     -- Read everything the contract names (the admin pages show orders, ledger, engine health, ...).
     FOREACH v_table IN ARRAY ARRAY['users', 'providers', 'services', 'orders', 'ledger', 'order_requests',
         'order_events', 'notifications', 'activity_log', 'support_tickets', 'support_messages',
-        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins'] LOOP
+        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins', 'order_attempts'] LOOP
         IF to_regclass(format('public.%I', v_table)) IS NOT NULL THEN
             EXECUTE format('GRANT SELECT ON TABLE public.%I TO %I', v_table, v_panel);
         END IF;

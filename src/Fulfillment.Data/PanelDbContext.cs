@@ -29,6 +29,7 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
     public DbSet<ProviderService> ProviderServices => Set<ProviderService>();
     public DbSet<ServiceRoute> ServiceRoutes => Set<ServiceRoute>();
     public DbSet<CurrencyRate> CurrencyRates => Set<CurrencyRate>();
+    public DbSet<EngineSetting> EngineSettings => Set<EngineSetting>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

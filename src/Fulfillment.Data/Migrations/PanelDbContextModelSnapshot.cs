@@ -128,6 +128,29 @@ namespace Fulfillment.Data.Migrations
                     b.ToTable("engine_instances", (string)null);
                 });
 
+            modelBuilder.Entity("Fulfillment.Data.Entities.EngineSetting", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name")
+                        .HasName("pk_fulfillment_settings");
+
+                    b.ToTable("fulfillment_settings", (string)null);
+                });
+
             modelBuilder.Entity("Fulfillment.Data.Entities.ErasureRequest", b =>
                 {
                     b.Property<long>("Id")

@@ -71,5 +71,11 @@ internal static class ActivityModel
             e.Property(x => x.HeartbeatAt).HasDefaultValueSql("now()");
             e.Property(x => x.Info).HasDefaultValueSql("'{}'::jsonb");
         });
+        modelBuilder.Entity<EngineSetting>(e =>
+        {
+            e.ToTable("fulfillment_settings");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
+        });
     }
 }

@@ -9,23 +9,19 @@ using Npgsql;
 namespace Fulfillment.Engine.Blocking;
 
 /// <summary>
-/// What follows block_user (mix-smm.ru ToS 4.6, 7.2): the account's orders not yet sent are
-/// canceled and refunded, a provider cancel is requested for started orders whose service allows
-/// it and for every started subscription (which would otherwise deliver for weeks), and the balance
-/// (including refunds that arrive later) is forfeited when the policy says so.
+/// What follows block_user (mix-smm.ru ToS 4.6, 7.2): the account's orders are closed (<see cref="AccountOrders"/>: unsent ones
+/// canceled and refunded, started ones asked to stop where they can be), and the balance (including refunds that arrive later) is
+/// forfeited when the policy says so.
 /// Every step is a ledger row or an order_events row.
 /// </summary>
 public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions> options, TimeProvider clock, ILogger<BlockedAccounts> logger)
 {
+    private const string Blocked = "u.status = 'blocked'";
+
     /// <summary>Blocked accounts with something left to do. Public so the plan tests run this text.</summary>
-    public const string FindSql = """
+    public static readonly string FindSql = $"""
         SELECT u.id FROM users u
-        WHERE u.status = 'blocked'
-          AND (u.block_handled_at IS NULL OR u.balance > 0
-               OR EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status IN ('pending', 'held'))
-               OR EXISTS (SELECT 1 FROM orders o JOIN services s ON s.id = o.service_id
-                          WHERE o.user_id = u.id AND o.status = 'in_progress' AND (s.cancel OR o.charged_posts IS NOT NULL)
-                            AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')))
+        WHERE u.status = 'blocked' AND (u.block_handled_at IS NULL OR u.balance > 0 OR {AccountOrders.SomethingLeft})
         ORDER BY u.id
         """;
 
@@ -62,46 +58,10 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        // Orders not yet sent are canceled and refunded (ToS 4.6), through the one writer of order transitions.
-        var unsent = new List<long>();
-        await using (var select = new NpgsqlCommand($"""
-            SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id
-            WHERE u.id = ANY($1) AND u.status = '{UserStatus.Blocked}' AND o.status IN {OrderLifecycle.InList([OrderStatus.Pending, OrderStatus.Held])}
-            ORDER BY o.id
-            FOR NO KEY UPDATE OF o SKIP LOCKED
-            """, connection, transaction))
-        {
-            select.Parameters.Add(new() { Value = accounts });
-            await using var reader = await select.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                unsent.Add(reader.GetInt64(0));
-            }
-        }
-
-        if (unsent.Count > 0)
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            OrderWriter.AddTo(batch, unsent.Select(id => (OrderChange)new OrderChange.Finished(new Finish(id, OrderStatus.Canceled, null,
-                "Canceled: the account was blocked.", new { reason = "account blocked" }, Reason: UserReason.AccountBlocked))).ToList(), now);
-            await batch.ExecuteNonQueryAsync(ct);
-        }
-
-        var canceled = (long)unsent.Count;
-        await Scalar(connection, transaction, """
-            WITH started AS (
-                SELECT o.id FROM orders o
-                JOIN users u ON u.id = o.user_id
-                JOIN services s ON s.id = o.service_id
-                WHERE u.id = ANY($2) AND u.status = 'blocked' AND o.status = 'in_progress' AND (s.cancel OR o.charged_posts IS NOT NULL)
-                  AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = 'cancel')),
-            requested AS (
-                INSERT INTO order_requests (order_id, kind, message, created_at, updated_at)
-                SELECT id, 'cancel', 'Requested by the engine: the account was blocked.', $1, $1 FROM started
-                RETURNING order_id, id)
-            INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT order_id, $1, 'cancel_requested', jsonb_build_object('request_id', id, 'reason', 'account blocked') FROM requested
-            """, ct, now, accounts);
+        // Orders not yet sent are canceled and refunded (ToS 4.6); started ones are asked to stop at the provider.
+        var canceled = (long)await AccountOrders.CancelUnsentAsync(connection, transaction, accounts, Blocked, "Canceled: the account was blocked.",
+            UserReason.AccountBlocked, now, ct);
+        await AccountOrders.AskProviderCancelsAsync(connection, transaction, accounts, Blocked, "the account was blocked.", now, ct);
         var forfeited = 0L;
         if (options.Value.ForfeitBlockedBalance)
         {

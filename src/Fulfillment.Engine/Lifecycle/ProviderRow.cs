@@ -2,7 +2,7 @@ using Fulfillment.Providers;
 
 namespace Fulfillment.Engine.Lifecycle;
 
-/// <summary>A <c>providers</c> row as the engine judges it: values only (read by <see cref="Database.ProviderColumns"/>).</summary>
+/// <summary>A <c>providers</c> row as the engine judges it: values only (read by <see cref="ProviderColumns"/>).</summary>
 /// <param name="Currency">providers.currency: what its balance answers named, or null when none ever did.</param>
 public sealed record ProviderRow(long Id, string Name, string Kind, string ApiUrl, string ApiKey, bool Enabled, decimal? Balance, decimal MinBalance,
     string? Currency = null)

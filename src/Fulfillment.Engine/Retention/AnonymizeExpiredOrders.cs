@@ -15,6 +15,7 @@ public sealed class AnonymizeExpiredOrders : RetentionOperation
         WHERE t.status IN {RetentionSql.Terminal}
           AND coalesce(t.finished_at, t.updated_at) < @cutoff
           AND t.anonymized_at IS NULL
+          AND {RetentionSql.NotARunOfAnOpenParent("t")}
         """;
 
     protected override string Apply => $"""

@@ -37,7 +37,7 @@ public abstract class AnonymizeUsers : RetentionOperation
         erased_orders AS (
             UPDATE orders o SET {RetentionSql.AnonymizeOrder}
             FROM batch b
-            WHERE o.user_id = b.id AND o.status IN {RetentionSql.Terminal} AND o.anonymized_at IS NULL
+            WHERE o.user_id = b.id AND o.status IN {RetentionSql.Terminal} AND o.anonymized_at IS NULL AND {RetentionSql.NotARunOfAnOpenParent("o")}
             RETURNING o.id),
         {RetentionSql.ScrubTrails("erased_orders")},
         applied AS (

@@ -13,6 +13,7 @@ public sealed class AnonymizeOrdersOfErasedUsers : RetentionOperation
         FROM orders t
         WHERE t.status IN {RetentionSql.Terminal}
           AND t.anonymized_at IS NULL
+          AND {RetentionSql.NotARunOfAnOpenParent("t")}
           AND t.user_id IN (
               SELECT r.user_id FROM erasure_requests r JOIN users u ON u.id = r.user_id
               WHERE r.completed_at IS NULL AND u.anonymized_at IS NOT NULL)

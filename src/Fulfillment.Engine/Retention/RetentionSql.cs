@@ -34,7 +34,7 @@ internal static class RetentionSql
 
     /// <summary>
     /// CTEs clearing what an anonymised order leaves behind elsewhere (002 §8): the free text of its
-    /// audit events (errors, reasons, the provider's words) and of its cancel and refill requests.
+    /// audit events (errors, reasons, the provider's words), of its cancel and refill requests, and of its send attempts.
     /// <paramref name="orders"/> names an earlier CTE with a column <c>id</c> of the orders anonymised.
     /// </summary>
     public static string ScrubTrails(string orders) => $$"""
@@ -44,6 +44,15 @@ internal static class RetentionSql
                           WHERE d.key IN ({{string.Join(", ", EventKeysKept.Select(k => $"'{k}'"))}}))
             WHERE e.order_id IN (SELECT id FROM {{orders}})),
         scrubbed_requests_{{orders}} AS (
-            UPDATE order_requests r SET message = NULL WHERE r.order_id IN (SELECT id FROM {{orders}}) AND r.message IS NOT NULL)
+            UPDATE order_requests r SET message = NULL WHERE r.order_id IN (SELECT id FROM {{orders}}) AND r.message IS NOT NULL),
+        scrubbed_attempts_{{orders}} AS (
+            UPDATE order_attempts a SET error = NULL WHERE a.order_id IN (SELECT id FROM {{orders}}) AND a.error IS NOT NULL)
         """;
+
+    /// <summary>
+    /// A drip-feed run (alias <paramref name="order"/>) goes with its parent: it is anonymised or purged only once its parent has
+    /// ended (the parent counts its runs until then), never before.
+    /// </summary>
+    public static string NotARunOfAnOpenParent(string order) =>
+        $"NOT EXISTS (SELECT 1 FROM orders rp WHERE rp.id = {order}.parent_id AND rp.status NOT IN {Terminal})";
 }

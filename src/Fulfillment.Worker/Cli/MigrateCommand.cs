@@ -5,6 +5,7 @@ using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Hosting;
 using Fulfillment.Worker.Jobs;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Fulfillment.Worker.Cli;
@@ -33,6 +34,8 @@ public static class MigrateCommand
         var scheduler = new SchedulerOptions();
         builder.Configuration.GetSection(SchedulerOptions.Section).Bind(scheduler);
         var applied = await SchemaMigrator.MigrateAsync(builder.Configuration[ConfigurationCheck.ConnectionStringKey] ?? "", scheduler.TablePrefix);
+        await SettingsTable.WriteAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), Fulfillment.Data.Entities.EngineSetting.PanelCurrency,
+            host.Services.GetRequiredService<IOptions<PanelOptions>>().Value.PanelCurrency, CancellationToken.None);
         logger.LogInformation("Applied {Count} migration(s) and SQL file(s): {Migrations}; the scheduler's {Prefix}* tables are in place", applied.Count,
             applied.Count == 0 ? "none, the schema was up to date" : string.Join(", ", applied), scheduler.TablePrefix);
         return EngineCommandLine.Ok;

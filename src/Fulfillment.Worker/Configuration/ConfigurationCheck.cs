@@ -19,7 +19,7 @@ public static partial class ConfigurationCheck
 
     private static readonly string[] KnownFulfillmentSections =
         ["Engine", "Scheduler", "Jobs", "Logging", "Providers", "ProviderSync", "Activations", "Dispatch", "DripFeed", "Tracking", "Requests", "Conflicts", "Retention",
-         "Metrics", "Demo"];
+         "Metrics", "Demo", "PanelCurrency"];
 
     public static IReadOnlyList<ConfigProblem> Run(IConfiguration configuration, JobCatalog catalog)
     {
@@ -60,6 +60,11 @@ public static partial class ConfigurationCheck
         {
             problems.Require(LoggingOptions.Section, nameof(LoggingOptions.Format),
                 logging.Format is "text" or "json", $"must be 'text' or 'json', not '{logging.Format}'");
+        }
+
+        if (configuration[PanelOptions.Key] is { } currency && !CurrencyPattern().IsMatch(currency))
+        {
+            problems.Add(new(PanelOptions.Key, $"must be a three-letter currency code such as USD, not '{currency}'"));
         }
 
         CheckJobs(configuration, catalog, problems);
@@ -165,6 +170,9 @@ public static partial class ConfigurationCheck
             return ex.Message;
         }
     }
+
+    [GeneratedRegex("^[A-Z]{3}$")]
+    private static partial Regex CurrencyPattern();
 
     [GeneratedRegex("^[a-z_][a-z0-9_]*$")]
     private static partial Regex TablePrefixPattern();

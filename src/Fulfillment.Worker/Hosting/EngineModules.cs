@@ -50,6 +50,7 @@ public static class EngineModules
         services.AddSingleton<RequestStore>();
         services.AddSingleton<RequestProcessor>();
         services.AddSingleton<BlockedAccounts>();
+        services.AddSingleton<DepartedAccounts>();
         services.AddSingleton<ProviderStore>();
 
         // Retention (PurgeExpiredData); its section is validated by RetentionRules in ConfigurationRules.All.

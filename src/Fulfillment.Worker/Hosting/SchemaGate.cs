@@ -1,4 +1,7 @@
 using Fulfillment.Data;
+using Fulfillment.Data.Entities;
+using Fulfillment.Engine.Configuration;
+using Microsoft.Extensions.Options;
 using Fulfillment.Engine.Database;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -16,6 +19,7 @@ public sealed class SchemaGate(
     IDbContextFactory<PanelDbContext> contexts,
     NpgsqlDataSource db,
     DatabaseAvailability availability,
+    IOptions<PanelOptions> panel,
     TimeProvider clock,
     ILogger<SchemaGate> logger) : IHostedService
 {
@@ -67,6 +71,8 @@ public sealed class SchemaGate(
                 (stale.Count > 5 ? ", ..." : "") + "). Run `fulfillment migrate` first.");
         }
 
+        // What SQL converts to (order_margins): this engine's panel currency.
+        await SettingsTable.WriteAsync(db, EngineSetting.PanelCurrency, panel.Value.PanelCurrency, cancellationToken);
         logger.LogInformation("Panel database schema is up to date (PostgreSQL {Version})", version.ToString(2));
     }
 }

@@ -22,7 +22,7 @@ public sealed class FailoverDecisionTests
         List<Route> routes = [first ?? new Route(0, A, "1"), .. second is null ? Array.Empty<Route>() : [second]];
         return new(1, 2, UserStatus.Active, "https://instagram.com/p/x", 100, "{}", Now - TimeSpan.FromMinutes(1), 0, 3, "svc", "Default", true, "1", 10, 1000,
             false, A, Routes: routes, RoutePosition: position, RouteRefusingSince: refusing is { } r ? Now - r : null,
-            Pin: pinned ? new AttemptPin(41, A.Id, "1", position, A) : null, SaleRate: saleRate);
+            Pin: pinned ? new AttemptPin(41, routes[0].Provider!.Id, "1", position, routes[0].Provider) : null, SaleRate: saleRate);
     }
 
     private static Route Next => new(1, B, "9");
@@ -43,7 +43,9 @@ public sealed class FailoverDecisionTests
         { "every route unusable: failed", Order(new Route(0, A with { Enabled = false }, "1"), Next with { Provider = B with { Enabled = false } }), "Fail" },
         { "a single unusable route: failed as without routes", Order(new Route(0, A with { Enabled = false }, "1")), "Fail" },
         { "on route 1, route 0 is never tried again", Order(new Route(0, A, "1"), Next with { Provider = B with { Enabled = false } }, position: 1), "Fail" },
-        { "a pinned order never moves", Order(new Route(0, A with { Enabled = false }, "1"), Next, pinned: true), "Fail" },
+        { "a pinned order never moves: its provider disabled, to review", Order(new Route(0, A with { Enabled = false }, "1"), Next, pinned: true), "Review" },
+        { "a pinned order goes to its provider while it can take it", Order(new Route(0, A, "1"), Next, pinned: true), "Send 0" },
+        { "the price guard: a currency with no conversion is skipped", Order(new Route(0, A, "1", ListedRate: 1m, UnknownCurrency: "RUB"), Next), "Send 1 from 0" },
         { "a deleted route (position gone): on to the next", Order(new Route(0, A, "1"), Next with { Position = 2 }, position: 1), "Send 2 from 1" },
     };
 
@@ -55,6 +57,7 @@ public sealed class FailoverDecisionTests
         {
             Failover.Choice.Send s => $"Send {s.Route.Position}" + (s.Move is { } m ? $" from {m.From.Position}" : ""),
             Failover.Choice.Wait w => $"Wait {w.Route.Position}" + (w.Move is { } m ? $" from {m.From.Position}" : ""),
+            Failover.Choice.Review => "Review",
             _ => "Fail",
         };
         Assert.True(expected == actual, $"{because}: expected {expected}, got {actual}");
@@ -82,7 +85,7 @@ public sealed class FailoverDecisionTests
         { "unreachable for less than FailoverAfter: deferred", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Unreachable, "refused"), TimeSpan.FromMinutes(9), false, "Deferred" },
         { "unreachable for FailoverAfter: moved", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.Unreachable, "refused"), TimeSpan.FromMinutes(10), false, "Rerouted 1" },
         { "throttled for FailoverAfter: moved", new AddOutcome.Refused(RefusalKind.Temporary, RefusalReason.RateLimited, "429"), TimeSpan.FromMinutes(30), false, "Rerouted 1" },
-        { "pinned: never moved", new AddOutcome.Refused(RefusalKind.Permanent, RefusalReason.UnknownService, "Incorrect service ID"), TimeSpan.FromHours(1), true, "Finished:failed" },
+        { "pinned: never moved, never failed", new AddOutcome.Refused(RefusalKind.Permanent, RefusalReason.UnknownService, "Incorrect service ID"), TimeSpan.FromHours(1), true, "ToReview" },
     };
 
     [Theory]

@@ -460,7 +460,10 @@ public static class Invariants
     private static async Task<Dictionary<string, int>> RunsSentByLinkAsync(NpgsqlDataSource db)
     {
         var sent = new Dictionary<string, int>(StringComparer.Ordinal);
-        await using var command = db.CreateCommand("SELECT link, count(*) FILTER (WHERE sending_at IS NOT NULL) FROM orders WHERE parent_id IS NOT NULL GROUP BY link");
+        await using var command = db.CreateCommand("""
+            SELECT o.link, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM order_attempts a WHERE a.order_id = o.id AND a.outcome <> 'refused'))
+            FROM orders o WHERE o.parent_id IS NOT NULL GROUP BY o.link
+            """);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {

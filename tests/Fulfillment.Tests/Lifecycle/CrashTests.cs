@@ -53,7 +53,8 @@ public sealed class CrashTests(DatabaseFixture fixture) : IClassFixture<Database
         }
 
         Assert.Equal(5L, await _panel.ScalarAsync<long>(
-            "SELECT count(*) FROM orders WHERE user_id = $1 AND status = 'dispatching' AND sending_at IS NOT NULL", user));
+            "SELECT count(*) FROM orders o WHERE user_id = $1 AND status = 'dispatching' " +
+            "AND EXISTS (SELECT 1 FROM order_attempts a WHERE a.order_id = o.id AND a.outcome = 'sending')", user));
 
         using (var restarted = EngineProcess.Start(Settings("crash-2")))
         {

@@ -192,9 +192,10 @@ public sealed class DispatchTests(DatabaseFixture fixture) : IClassFixture<Datab
         var link = Link();
         var order = await engine.Panel.PlaceOrderAsync(user, service, link, 1000);
         await engine.Panel.ExecuteAsync("""
-            UPDATE orders SET status = 'dispatching', claimed_by = gen_random_uuid(), updated_at = $2,
-                sending_at = CASE WHEN $3 THEN $2 END
-            WHERE id = $1
+            WITH claimed AS (
+                UPDATE orders SET status = 'dispatching', claimed_by = gen_random_uuid(), updated_at = $2 WHERE id = $1 RETURNING id, provider_id)
+            INSERT INTO order_attempts (order_id, provider_id, route_position, sent_at, outcome)
+            SELECT id, provider_id, 0, $2, 'sending' FROM claimed WHERE $3
             """, order, engine.Clock.GetUtcNow().AddMinutes(-5), markedSending);
 
         await engine.RunAsync(JobNames.DispatchOrders);

@@ -332,7 +332,7 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
     {
         await using var command = fixture.DataSource.CreateCommand("""
             SELECT coalesce(array_agg(o.id), '{}') FROM orders o
-            WHERE o.status = 'dispatching' AND o.sending_at IS NOT NULL
+            WHERE o.status = 'dispatching' AND EXISTS (SELECT 1 FROM order_attempts a WHERE a.order_id = o.id AND a.outcome = 'sending')
               AND o.claimed_by IN (SELECT id FROM engine_instances WHERE host = $1 AND started_at >= $2)
             """);
         command.Parameters.Add(new() { Value = name });

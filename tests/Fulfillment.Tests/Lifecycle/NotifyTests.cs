@@ -79,7 +79,7 @@ public sealed class NotifyTests(DatabaseFixture fixture) : IClassFixture<Databas
             var slowOrder = await _panel.PlaceOrderAsync(user, slowService, slowLink, 100);
             // Its add is on its way: marked sending, answered 15 s from now.
             await Poll.UntilAsync(async () => await _panel.ScalarAsync<long>(
-                    "SELECT count(*) FROM orders WHERE id = $1 AND status = 'dispatching' AND sending_at IS NOT NULL", slowOrder) == 1,
+                    "SELECT count(*) FROM orders o WHERE id = $1 AND status = 'dispatching' AND EXISTS (SELECT 1 FROM order_attempts a WHERE a.order_id = o.id AND a.outcome = 'sending')", slowOrder) == 1,
                 TimeSpan.FromSeconds(10), "the slow order's add to leave");
 
             var fastLink = $"https://instagram.com/p/{Guid.NewGuid():N}";

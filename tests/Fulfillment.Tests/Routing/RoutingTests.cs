@@ -54,7 +54,8 @@ public sealed class RoutingTests(DatabaseFixture fixture) : IClassFixture<Databa
         engine.Clock.Advance(TimeSpan.FromMinutes(2));
         await engine.RunAsync(JobNames.DispatchOrders);
         Assert.Equal(3L, await engine.Panel.ScalarAsync<long>(
-            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'pending' AND route_position = 0 AND route_refusing_since IS NOT NULL", orders.ToArray()));
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'pending' AND route_position = 0 " +
+            "AND EXISTS (SELECT 1 FROM order_attempts a WHERE a.order_id = orders.id AND a.outcome = 'refused' AND a.route_position = 0)", orders.ToArray()));
         Assert.Equal(0L, b.Record.Count("add"));
 
         // Past it: on to route 1 at B, once each, and accepted there.
@@ -175,7 +176,7 @@ public sealed class RoutingTests(DatabaseFixture fixture) : IClassFixture<Databa
         var order = await engine.Panel.PlaceOrderAsync(user, service, Link(), 100);
 
         await engine.RunAsync(JobNames.DispatchOrders);
-        Assert.True(await engine.Panel.ScalarAsync<bool>("SELECT route_pinned FROM orders WHERE id = $1", order));
+        Assert.True(await engine.Panel.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM order_attempts WHERE order_id = $1 AND outcome = 'unknown')", order));
         await engine.Simulator.GoDownAsync();
         for (var i = 0; i < 3; i++)
         {

@@ -1,7 +1,7 @@
-using Fulfillment.Engine.Lifecycle;
+using Fulfillment.Engine.Database;
 using Npgsql;
 
-namespace Fulfillment.Engine.Database;
+namespace Fulfillment.Engine.Lifecycle;
 
 /// <summary>The columns of a <see cref="ProviderRow"/> in a query, named with a prefix, and their reader by those names.</summary>
 public static class ProviderColumns

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Fulfillment.Data.Migrations
 {
     [DbContext(typeof(PanelDbContext))]
-    [Migration("20261207031607_SendAttempts")]
+    [Migration("20261207032424_SendAttempts")]
     partial class SendAttempts
     {
         /// <inheritdoc />
@@ -129,6 +129,29 @@ namespace Fulfillment.Data.Migrations
                         .HasName("pk_engine_instances");
 
                     b.ToTable("engine_instances", (string)null);
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.EngineSetting", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name")
+                        .HasName("pk_fulfillment_settings");
+
+                    b.ToTable("fulfillment_settings", (string)null);
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.ErasureRequest", b =>

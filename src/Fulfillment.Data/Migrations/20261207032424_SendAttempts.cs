@@ -19,6 +19,19 @@ namespace Fulfillment.Data.Migrations
                 nullable: true);
 
             migrationBuilder.CreateTable(
+                name: "fulfillment_settings",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "text", nullable: false),
+                    value = table.Column<string>(type: "text", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_fulfillment_settings", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "order_attempts",
                 columns: table => new
                 {
@@ -136,6 +149,9 @@ namespace Fulfillment.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "fulfillment_settings");
+
             migrationBuilder.DropTable(
                 name: "order_attempts");
 
