@@ -84,6 +84,10 @@ public static class AttemptWriter
             """, orderIds, now, why);
     }
 
+    /// <summary>A statement clearing the free text of the attempts of the orders in <paramref name="orders"/> (a CTE's name): anonymisation.</summary>
+    public static string ScrubErrors(string orders) =>
+        $"UPDATE order_attempts a SET error = NULL WHERE a.order_id IN (SELECT id FROM {orders}) AND a.error IS NOT NULL";
+
     /// <summary>SQL: whether order <paramref name="order"/> (an alias) has an attempt a provider may hold it by.</summary>
     public static string HasOpenAttempt(string order) =>
         $"EXISTS (SELECT 1 FROM order_attempts oa WHERE oa.order_id = {order}.id AND oa.outcome IN {Open})";

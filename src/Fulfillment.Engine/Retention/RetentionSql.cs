@@ -45,8 +45,7 @@ internal static class RetentionSql
             WHERE e.order_id IN (SELECT id FROM {{orders}})),
         scrubbed_requests_{{orders}} AS (
             UPDATE order_requests r SET message = NULL WHERE r.order_id IN (SELECT id FROM {{orders}}) AND r.message IS NOT NULL),
-        scrubbed_attempts_{{orders}} AS (
-            UPDATE order_attempts a SET error = NULL WHERE a.order_id IN (SELECT id FROM {{orders}}) AND a.error IS NOT NULL)
+        scrubbed_attempts_{{orders}} AS ({{Lifecycle.AttemptWriter.ScrubErrors(orders)}})
         """;
 
     /// <summary>
