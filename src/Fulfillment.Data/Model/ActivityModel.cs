@@ -31,6 +31,12 @@ internal static class ActivityModel
             // The retention purge of sent notifications; never-sent ones are not in it.
             e.HasIndex(x => x.SentAt, "ix_notifications_sent_at").HasFilter("sent_at IS NOT NULL");
         });
+        ConfigureAccountData(modelBuilder);
+    }
+
+    /// <summary>What an account leaves behind: activity, support tickets and messages, erasure requests; and the engine's own rows.</summary>
+    private static void ConfigureAccountData(ModelBuilder modelBuilder)
+    {
         modelBuilder.Entity<ActivityLogEntry>(e =>
         {
             e.ToTable("activity_log");

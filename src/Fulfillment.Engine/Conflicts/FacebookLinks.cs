@@ -21,9 +21,16 @@ internal static class FacebookLinks
             return null;
         }
 
-        var first = s[0];
-        var second = link.Segment(1);
-        var third = link.Segment(2);
+        return IsFixed(s[0]) ? Addressed(link, s[0], link.Segment(1), link.Segment(2)) : OnAPage(s, s[0], link.Segment(1), link.Segment(2));
+    }
+
+    private static bool IsFixed(string first) => first is "watch" or "video.php" or "reel" or "photo" or "photo.php" or "permalink.php" or "story.php"
+        or "profile.php" or "groups" or "events" or "people" or "pages" or "share";
+
+    /// <summary>A post, video, photo, group, event or share addressed by a fixed first segment (<see cref="IsFixed"/>).</summary>
+    private static string? Addressed(ParsedLink link, string first, string second, string third)
+    {
+        var s = link.Segments;
         switch (first)
         {
             case "watch" or "video.php":
@@ -50,8 +57,14 @@ internal static class FacebookLinks
                     3 when second.Length == 1 && LinkIds.IsToken(third) => $"facebook:share/{second}/{third}",
                     _ => null,
                 };
+            default:
+                return null;
         }
+    }
 
+    /// <summary>/PAGE, /PAGE/posts/ID, /PAGE/videos/ID, /PAGE/photos/a.ALBUM/ID.</summary>
+    private static string? OnAPage(IReadOnlyList<string> s, string first, string second, string third)
+    {
         if (Reserved(first) || !LinkIds.IsMadeOf(first, 80, ".-") || first.EndsWith(".php", StringComparison.Ordinal))
         {
             return null;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Fulfillment.Engine.Conflicts;
@@ -25,8 +24,6 @@ internal readonly record struct QueryParameter(string Name, string? Value);
 /// </summary>
 internal sealed class ParsedLink
 {
-    private static readonly IdnMapping Idn = new();
-
     private ParsedLink(string host, string port, string path, List<string> segments, List<QueryParameter> query, string fragment)
     {
         Host = host;
@@ -74,71 +71,18 @@ internal sealed class ParsedLink
     {
         link = null;
         var rest = text.AsSpan();
-        var scheme = "";
-        var schemeEnd = SchemeEnd(rest);
-        if (schemeEnd > 0)
+        if (!TakeScheme(ref rest, out var scheme))
         {
-            scheme = rest[..schemeEnd].ToString().ToUpperInvariant();
-            if (scheme is not ("HTTP" or "HTTPS"))
-            {
-                return LinkShape.Text;
-            }
-
-            rest = rest[(schemeEnd + 3)..];
-        }
-        else if (rest.StartsWith("//"))
-        {
-            scheme = "//";
-            rest = rest[2..];
+            return LinkShape.Text;
         }
 
-        var hasScheme = scheme.Length > 0;
         var authorityEnd = rest.IndexOfAny('/', '?', '#');
         var authority = authorityEnd < 0 ? rest : rest[..authorityEnd];
         var afterAuthority = authorityEnd < 0 ? [] : rest[authorityEnd..];
-
-        var at = authority.LastIndexOf('@');
-        if (at >= 0)
+        var shape = LinkHosts.Read(authority, scheme, out var host, out var port);
+        if (shape != LinkShape.Url)
         {
-            if (!hasScheme)
-            {
-                return LinkShape.Text; // "@durov", "name@example.com"
-            }
-
-            authority = authority[(at + 1)..];
-        }
-
-        if (!SplitPort(authority, out var hostPart, out var portPart))
-        {
-            return LinkShape.Text;
-        }
-
-        hostPart = hostPart.TrimEnd('.');
-        if (hostPart.IsEmpty)
-        {
-            return hasScheme ? LinkShape.Broken : LinkShape.Text;
-        }
-
-        var host = CanonicalHost(hostPart);
-        if (host is null || (!hasScheme && !LooksLikeDomain(host)))
-        {
-            return LinkShape.Text;
-        }
-
-        if (host.StartsWith("www.", StringComparison.Ordinal) && host.IndexOf('.', 4) > 0)
-        {
-            host = host[4..];
-        }
-
-        var port = portPart.TrimStart('0').ToString();
-        if (port.Length > 5)
-        {
-            return LinkShape.Text;
-        }
-
-        if ((port == "80" && scheme != "HTTPS") || (port == "443" && scheme != "HTTP"))
-        {
-            port = "";
+            return shape;
         }
 
         var fragmentStart = afterAuthority.IndexOf('#');
@@ -151,6 +95,31 @@ internal sealed class ParsedLink
         var segments = PathSegments(rawPath, out var path);
         link = new ParsedLink(host, port, path, segments, ParseQuery(rawQuery), fragment);
         return LinkShape.Url;
+    }
+
+    /// <summary>Takes an http(s) scheme (or a scheme-relative <c>//</c>) off the text; false for any other scheme.</summary>
+    /// <param name="scheme">HTTP, HTTPS, "//", or empty when the text has none.</param>
+    private static bool TakeScheme(ref ReadOnlySpan<char> rest, out string scheme)
+    {
+        scheme = "";
+        var schemeEnd = SchemeEnd(rest);
+        if (schemeEnd > 0)
+        {
+            scheme = rest[..schemeEnd].ToString().ToUpperInvariant();
+            if (scheme is not ("HTTP" or "HTTPS"))
+            {
+                return false;
+            }
+
+            rest = rest[(schemeEnd + 3)..];
+        }
+        else if (rest.StartsWith("//"))
+        {
+            scheme = "//";
+            rest = rest[2..];
+        }
+
+        return true;
     }
 
     /// <summary>Splits <c>a=1&amp;b&amp;c=</c> into canonical name/value pairs; a name without <c>=</c> has a null value.</summary>
@@ -203,128 +172,6 @@ internal sealed class ParsedLink
         return -1;
     }
 
-    private static bool SplitPort(ReadOnlySpan<char> authority, out ReadOnlySpan<char> host, out ReadOnlySpan<char> port)
-    {
-        host = authority;
-        port = [];
-        int colon;
-        if (authority.StartsWith("["))
-        {
-            var close = authority.IndexOf(']');
-            if (close < 0)
-            {
-                return false;
-            }
-
-            host = authority[..(close + 1)];
-            if (close + 1 == authority.Length)
-            {
-                return true;
-            }
-
-            if (authority[close + 1] != ':')
-            {
-                return false;
-            }
-
-            colon = close + 1;
-        }
-        else
-        {
-            colon = authority.LastIndexOf(':');
-            if (colon < 0)
-            {
-                return true;
-            }
-
-            host = authority[..colon];
-        }
-
-        port = authority[(colon + 1)..];
-        foreach (var c in port)
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Lower-case ASCII host, IDNA-encoded; null when it holds characters no host may hold.</summary>
-    private static string? CanonicalHost(ReadOnlySpan<char> host)
-    {
-        var text = host.ToString().ToLowerInvariant();
-        if (text[0] == '[')
-        {
-            foreach (var c in text.AsSpan(1, text.Length - 2))
-            {
-                if (!char.IsAsciiHexDigit(c) && c is not (':' or '.'))
-                {
-                    return null;
-                }
-            }
-
-            return text;
-        }
-
-        if (!Ascii.IsValid(text))
-        {
-            try
-            {
-                text = Idn.GetAscii(text);
-            }
-            catch (ArgumentException)
-            {
-                return null;
-            }
-        }
-
-        var labelStart = true;
-        foreach (var c in text)
-        {
-            if (c == '.')
-            {
-                if (labelStart)
-                {
-                    return null; // an empty label: "a..b", ".a"
-                }
-
-                labelStart = true;
-                continue;
-            }
-
-            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_'))
-            {
-                return null;
-            }
-
-            labelStart = false;
-        }
-
-        return text;
-    }
-
-    /// <summary>Without a scheme, only "name.tld" or an IPv4 address is taken for a host: "durov" and "1.5" stay text.</summary>
-    private static bool LooksLikeDomain(string host)
-    {
-        var lastDot = host.LastIndexOf('.');
-        if (lastDot <= 0 || host[0] == '[')
-        {
-            return false;
-        }
-
-        var tld = host.AsSpan(lastDot + 1);
-        if (tld.ContainsAnyExceptInRange('0', '9'))
-        {
-            return tld.Length >= 2 && char.IsAsciiLetter(tld[0]);
-        }
-
-        return host.Count(c => c == '.') == 3;
-    }
-
-    /// <summary>Removes dot segments and trailing slashes as a browser would; returns the non-empty segments.</summary>
     private static List<string> PathSegments(ReadOnlySpan<char> rawPath, out string path)
     {
         var all = new List<string>();

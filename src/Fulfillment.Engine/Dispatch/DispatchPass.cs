@@ -44,54 +44,19 @@ public sealed class DispatchPass(
     {
         await _singlePass.WaitAsync(ct);
         var batches = new BatchesInFlight(options.Value.BatchSize);
-        var unsent = ClaimResult.Empty;
+        var unsent = new Unsent();
         using var stopRenewing = new CancellationTokenSource();
         var renewing = renewer.RunAsync(stopRenewing.Token);
         try
         {
-            var total = 0;
-            while (!(ct.IsCancellationRequested && total > 0))
-            {
-                // Taken before the claim: an order whose notification arrives after this point may be missed by the claim,
-                // and its nudge wakes the wait below.
-                var nudged = PendingNudge();
-                var claim = await ClaimAsync(batches.Failure is null && !ct.IsCancellationRequested ? batches.Room() : 0, ct);
-                if (claim.Claimed == 0)
-                {
-                    if (!await batches.WaitForNudgeOrAddsAsync(nudged, ct))
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                unsent = claim;
-                total += claim.Claimed;
-                if (!claim.Marked && !await batches.WaitForRoomAsync(claim.Orders.Count, ct))
-                {
-                    // The outcomes of a batch could not be stored, or shutdown: send nothing more. This batch was claimed but
-                    // never marked sending, so it may go straight back.
-                    break;
-                }
-
-                if (claim.Orders.Count > 0)
-                {
-                    var sent = SendOrReleaseAsync(claim);
-                    batches.Add(sent, recorder.RecordWhenSentAsync(sent), claim.Orders.Count);
-                }
-
-                unsent = ClaimResult.Empty;
-            }
-
-            await sender.ReleaseAsync([.. unsent.Orders.Select(o => o.Order.Id)]);
-            unsent = ClaimResult.Empty;
+            var total = await ClaimAndSendAsync(batches, unsent, ct);
+            await sender.ReleaseAsync(unsent.Take());
             await batches.AllRecordedAsync(logger, rethrow: true);
             return total;
         }
         catch (Exception) when (!batches.Rethrowing)
         {
-            await sender.ReleaseAsync([.. unsent.Orders.Select(o => o.Order.Id)]);
+            await sender.ReleaseAsync(unsent.Take());
             await batches.AllRecordedAsync(logger, rethrow: false);
             throw;
         }
@@ -100,6 +65,60 @@ public sealed class DispatchPass(
             await stopRenewing.CancelAsync();
             await renewing;
             _singlePass.Release();
+        }
+    }
+
+    /// <summary>Claims and hands batches to their sends until nothing is due, a batch failed, or the pass stops. Returns orders claimed.</summary>
+    private async Task<int> ClaimAndSendAsync(BatchesInFlight batches, Unsent unsent, CancellationToken ct)
+    {
+        var total = 0;
+        while (!(ct.IsCancellationRequested && total > 0))
+        {
+            // Taken before the claim: an order whose notification arrives after this point may be missed by the claim,
+            // and its nudge wakes the wait below.
+            var nudged = PendingNudge();
+            var claim = await ClaimAsync(batches.Failure is null && !ct.IsCancellationRequested ? batches.Room() : 0, ct);
+            if (claim.Claimed == 0)
+            {
+                if (!await batches.WaitForNudgeOrAddsAsync(nudged, ct))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            unsent.Claim = claim;
+            total += claim.Claimed;
+            if (!claim.Marked && !await batches.WaitForRoomAsync(claim.Orders.Count, ct))
+            {
+                // The outcomes of a batch could not be stored, or shutdown: send nothing more. This batch was claimed but never
+                // marked sending, so it may go straight back.
+                break;
+            }
+
+            if (claim.Orders.Count > 0)
+            {
+                var sent = SendOrReleaseAsync(claim);
+                batches.Add(sent, recorder.RecordWhenSentAsync(sent), claim.Orders.Count);
+            }
+
+            unsent.Claim = ClaimResult.Empty;
+        }
+
+        return total;
+    }
+
+    /// <summary>The claim not handed to its sends yet: what goes back to pending when the pass ends early.</summary>
+    private sealed class Unsent
+    {
+        public ClaimResult Claim { get; set; } = ClaimResult.Empty;
+
+        public long[] Take()
+        {
+            var ids = Claim.Orders.Select(o => o.Order.Id).ToArray();
+            Claim = ClaimResult.Empty;
+            return ids;
         }
     }
 

@@ -49,37 +49,7 @@ public sealed class NewOrderListener(
         {
             try
             {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) =>
-                {
-                    // A pass waiting for adds in flight claims this order at once; an idle listener starts one.
-                    dispatcher.Nudge();
-                    Signal(wake);
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                availability.ReportReachable();
-                retry = FirstRetry;
-                // Orders placed while we were not listening.
-                Signal(wake);
-                try
-                {
-                    while (!stoppingToken.IsCancellationRequested)
-                    {
-                        if (!await connection.WaitAsync(KeepaliveAfter, stoppingToken))
-                        {
-                            await using var keepalive = new NpgsqlCommand(KeepaliveSql, connection) { CommandTimeout = KeepaliveTimeoutSeconds };
-                            await keepalive.ExecuteScalarAsync(stoppingToken);
-                        }
-                    }
-                }
-                finally
-                {
-                    await UnlistenAsync(connection);
-                }
+                await ListenAsync(wake, () => retry = FirstRetry, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -98,6 +68,44 @@ public sealed class NewOrderListener(
         }
 
         await worker;
+    }
+
+    /// <summary>
+    /// One connection's life: LISTEN, a pass for the orders placed while nobody listened, then notifications until the connection
+    /// fails or the engine stops, with a keepalive when none arrives for a while.
+    /// </summary>
+    private async Task ListenAsync(SemaphoreSlim wake, Action listening, CancellationToken stoppingToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(stoppingToken);
+        connection.Notification += (_, _) =>
+        {
+            // A pass waiting for adds in flight claims this order at once; an idle listener starts one.
+            dispatcher.Nudge();
+            Signal(wake);
+        };
+        await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(stoppingToken);
+        }
+
+        availability.ReportReachable();
+        listening();
+        Signal(wake);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (!await connection.WaitAsync(KeepaliveAfter, stoppingToken))
+                {
+                    await using var keepalive = new NpgsqlCommand(KeepaliveSql, connection) { CommandTimeout = KeepaliveTimeoutSeconds };
+                    await keepalive.ExecuteScalarAsync(stoppingToken);
+                }
+            }
+        }
+        finally
+        {
+            await UnlistenAsync(connection);
+        }
     }
 
     /// <summary>

@@ -98,62 +98,13 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     public async Task<(int Disabled, int Flagged)> RecordServicesAsync(
         long providerId, string providerName, IReadOnlyList<ProviderServiceInfo> services, bool disableVanished, DateTimeOffset now, CancellationToken ct)
     {
-        services = Sane(services);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var upsert = new NpgsqlBatchCommand("""
-            INSERT INTO provider_services (provider_id, service, name, type, category, rate, min, max, refill, cancel, dripfeed, seen_at)
-            SELECT $1, s.service, s.name, s.type, s.category, s.rate, s.min, s.max, s.refill, s.cancel, s.dripfeed, $12
-            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::int[], $8::int[], $9::bool[], $10::bool[], $11::bool[])
-                AS s(service, name, type, category, rate, min, max, refill, cancel, dripfeed)
-            ON CONFLICT (provider_id, service) DO UPDATE SET name = excluded.name, type = excluded.type, category = excluded.category,
-                rate = excluded.rate, min = excluded.min, max = excluded.max, refill = excluded.refill, cancel = excluded.cancel,
-                dripfeed = excluded.dripfeed, seen_at = excluded.seen_at
-            """);
-        upsert.Parameters.Add(new() { Value = providerId });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.ServiceId).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Name).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Type).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Category).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Rate).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => ClampToInt(s.Min)).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => ClampToInt(s.Max)).ToArray() });
-        // The columns are NOT NULL for now: a flag the list did not give is stored as false until they can hold "unknown".
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Refill ?? false).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Cancel ?? false).ToArray() });
-        upsert.Parameters.Add(new() { Value = services.Select(s => s.Dripfeed ?? false).ToArray() });
-        upsert.Parameters.Add(new() { Value = now });
-        batch.BatchCommands.Add(upsert);
-
-        var prune = new NpgsqlBatchCommand("DELETE FROM provider_services WHERE provider_id = $1 AND seen_at < $2");
-        prune.Parameters.Add(new() { Value = providerId });
-        prune.Parameters.Add(new() { Value = now });
-        batch.BatchCommands.Add(prune);
-
-        // A service whose own upstream vanished is disabled only when no further route can deliver it either: an enabled
-        // route at an enabled provider whose stored list holds its service (or that has no stored list to say otherwise).
-        var disable = new NpgsqlBatchCommand("""
-            UPDATE services s SET enabled = false,
-                disabled_reason = 'Disabled by the engine: provider ' || $2 || ' no longer lists service ' || s.provider_service_id || ' (checked ' || $3 || ').'
-            WHERE s.provider_id = $1 AND s.enabled AND $4
-              AND NOT EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = $1 AND ps.service = s.provider_service_id)
-              AND NOT EXISTS (
-                  SELECT 1 FROM service_routes r JOIN providers p ON p.id = r.provider_id
-                  WHERE r.service_id = s.id AND r.enabled AND p.enabled
-                    AND (EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = r.provider_id AND ps.service = r.provider_service_id)
-                         OR NOT EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = r.provider_id)))
-            """);
-        disable.Parameters.Add(new() { Value = providerId });
-        disable.Parameters.Add(new() { Value = providerName });
-        disable.Parameters.Add(new() { Value = now.ToString("u", System.Globalization.CultureInfo.InvariantCulture) });
-        disable.Parameters.Add(new() { Value = disableVanished });
-        batch.BatchCommands.Add(disable);
-
-        var flag = new NpgsqlBatchCommand(FlagSql);
-        flag.Parameters.Add(new() { Value = providerId });
-        batch.BatchCommands.Add(flag);
-
+        batch.BatchCommands.Add(Upsert(providerId, Sane(services), now));
+        OrderWriter.Add(batch, "DELETE FROM provider_services WHERE provider_id = $1 AND seen_at < $2", providerId, now);
+        OrderWriter.Add(batch, DisableVanishedSql, providerId, providerName, now.ToString("u", System.Globalization.CultureInfo.InvariantCulture), disableVanished);
+        OrderWriter.Add(batch, FlagSql, providerId);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var flagged = 0;
         while (await reader.ReadAsync(ct))
@@ -169,6 +120,50 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         await transaction.CommitAsync(ct);
         return (disabled, flagged);
     }
+
+    /// <summary>The list stored as it was read: a flag the list did not give is stored as false until the columns can hold "unknown".</summary>
+    private static NpgsqlBatchCommand Upsert(long providerId, List<ProviderServiceInfo> services, DateTimeOffset now)
+    {
+        var upsert = new NpgsqlBatchCommand("""
+            INSERT INTO provider_services (provider_id, service, name, type, category, rate, min, max, refill, cancel, dripfeed, seen_at)
+            SELECT $1, s.service, s.name, s.type, s.category, s.rate, s.min, s.max, s.refill, s.cancel, s.dripfeed, $12
+            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::int[], $8::int[], $9::bool[], $10::bool[], $11::bool[])
+                AS s(service, name, type, category, rate, min, max, refill, cancel, dripfeed)
+            ON CONFLICT (provider_id, service) DO UPDATE SET name = excluded.name, type = excluded.type, category = excluded.category,
+                rate = excluded.rate, min = excluded.min, max = excluded.max, refill = excluded.refill, cancel = excluded.cancel,
+                dripfeed = excluded.dripfeed, seen_at = excluded.seen_at
+            """);
+        object?[] values =
+        [
+            providerId, services.Select(s => s.ServiceId).ToArray(), services.Select(s => s.Name).ToArray(), services.Select(s => s.Type).ToArray(),
+            services.Select(s => s.Category).ToArray(), services.Select(s => s.Rate).ToArray(), services.Select(s => ClampToInt(s.Min)).ToArray(),
+            services.Select(s => ClampToInt(s.Max)).ToArray(), services.Select(s => s.Refill ?? false).ToArray(),
+            services.Select(s => s.Cancel ?? false).ToArray(), services.Select(s => s.Dripfeed ?? false).ToArray(), now,
+        ];
+        foreach (var value in values)
+        {
+            upsert.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return upsert;
+    }
+
+    /// <summary>
+    /// A service whose own upstream vanished is disabled only when no further route can deliver it either: an enabled route at an
+    /// enabled provider whose stored list holds its service (or that has no stored list to say otherwise). $1 the provider, $2 its
+    /// name, $3 when, $4 whether to disable at all.
+    /// </summary>
+    private const string DisableVanishedSql = """
+        UPDATE services s SET enabled = false,
+            disabled_reason = 'Disabled by the engine: provider ' || $2 || ' no longer lists service ' || s.provider_service_id || ' (checked ' || $3 || ').'
+        WHERE s.provider_id = $1 AND s.enabled AND $4
+          AND NOT EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = $1 AND ps.service = s.provider_service_id)
+          AND NOT EXISTS (
+              SELECT 1 FROM service_routes r JOIN providers p ON p.id = r.provider_id
+              WHERE r.service_id = s.id AND r.enabled AND p.enabled
+                AND (EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = r.provider_id AND ps.service = r.provider_service_id)
+                     OR NOT EXISTS (SELECT 1 FROM provider_services ps WHERE ps.provider_id = r.provider_id)))
+        """;
 
     /// <summary>
     /// The flag for selling below the upstream rate, over every route of every service that has one at provider $1:
