@@ -1,6 +1,6 @@
 using Fulfillment.Data.Entities;
-using Microsoft.EntityFrameworkCore;
 using Fulfillment.Data.Model;
+using Microsoft.EntityFrameworkCore;
 
 namespace Fulfillment.Data;
 

@@ -5,12 +5,13 @@ using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Engine.ProviderWatch;
 
-/// <summary>Validation of <c>Fulfillment:Providers</c>: the defaults and each provider's overrides, by key.</summary>
+/// <summary>Validation of <c>Fulfillment:Providers</c> (the defaults and each provider's overrides, by key) and <c>Fulfillment:ProviderSync</c>.</summary>
 public static class ProviderConfiguration
 {
     public static IEnumerable<ConfigProblem> Check(IConfiguration configuration)
     {
         var problems = new List<ConfigProblem>();
+        SectionBinder.Bind<ProviderSyncOptions>(configuration, ProviderSyncOptions.Section, problems);
         foreach (var child in configuration.GetSection(ProviderResilienceOptions.Section).GetChildren())
         {
             if (child.Key is not ("Defaults" or "Overrides"))

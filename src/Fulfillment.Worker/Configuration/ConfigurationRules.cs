@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.DripFeed;
 using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Retention;
 using Fulfillment.Engine.Telemetry;
@@ -14,8 +15,8 @@ public static class ConfigurationRules
 {
     public static IReadOnlyList<Func<IConfiguration, IEnumerable<ConfigProblem>>> All { get; } =
     [
-        LifecycleConfiguration.Check,
-        DripFeedConfiguration.Check,
+        LifecycleRules.Check,
+        DripFeedRules.Check,
         ProviderConfiguration.Check,
         RetentionRules.Check,
         MetricsRules.Check,

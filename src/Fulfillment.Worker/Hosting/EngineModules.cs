@@ -18,48 +18,24 @@ namespace Fulfillment.Worker.Hosting;
 /// </summary>
 public static class EngineModules
 {
-    /// <summary>The engine's modules: their options and the services their jobs use.</summary>
+    /// <summary>The engine's modules: their options and the services their jobs use (each module registers its own).</summary>
     public static IServiceCollection AddEngineModules(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section);
-        services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section);
-        services.AddOptions<RequestOptions>().BindConfiguration(RequestOptions.Section);
-        services.AddOptions<ProviderSyncOptions>().BindConfiguration(ProviderSyncOptions.Section);
-        services.AddOptions<ConflictOptions>().BindConfiguration(ConflictOptions.Section);
-        services.AddOptions<ActivationOptions>().BindConfiguration(ActivationOptions.Section);
-        services.AddOptions<DripFeedOptions>().BindConfiguration(DripFeedOptions.Section);
+        services.AddLifecycleSettings(configuration);
         services.AddProviderClients(configuration);
         services.AddMetrics();
         services.AddSingleton<EngineMetrics>();
-
-        services.Configure<PanelOptions>(o => o.PanelCurrency = configuration[PanelOptions.Key] is { Length: > 0 } currency ? currency : new PanelOptions().PanelCurrency);
-        services.AddSingleton<HeldOrders>();
-        services.AddSingleton<DispatchClaim>();
-        services.AddSingleton<AddSender>();
-        services.AddSingleton<OutcomeRecorder>();
-        services.AddSingleton<LeaseRenewer>();
-        services.AddSingleton<DispatchPass>();
-        // DispatchOrders runs drip-feeds, then dispatch (Jobs/DispatchOrdersWithRunsJob): the dispatch half is resolved by it.
-        services.AddScoped<DispatchOrdersJob>();
-        services.AddSingleton<DripFeedPass>();
-        services.AddSingleton<DripFeedRunner>();
-        services.AddSingleton<TrackingStore>();
-        services.AddSingleton<StatusTracker>();
-        services.AddSingleton<ActivationTracker>();
-        services.AddSingleton<RequestStore>();
-        services.AddSingleton<RequestProcessor>();
-        services.AddSingleton<BlockedAccounts>();
-        services.AddSingleton<DepartedAccounts>();
-        services.AddSingleton<ProviderStore>();
-
-        // Retention (PurgeExpiredData); its section is validated by RetentionRules in ConfigurationRules.All.
-        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section);
-        services.AddScoped<RetentionRunner>();
-        return services;
+        return services
+            .AddDispatch()
+            .AddDripFeed()
+            .AddTracking()
+            .AddRequests()
+            .AddBlocking()
+            .AddProviderWatch()
+            .AddRetention();
     }
 
     /// <summary>The per-instance listener that dispatches new orders within milliseconds (service mode only).</summary>
-    public static IServiceCollection AddNewOrderListener(this IServiceCollection services) =>
-        services.AddHostedService<NewOrderListener>();
+    public static IServiceCollection AddNewOrderListener(this IServiceCollection services) => DispatchModule.AddNewOrderListener(services);
 }

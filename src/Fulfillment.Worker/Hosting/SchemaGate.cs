@@ -1,9 +1,9 @@
 using Fulfillment.Data;
 using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Configuration;
-using Microsoft.Extensions.Options;
 using Fulfillment.Engine.Database;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Fulfillment.Worker.Hosting;

@@ -1,9 +1,13 @@
+using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Dispatch;
+using Fulfillment.Engine.DripFeed;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.ProviderWatch;
+using Fulfillment.Engine.Requests;
 using Fulfillment.Engine.Retention;
+using Fulfillment.Engine.Tracking;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fulfillment.Worker.Jobs;
@@ -14,22 +18,34 @@ namespace Fulfillment.Worker.Jobs;
 /// </summary>
 public sealed class JobCatalog
 {
-    private readonly Dictionary<string, Type> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Type[]> _jobs = new(StringComparer.Ordinal);
 
-    public IReadOnlyDictionary<string, Type> Jobs => _jobs;
+    /// <summary>Each job's steps, in the order they run (most jobs have one).</summary>
+    public IReadOnlyDictionary<string, Type[]> Jobs => _jobs;
 
     public JobCatalog Add<TJob>(string name)
-        where TJob : class, IEngineJob
+        where TJob : class, IEngineJob => Add(name, typeof(TJob));
+
+    /// <summary>A job made of steps that different modules own, run in this order (<see cref="JobSteps"/>).</summary>
+    public JobCatalog Add(string name, params Type[] steps)
     {
-        _jobs.Add(name, typeof(TJob));
+        if (steps.Length == 0 || steps.Any(s => !typeof(IEngineJob).IsAssignableFrom(s)))
+        {
+            throw new ArgumentException($"Job {name}: every step must be an {nameof(IEngineJob)}.", nameof(steps));
+        }
+
+        _jobs.Add(name, steps);
         return this;
     }
 
     public static JobCatalog Default { get; } = new JobCatalog()
         .Add<HeartbeatJob>(JobNames.Heartbeat)
-        .Add<DispatchOrdersWithRunsJob>(JobNames.DispatchOrders)
+        // Emulated drip-feeds first (due runs created, stopped parents closed, ended ones finished), then recovery and dispatch,
+        // which sends the runs just created.
+        .Add(JobNames.DispatchOrders, typeof(DripFeedJob), typeof(DispatchOrdersJob))
         .Add<SyncOrderStatusJob>(JobNames.SyncOrderStatus)
-        .Add<ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
+        // The orders of blocked and departed accounts closed first, then cancel and refill requests.
+        .Add(JobNames.ProcessOrderRequests, typeof(CloseAccountsJob), typeof(ProcessRequestsJob))
         .Add<CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
         .Add<SyncProviderServicesJob>(JobNames.SyncProviderServices)
         .Add<ResolveConflictsJob>(JobNames.ResolveConflicts)
@@ -37,14 +53,16 @@ public sealed class JobCatalog
 
     public void Register(IServiceCollection services)
     {
-        foreach (var type in _jobs.Values)
+        foreach (var type in _jobs.Values.SelectMany(steps => steps).Distinct())
         {
             services.AddScoped(type);
         }
     }
 
     public IEngineJob Resolve(IServiceProvider scopedProvider, string name) =>
-        _jobs.TryGetValue(name, out var type)
-            ? (IEngineJob)scopedProvider.GetRequiredService(type)
+        _jobs.TryGetValue(name, out var steps)
+            ? steps.Length == 1
+                ? (IEngineJob)scopedProvider.GetRequiredService(steps[0])
+                : new JobSteps([.. steps.Select(s => (IEngineJob)scopedProvider.GetRequiredService(s))])
             : throw new KeyNotFoundException($"No job named '{name}'. Known jobs: {string.Join(", ", _jobs.Keys)}.");
 }

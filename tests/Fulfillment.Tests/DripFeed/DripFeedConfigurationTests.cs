@@ -1,4 +1,5 @@
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.DripFeed;
 using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;

@@ -98,8 +98,8 @@ public sealed class ScheduleTests(FreshDatabases databases) : IClassFixture<Fres
         var withoutResolveConflicts = new JobCatalog()
             .Add<Fulfillment.Engine.Heartbeat.HeartbeatJob>(JobNames.Heartbeat)
             .Add<Fulfillment.Engine.Dispatch.DispatchOrdersJob>(JobNames.DispatchOrders)
-            .Add<Fulfillment.Worker.Jobs.SyncOrderStatusJob>(JobNames.SyncOrderStatus)
-            .Add<Fulfillment.Worker.Jobs.ProcessOrderRequestsJob>(JobNames.ProcessOrderRequests)
+            .Add<Fulfillment.Engine.Tracking.SyncOrderStatusJob>(JobNames.SyncOrderStatus)
+            .Add(JobNames.ProcessOrderRequests, typeof(Fulfillment.Engine.Blocking.CloseAccountsJob), typeof(Fulfillment.Engine.Requests.ProcessRequestsJob))
             .Add<Fulfillment.Engine.ProviderWatch.CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
             .Add<Fulfillment.Engine.ProviderWatch.SyncProviderServicesJob>(JobNames.SyncProviderServices)
             .Add<Fulfillment.Engine.Retention.PurgeExpiredDataJob>(JobNames.PurgeExpiredData);

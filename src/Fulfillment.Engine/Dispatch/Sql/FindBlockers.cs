@@ -1,6 +1,6 @@
 using Fulfillment.Data.Entities;
-using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Configuration;
+using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Lifecycle;
 using Npgsql;

@@ -1,6 +1,6 @@
 using Fulfillment.Data.Entities;
-using Fulfillment.Providers.SmsActivate;
 using Fulfillment.Providers.Smm;
+using Fulfillment.Providers.SmsActivate;
 
 namespace Fulfillment.Engine.Lifecycle.Decisions;
 

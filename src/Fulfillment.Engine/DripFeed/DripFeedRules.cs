@@ -1,10 +1,10 @@
 using Fulfillment.Engine.Configuration;
 using Microsoft.Extensions.Configuration;
 
-namespace Fulfillment.Worker.Configuration;
+namespace Fulfillment.Engine.DripFeed;
 
 /// <summary>Validation of <c>Fulfillment:DripFeed</c>: drip-feeds the engine runs itself.</summary>
-public static class DripFeedConfiguration
+public static class DripFeedRules
 {
     public static IEnumerable<ConfigProblem> Check(IConfiguration configuration)
     {

@@ -1,11 +1,11 @@
-using Fulfillment.Engine.Configuration;
-using Fulfillment.Engine.ProviderWatch;
 using Microsoft.Extensions.Configuration;
 
-namespace Fulfillment.Worker.Configuration;
+namespace Fulfillment.Engine.Configuration;
 
-/// <summary>Validation of the lifecycle's sections: Dispatch, Tracking, Requests, ProviderSync.</summary>
-public static class LifecycleConfiguration
+/// <summary>
+/// Validation of the sections the lifecycle's decisions read, shared by its stages: Dispatch, Tracking, Requests, Conflicts, Activations.
+/// </summary>
+public static class LifecycleRules
 {
     public static IEnumerable<ConfigProblem> Check(IConfiguration configuration)
     {
@@ -49,7 +49,6 @@ public static class LifecycleConfiguration
             problems.Positive(RequestOptions.Section, nameof(r.RefillCheckInterval), r.RefillCheckInterval);
         }
 
-        SectionBinder.Bind<ProviderSyncOptions>(configuration, ProviderSyncOptions.Section, problems);
         SectionBinder.Bind<ConflictOptions>(configuration, ConflictOptions.Section, problems);
         if (SectionBinder.Bind<ActivationOptions>(configuration, ActivationOptions.Section, problems) is { } a)
         {

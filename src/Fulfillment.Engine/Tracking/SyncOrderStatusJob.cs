@@ -1,9 +1,8 @@
 using Fulfillment.Engine.Jobs;
-using Fulfillment.Engine.Tracking;
 
-namespace Fulfillment.Worker.Jobs;
+namespace Fulfillment.Engine.Tracking;
 
-/// <summary>SyncOrderStatus (in the host: it runs two modules): checks every due in-progress order with its provider (SMM orders, then SMS activations).</summary>
+/// <summary>SyncOrderStatus: checks every due in-progress order with its provider (SMM orders, then SMS activations).</summary>
 public sealed class SyncOrderStatusJob(StatusTracker tracker, ActivationTracker activations) : IEngineJob
 {
     public async Task RunAsync(CancellationToken cancellationToken)

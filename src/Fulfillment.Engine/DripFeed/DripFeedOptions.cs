@@ -1,4 +1,4 @@
-namespace Fulfillment.Engine.Configuration;
+namespace Fulfillment.Engine.DripFeed;
 
 /// <summary><c>Fulfillment:DripFeed</c>: drip-feed orders the engine runs itself (services.dripfeed_mode emulated).</summary>
 public sealed class DripFeedOptions
