@@ -1,10 +1,9 @@
 using System.Globalization;
-using Fulfillment.Simulator;
 using Npgsql;
 
 namespace Fulfillment.Demo;
 
-/// <summary>The demo's panel: what a panel's web front end would write, and the summary it would show.</summary>
+/// <summary>The demo's panel: what a panel's web front end would write (its summary is <see cref="DemoSummary"/>).</summary>
 internal static class DemoData
 {
     /// <param name="Running">A subscription left running: the summary shows its posts served so far.</param>
@@ -152,94 +151,6 @@ internal static class DemoData
         }
 
         return false;
-    }
-
-    public static async Task PrintSummaryAsync(NpgsqlDataSource db, IReadOnlyList<ProviderSimulator> simulators, Seed seed, TimeSpan elapsed, bool settled)
-    {
-        Console.WriteLine(settled ? $"All orders settled in {elapsed.TotalSeconds:0.0} s." : "Not every order settled in time; the summary shows where they are.");
-        Console.WriteLine();
-        Console.WriteLine("Orders by status (drip-feed runs apart)");
-        await PrintRowsAsync(db, "SELECT status, count(*)::text FROM orders WHERE parent_id IS NULL GROUP BY status ORDER BY count(*) DESC");
-        Console.WriteLine();
-        Console.WriteLine("Drip-feed the engine ran itself (its runs are orders of their own; the user sees the parent)");
-        await PrintRowsAsync(db, """
-            SELECT 'order ' || p.id || ': ' || p.status, count(r.id) || ' of ' || p.emulated_runs || ' runs, '
-                   || coalesce(p.emulated_runs * p.quantity - p.remains, 0) || ' of ' || p.emulated_runs * p.quantity || ' delivered, refund ' || to_char(p.refunded, 'FM990.000000')
-            FROM orders p LEFT JOIN orders r ON r.parent_id = p.id
-            WHERE p.emulated_runs IS NOT NULL GROUP BY p.id ORDER BY p.id
-            """);
-        Console.WriteLine();
-        Console.WriteLine("Money");
-        await PrintRowsAsync(db, """
-            SELECT 'charged', to_char(-coalesce(sum(amount) FILTER (WHERE kind = 'charge'), 0), 'FM999990.000000') FROM ledger
-            UNION ALL SELECT 'refunded', to_char(coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0), 'FM999990.000000') FROM ledger
-            UNION ALL SELECT 'users whose balance <> ledger sum', count(*)::text FROM users u
-                WHERE u.balance <> (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.user_id = u.id)
-            """);
-        Console.WriteLine();
-        Console.WriteLine("Conflicts and requests");
-        await PrintRowsAsync(db, """
-            SELECT 'orders held behind a same-link order', count(DISTINCT order_id)::text FROM order_events WHERE kind = 'held'
-            UNION ALL SELECT 'held orders released', count(DISTINCT order_id)::text FROM order_events WHERE kind = 'released'
-            UNION ALL SELECT r.kind || ' request ' || r.status, count(*)::text FROM order_requests r
-                JOIN orders o ON o.id = r.order_id WHERE o.charged_posts IS NULL GROUP BY r.kind, r.status
-            """);
-        Console.WriteLine();
-        Console.WriteLine("Subscriptions (charged rate x max x posts; what was not served comes back)");
-        await PrintRowsAsync(db, """
-            SELECT o.link,
-                   CASE WHEN o.status = 'in_progress'
-                        THEN format('running: %s of %s posts served (%s), charged %s', o.posts_served, o.charged_posts,
-                                    coalesce(o.provider_status, 'not asked yet'), o.charge)
-                        ELSE format('ended early (%s): %s of %s posts served, charged %s, refunded %s', o.status, o.posts_served,
-                                    o.charged_posts, o.charge, o.refunded)
-                   END
-            FROM orders o WHERE o.id IN ($1, $2) ORDER BY o.id
-            """, seed.Running, seed.EndingEarly);
-        Console.WriteLine();
-        Console.WriteLine("Routes and costs");
-        await PrintRowsAsync(db, """
-            SELECT 'failovers (moves to another route)', count(*)::text FROM order_events WHERE kind = 'rerouted'
-            UNION ALL SELECT 'orders at ' || p.name, count(*)::text FROM orders o JOIN providers p ON p.id = o.provider_id GROUP BY p.name
-            UNION ALL SELECT 'orders whose provider cost is known', count(*)::text FROM orders WHERE provider_charge IS NOT NULL
-            UNION ALL SELECT 'provider cost', to_char(coalesce(sum(provider_cost), 0), 'FM999990.000000') FROM order_margins
-            UNION ALL SELECT 'margin (charged - refunded - cost)', to_char(coalesce(sum(margin), 0), 'FM999990.000000') FROM order_margins
-            """);
-        await PrintRowsAsync(db, """
-            SELECT '  order ' || order_id || ': route ' || (detail->'from'->>'position') || ' (' || (detail->'from'->>'provider') || ') -> route '
-                   || (detail->'to'->>'position') || ' (' || (detail->'to'->>'provider') || ')', ''
-            FROM order_events WHERE kind = 'rerouted' ORDER BY id LIMIT 5
-            """);
-        Console.WriteLine();
-        Console.WriteLine("Placement to dispatch (accepted by the provider; held orders wait for the order ahead of them)");
-        await PrintRowsAsync(db, """
-            SELECT 'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - created_at)) * 1000)::numeric, 1) || ' ms'
-            FROM orders WHERE dispatched_at IS NOT NULL
-            UNION ALL
-            SELECT 'p99', round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM dispatched_at - created_at)) * 1000)::numeric, 1) || ' ms'
-            FROM orders WHERE dispatched_at IS NOT NULL
-            """);
-        Console.WriteLine();
-        foreach (var (simulator, name) in simulators.Zip(["The simulated provider", "The backup provider", "The subscriptions provider"]))
-        {
-            Console.WriteLine($"{name} received {simulator.Record.Total} requests: " +
-                string.Join(", ", simulator.Record.CountsByAction().OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")) + ".");
-        }
-    }
-
-    private static async Task PrintRowsAsync(NpgsqlDataSource db, string sql, params object[] args)
-    {
-        await using var command = db.CreateCommand(sql);
-        foreach (var a in args)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = a });
-        }
-
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            Console.WriteLine($"  {reader.GetString(0),-40} {(reader.IsDBNull(1) ? "-" : reader.GetValue(1).ToString()),12}");
-        }
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object[] args)

@@ -25,48 +25,14 @@ internal static class AddAction
         if (quantity > service.Max)
             return Refuse($"Quantity more than maximal {service.Max}");
 
-        SimulatedSubscription? subscription = null;
-        int? posts = null;
-        if (isSubscription)
-        {
-            if (!int.TryParse(fields.GetValueOrDefault("min"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var min) || min < service.Min || min > quantity)
-                return Refuse("Incorrect min");
-            if (fields.TryGetValue("posts", out var postsText))
-            {
-                if (!int.TryParse(postsText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) || p < 1)
-                    return Refuse("Incorrect posts");
-                posts = p;
-            }
+        var (subscription, wrongTerms) = isSubscription ? Subscribe(state, service, fields, quantity, now) : (null, null);
+        if (wrongTerms is not null)
+            return Refuse(wrongTerms);
+        var (runs, wrongRuns) = Runs(service, fields);
+        if (wrongRuns is not null)
+            return Refuse(wrongRuns);
 
-            var delay = 0;
-            if (fields.TryGetValue("delay", out var delayText)
-                && (!int.TryParse(delayText, NumberStyles.Integer, CultureInfo.InvariantCulture, out delay) || !SimulatedSubscription.Delays.Contains(delay)))
-                return Refuse("Incorrect delay");
-            DateTimeOffset? expiry = null;
-            if (fields.TryGetValue("expiry", out var expiryText))
-            {
-                expiry = SimulatedSubscription.ParseExpiry(expiryText);
-                if (expiry is null || expiry <= now)
-                    return Refuse("Incorrect expiry");
-            }
-
-            subscription = DrawSubscription(state, posts, delay, expiry, now);
-        }
-
-        var runs = 1;
-        if (fields.TryGetValue("runs", out var runsText) && runsText.Length > 0)
-        {
-            if (!service.Dripfeed)
-                return Refuse("Drip-feed is disabled for this service");
-            if (!int.TryParse(runsText, out runs) || runs < 1 || !int.TryParse(fields.GetValueOrDefault("interval"), out var interval) || interval < 1)
-                return Refuse("Incorrect runs or interval");
-        }
-
-        // A package is one unit whatever it holds: its rate is its price (a comments package's comments included).
-        var isPackage = service.Type.Equals("Package", StringComparison.OrdinalIgnoreCase)
-            || service.Type.Equals("Custom Comments Package", StringComparison.OrdinalIgnoreCase);
-        // A subscription is charged for the most it can deliver, max on every post (per post when open-ended).
-        var charge = isPackage ? service.Rate : decimal.Round(service.Rate * quantity * runs * (posts ?? 1) / 1000m, 5);
+        var charge = Charge(service, quantity, runs, subscription?.Posts);
         if (!state.Orders.TryCharge(settings, charge))
             return Refuse("Not enough funds on balance");
 
@@ -77,8 +43,65 @@ internal static class AddAction
             return Refuse("You have active order with this link. Please wait until order being completed.");
         }
 
+        return (Accepted(state, order, strings), order.Id, null);
+    }
+
+    /// <summary>A subscription's terms (min, posts, delay, expiry) checked, then its future drawn; or the refusal of a wrong term.</summary>
+    private static (SimulatedSubscription? Subscription, string? Refusal) Subscribe(SimulatorState state, SimulatedService service, Dictionary<string, string> fields,
+        int quantity, DateTimeOffset now)
+    {
+        if (!int.TryParse(fields.GetValueOrDefault("min"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var min) || min < service.Min || min > quantity)
+            return (null, "Incorrect min");
+        int? posts = null;
+        if (fields.TryGetValue("posts", out var postsText))
+        {
+            if (!int.TryParse(postsText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) || p < 1)
+                return (null, "Incorrect posts");
+            posts = p;
+        }
+
+        var delay = 0;
+        if (fields.TryGetValue("delay", out var delayText)
+            && (!int.TryParse(delayText, NumberStyles.Integer, CultureInfo.InvariantCulture, out delay) || !SimulatedSubscription.Delays.Contains(delay)))
+            return (null, "Incorrect delay");
+        DateTimeOffset? expiry = null;
+        if (fields.TryGetValue("expiry", out var expiryText))
+        {
+            expiry = SimulatedSubscription.ParseExpiry(expiryText);
+            if (expiry is null || expiry <= now)
+                return (null, "Incorrect expiry");
+        }
+
+        return (DrawSubscription(state, posts, delay, expiry, now), null);
+    }
+
+    /// <summary>A drip-feed's runs (1 without one), or the refusal of a drip-feed the service or its fields do not allow.</summary>
+    private static (int Runs, string? Refusal) Runs(SimulatedService service, Dictionary<string, string> fields)
+    {
+        if (!fields.TryGetValue("runs", out var runsText) || runsText.Length == 0)
+            return (1, null);
+        if (!service.Dripfeed)
+            return (0, "Drip-feed is disabled for this service");
+        if (!int.TryParse(runsText, out var runs) || runs < 1 || !int.TryParse(fields.GetValueOrDefault("interval"), out var interval) || interval < 1)
+            return (0, "Incorrect runs or interval");
+        return (runs, null);
+    }
+
+    private static decimal Charge(SimulatedService service, int quantity, int runs, int? posts)
+    {
+        // A package is one unit whatever it holds: its rate is its price (a comments package's comments included).
+        var isPackage = service.Type.Equals("Package", StringComparison.OrdinalIgnoreCase)
+            || service.Type.Equals("Custom Comments Package", StringComparison.OrdinalIgnoreCase);
+        // A subscription is charged for the most it can deliver, max on every post (per post when open-ended).
+        return isPackage ? service.Rate : decimal.Round(service.Rate * quantity * runs * (posts ?? 1) / 1000m, 5);
+    }
+
+    /// <summary>The order's id, as a number, a string or (sometimes) an id a client cannot use.</summary>
+    private static Answer Accepted(SimulatorState state, SimulatedOrder order, bool strings)
+    {
+        var settings = state.Settings;
         var unusable = state.Random.Chance(settings.UnusableIdRate);
-        var answer = Answer.Json(w =>
+        return Answer.Json(w =>
         {
             w.WriteStartObject();
             if (unusable)
@@ -87,7 +110,6 @@ internal static class AddAction
                 w.WriteNumberOrString("order", order.Id, strings);
             w.WriteEndObject();
         });
-        return (answer, order.Id, null);
     }
 
     /// <summary>The amount to deliver: the quantity field, or what the type's own fields imply.</summary>

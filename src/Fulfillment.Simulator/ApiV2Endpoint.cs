@@ -57,11 +57,15 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
         if (FamilyAnswers.SessionCookie(family, state.Random) is { } cookie)
             context.Response.Headers.SetCookie = cookie;
         if (family != PanelFamily.Documented)
-        {
             await FamilyAsync(context, request, family, action, keyValid, fields);
-            return;
-        }
+        else
+            await DocumentedAsync(context, request, action, keyValid, fields);
+    }
 
+    /// <summary>The documented protocol's answers, with its hostile text, string numbers and faults.</summary>
+    private async Task DocumentedAsync(HttpContext context, RecordedRequest request, string action, bool keyValid, Dictionary<string, string> fields)
+    {
+        var settings = state.Settings;
         var hostile = state.Random.Chance(settings.ControlCharactersRate);
         if (!keyValid)
         {
@@ -88,19 +92,22 @@ internal sealed class ApiV2Endpoint(SimulatorState state)
             return;
         }
 
-        var answer = action switch
-        {
-            "services" => AccountActions.Services(settings, strings, hostile),
-            "balance" => AccountActions.Balance(settings, strings, hostile),
-            "status" => OrderActions.Status(state, fields, strings, hostile, now),
-            "refill" => OrderActions.Refill(state, fields, strings, hostile, now),
-            "refill_status" => OrderActions.RefillStatus(state, fields, hostile, now),
-            "cancel" => OrderActions.Cancel(state, fields, hostile, now),
-            _ => Answer.Error("Incorrect request", hostile),
-        };
+        var answer = Run(action, fields, strings, hostile, now);
         state.Record.Processed(request);
         await WriteAsync(context, request, Corrupt(answer, fault));
     }
+
+    /// <summary>Every action but <c>add</c>, which may fail after it was accepted (<see cref="AddAsync"/>).</summary>
+    private Answer Run(string action, Dictionary<string, string> fields, bool strings, bool hostile, DateTimeOffset now) => action switch
+    {
+        "services" => AccountActions.Services(state.Settings, strings, hostile),
+        "balance" => AccountActions.Balance(state.Settings, strings, hostile),
+        "status" => OrderActions.Status(state, fields, strings, hostile, now),
+        "refill" => OrderActions.Refill(state, fields, strings, hostile, now),
+        "refill_status" => OrderActions.RefillStatus(state, fields, hostile, now),
+        "cancel" => OrderActions.Cancel(state, fields, hostile, now),
+        _ => Answer.Error("Incorrect request", hostile),
+    };
 
     /// <summary>A panel family's answers (<see cref="FamilyAnswers"/>), with the shared faults before processing.</summary>
     private async Task FamilyAsync(HttpContext context, RecordedRequest request, PanelFamily family, string action, bool keyValid, Dictionary<string, string> fields)

@@ -22,7 +22,14 @@ internal static class ControlEndpoints
     public static void MapControlEndpoints(this IEndpointRouteBuilder app, SimulatorState state)
     {
         var sim = app.MapGroup("/_sim");
+        MapRecord(sim, state);
+        MapSnapshots(sim, state);
+        MapChanges(sim, state);
+    }
 
+    /// <summary>The request record: what was asked, how often, and what is still in flight.</summary>
+    private static void MapRecord(RouteGroupBuilder sim, SimulatorState state)
+    {
         sim.MapGet("/record/adds", (string? link) => link is null
             ? Results.Json(state.Record.AddsByLink(), Json)
             : Results.Json(new { link, count = state.Record.AddCount(link), processed = state.Record.ProcessedAddCount(link) }, Json));
@@ -45,7 +52,11 @@ internal static class ControlEndpoints
             state.Record.Clear();
             return Results.NoContent();
         });
+    }
 
+    /// <summary>The simulator's orders, activations and settings as they stand.</summary>
+    private static void MapSnapshots(RouteGroupBuilder sim, SimulatorState state)
+    {
         sim.MapGet("/orders/{id:long}", (long id) => state.Orders.Find(id) is { } order
             ? Results.Json(Snapshot(order, state.Time.GetUtcNow()), Json)
             : Results.NotFound());
@@ -57,7 +68,11 @@ internal static class ControlEndpoints
         sim.MapGet("/activations", () => Results.Json(new { count = state.Activations.Count }, Json));
 
         sim.MapGet("/settings", () => Results.Json(state.Settings, Json));
+    }
 
+    /// <summary>Changes to the provider while it runs: an outage, its services, its settings.</summary>
+    private static void MapChanges(RouteGroupBuilder sim, SimulatorState state)
+    {
         // The provider goes down: the listener closes (connections are refused) and opens again after the duration.
         sim.MapPost("/outage", (TimeSpan? duration) =>
         {

@@ -58,20 +58,17 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
 
         if (fault != Fault.None)
             request.Fault = fault.ToString();
+        await ProcessAsync(context, request, action, fields, fault, hostile);
+    }
 
-        var now = state.Time.GetUtcNow();
-        var (text, rented) = action switch
-        {
-            "getNumber" => GetNumber(fields, now),
-            "getStatus" => (WithActivation(fields, now, a => a.Status(now)), null),
-            "setStatus" => (WithActivation(fields, now, a => SetStatus(a, fields, now)), null),
-            "getBalance" => (GetBalance(now), (long?)null),
-            _ => ("BAD_ACTION", null),
-        };
+    /// <summary>Runs the action, records it, then answers as the fault drawn for the request allows.</summary>
+    private async Task ProcessAsync(HttpContext context, RecordedRequest request, string action, Dictionary<string, string> fields, Fault fault, bool hostile)
+    {
+        var (text, rented) = Run(action, fields, state.Time.GetUtcNow());
         var answer = Text(text, hostile);
         state.Record.Processed(request, rented);
 
-        if (rented is not null && state.Random.Chance(settings.SmsAbortAfterRentRate))
+        if (rented is not null && state.Random.Chance(state.Settings.SmsAbortAfterRentRate))
         {
             request.Fault = "AbortAfterRent";
             context.Abort();
@@ -91,6 +88,16 @@ internal sealed class SmsActivateEndpoint(SimulatorState state)
                 break;
         }
     }
+
+    /// <returns>The answer's text, and the id of the activation rented, if any.</returns>
+    private (string Text, long? Rented) Run(string action, Dictionary<string, string> fields, DateTimeOffset now) => action switch
+    {
+        "getNumber" => GetNumber(fields, now),
+        "getStatus" => (WithActivation(fields, now, a => a.Status(now)), null),
+        "setStatus" => (WithActivation(fields, now, a => SetStatus(a, fields, now)), null),
+        "getBalance" => (GetBalance(now), (long?)null),
+        _ => ("BAD_ACTION", null),
+    };
 
     private async Task WriteAsync(HttpContext context, RecordedRequest request, Answer answer)
     {
