@@ -189,7 +189,9 @@ BEGIN
             ('currency_rates',        'SELECT'),                         -- the price guard converts upstream rates
             ('__EFMigrationsHistory', 'SELECT'),                         -- `run` refuses to start on a schema behind it
             ('fulfillment_sql_scripts', 'SELECT'),                       -- ... or on SQL functions of another version
-            ('fulfillment_settings',  'SELECT, INSERT, UPDATE')          -- the panel's currency, written at start for order_margins
+            ('fulfillment_settings',  'SELECT, INSERT, UPDATE'),         -- the panel's currency, written at start for order_margins
+            ('operator_alerts',       'SELECT, INSERT, UPDATE'),         -- alerts raised and cleared
+            ('route_quarantines',     'SELECT, INSERT, UPDATE')          -- routes put in quarantine
         ) AS g(tab, privs)
     LOOP
         IF to_regclass(format('public.%I', v_grant.tab)) IS NULL THEN
@@ -252,7 +254,7 @@ BEGIN
     -- Read everything the contract names (the admin pages show orders, ledger, engine health, ...).
     FOREACH v_table IN ARRAY ARRAY['users', 'providers', 'services', 'orders', 'ledger', 'order_requests',
         'order_events', 'notifications', 'activity_log', 'support_tickets', 'support_messages',
-        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins', 'order_attempts'] LOOP
+        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins', 'order_attempts', 'operator_alerts', 'route_quarantines'] LOOP
         IF to_regclass(format('public.%I', v_table)) IS NOT NULL THEN
             EXECUTE format('GRANT SELECT ON TABLE public.%I TO %I', v_table, v_panel);
         END IF;
@@ -272,6 +274,7 @@ BEGIN
             ('currency_rates',   'INSERT, UPDATE, DELETE'), -- what a provider currency is worth in the panel's (order_margins)
             ('orders',           'UPDATE (link)'),        -- the link of a pending order may be corrected (order_locked otherwise)
             ('notifications',    'UPDATE (sent_at)'),
+            ('operator_alerts',  'UPDATE (acknowledged_at)'),
             ('activity_log',     'INSERT'),
             ('support_tickets',  'INSERT, UPDATE'),
             ('support_messages', 'INSERT')
@@ -284,7 +287,8 @@ BEGIN
     FOR v_fn IN
         SELECT p.oid::regprocedure FROM pg_proc p
         WHERE p.pronamespace = 'public'::regnamespace AND p.prokind = 'f'
-          AND p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order')
+          AND p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order',
+                            'lift_quarantine')
     LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', v_fn, v_panel);
     END LOOP;

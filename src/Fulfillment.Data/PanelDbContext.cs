@@ -30,6 +30,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
     public DbSet<ServiceRoute> ServiceRoutes => Set<ServiceRoute>();
     public DbSet<CurrencyRate> CurrencyRates => Set<CurrencyRate>();
     public DbSet<EngineSetting> EngineSettings => Set<EngineSetting>();
+    public DbSet<OperatorAlert> OperatorAlerts => Set<OperatorAlert>();
+    public DbSet<RouteQuarantine> RouteQuarantines => Set<RouteQuarantine>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -41,6 +43,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         modelBuilder.Entity<OrderAttempt>(OrderModel.ConfigureAttempts);
         modelBuilder.Entity<OrderRequest>(OrderModel.ConfigureOrderRequests);
         ActivityModel.Configure(modelBuilder);
+        modelBuilder.Entity<OperatorAlert>(AlertModel.ConfigureAlerts);
+        modelBuilder.Entity<RouteQuarantine>(AlertModel.ConfigureQuarantines);
         ProviderModel.ConfigureLists(modelBuilder);
         SnakeCaseNames.Apply(modelBuilder);
     }

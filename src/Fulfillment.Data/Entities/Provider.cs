@@ -13,6 +13,9 @@ public sealed class Provider
     public DateTimeOffset? BalanceCheckedAt { get; set; }
     public decimal MinBalance { get; set; }
 
+    /// <summary>Public: below this balance an operator is alerted (provider_balance_low); null means twice <see cref="MinBalance"/>.</summary>
+    public decimal? AlertBalance { get; set; }
+
     // Engine-internal: why dispatch to this provider is paused, and its last error, for operators.
     public string? PausedReason { get; set; }
     public string? LastError { get; set; }

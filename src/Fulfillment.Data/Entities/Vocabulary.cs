@@ -43,6 +43,36 @@ public static class DripFeedMode
     public static readonly IReadOnlyList<string> All = [Auto, Native, Emulated];
 }
 
+/// <summary><c>operator_alerts.kind</c>: the fixed names of what an operator is alerted to.</summary>
+public static class AlertKind
+{
+    public const string ProviderBalanceLow = "provider_balance_low";
+    public const string ProviderUnreachable = "provider_unreachable";
+    public const string ProviderAuthFailed = "provider_auth_failed";
+    public const string RouteQuarantined = "route_quarantined";
+    public const string OrdersStuck = "orders_stuck";
+    public const string BalanceMismatch = "balance_mismatch";
+    public const string CostMismatch = "cost_mismatch";
+    public const string ServiceListSuspect = "service_list_suspect";
+    public const string PriceChangeHeld = "price_change_held";
+
+    public static readonly IReadOnlyList<string> All =
+        [ProviderBalanceLow, ProviderUnreachable, ProviderAuthFailed, RouteQuarantined, OrdersStuck, BalanceMismatch, CostMismatch, ServiceListSuspect,
+            PriceChangeHeld];
+}
+
+/// <summary><c>operator_alerts.subject_type</c>: what an alert is about.</summary>
+public static class AlertSubject
+{
+    public const string Provider = "provider";
+    public const string Route = "route";
+    public const string Service = "service";
+    public const string User = "user";
+    public const string Engine = "engine";
+
+    public static readonly IReadOnlyList<string> All = [Provider, Route, Service, User, Engine];
+}
+
 /// <summary><c>order_attempts.outcome</c>: what became of one add or getNumber sent.</summary>
 public static class AttemptOutcome
 {

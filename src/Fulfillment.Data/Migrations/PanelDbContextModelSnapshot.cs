@@ -309,6 +309,74 @@ namespace Fulfillment.Data.Migrations
                     b.ToTable("notifications", (string)null);
                 });
 
+            modelBuilder.Entity("Fulfillment.Data.Entities.OperatorAlert", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("AcknowledgedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("acknowledged_at");
+
+                    b.Property<DateTimeOffset?>("ClearedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cleared_at");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("detail")
+                        .HasDefaultValueSql("'{}'::jsonb");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("message");
+
+                    b.Property<DateTimeOffset>("RaisedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("raised_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("SubjectId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("subject_id");
+
+                    b.Property<string>("SubjectType")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("subject_type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_operator_alerts");
+
+                    b.HasIndex("RaisedAt")
+                        .HasDatabaseName("ix_operator_alerts_raised_at");
+
+                    b.HasIndex(new[] { "Kind", "SubjectType", "SubjectId" }, "ux_operator_alerts_one_open")
+                        .IsUnique()
+                        .HasFilter("cleared_at IS NULL");
+
+                    b.ToTable("operator_alerts", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_operator_alerts_kind", "kind IN ('provider_balance_low', 'provider_unreachable', 'provider_auth_failed', 'route_quarantined', 'orders_stuck', 'balance_mismatch', 'cost_mismatch', 'service_list_suspect', 'price_change_held')");
+
+                            t.HasCheckConstraint("ck_operator_alerts_subject_type", "subject_type IN ('provider', 'route', 'service', 'user', 'engine')");
+                        });
+                });
+
             modelBuilder.Entity("Fulfillment.Data.Entities.Order", b =>
                 {
                     b.Property<long>("Id")
@@ -600,6 +668,9 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex("ProviderId")
                         .HasDatabaseName("ix_order_attempts_provider_id");
 
+                    b.HasIndex("SentAt")
+                        .HasDatabaseName("ix_order_attempts_sent_at");
+
                     b.HasIndex("OrderId", "Id")
                         .HasDatabaseName("ix_order_attempts_order_id_id");
 
@@ -741,6 +812,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<decimal?>("AlertBalance")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("alert_balance");
 
                     b.Property<string>("ApiKey")
                         .IsRequired()
@@ -884,6 +959,41 @@ namespace Fulfillment.Data.Migrations
                         .HasDatabaseName("ux_provider_services_provider_id_service");
 
                     b.ToTable("provider_services", (string)null);
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.RouteQuarantine", b =>
+                {
+                    b.Property<long>("ProviderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("provider_id");
+
+                    b.Property<string>("Service")
+                        .HasColumnType("text")
+                        .HasColumnName("service");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("integer")
+                        .HasColumnName("level");
+
+                    b.Property<DateTimeOffset>("QuarantinedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("quarantined_until");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("ProviderId", "Service")
+                        .HasName("pk_route_quarantines");
+
+                    b.ToTable("route_quarantines", (string)null);
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.Service", b =>
@@ -1333,6 +1443,16 @@ namespace Fulfillment.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_provider_services_provider_id");
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.RouteQuarantine", b =>
+                {
+                    b.HasOne("Fulfillment.Data.Entities.Provider", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_route_quarantines_provider_id");
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.Service", b =>

@@ -77,6 +77,8 @@ internal static class OrderModel
         e.HasOne<Provider>().WithMany().HasForeignKey(x => x.ProviderId).OnDelete(DeleteBehavior.SetNull);
         e.HasIndex(x => new { x.OrderId, x.Id });
         e.HasIndex(x => x.ProviderId);
+        // The recent attempts: the routes' health window (quarantine).
+        e.HasIndex(x => x.SentAt);
         // At most one add in flight per order: the last guard of "never sent twice at once".
         e.HasIndex(x => x.OrderId, "ux_order_attempts_one_sending").IsUnique().HasFilter("outcome = 'sending'");
     }

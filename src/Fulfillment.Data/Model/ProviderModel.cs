@@ -18,6 +18,7 @@ internal static class ProviderModel
         e.Property(x => x.Enabled).HasDefaultValue(true);
         e.Property(x => x.Balance).HasColumnType(MoneyType);
         e.Property(x => x.MinBalance).HasColumnType(MoneyType).HasDefaultValue(0m);
+        e.Property(x => x.AlertBalance).HasColumnType(MoneyType);
         e.HasIndex(x => x.Name).IsUnique();
     }
 

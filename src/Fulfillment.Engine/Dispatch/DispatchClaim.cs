@@ -66,7 +66,7 @@ public sealed class DispatchClaim(NpgsqlDataSource db, IOptions<ConflictOptions>
         claimedIds.AddRange(claimed.Select(o => o.Id));
         if (claimed.Count > 0)
         {
-            var routes = await ReadRoutes.ReadAsync(connection, transaction, [.. claimed.Select(o => o.ServiceId).Distinct()], panel.Value.PanelCurrency, ct);
+            var routes = await ReadRoutes.ReadAsync(connection, transaction, [.. claimed.Select(o => o.ServiceId).Distinct()], panel.Value.PanelCurrency, now, ct);
             claimed = [.. claimed.Select(o => o with { Routes = routes.GetValueOrDefault(o.ServiceId) ?? [new Route(0, o.Provider, o.ProviderServiceId)] })];
         }
 

@@ -11,10 +11,12 @@ public static class JobNames
     public const string SyncProviderServices = "SyncProviderServices";
     public const string PurgeExpiredData = "PurgeExpiredData";
     public const string Heartbeat = "Heartbeat";
+    public const string WatchHealth = "WatchHealth";
+    public const string ReconcileMoney = "ReconcileMoney";
 
     public static readonly IReadOnlyList<string> Contract =
     [
         DispatchOrders, SyncOrderStatus, ProcessOrderRequests, ResolveConflicts,
-        CheckProviderBalances, SyncProviderServices, PurgeExpiredData, Heartbeat,
+        CheckProviderBalances, SyncProviderServices, PurgeExpiredData, Heartbeat, WatchHealth, ReconcileMoney,
     ];
 }

@@ -11,8 +11,10 @@ namespace Fulfillment.Engine.Lifecycle;
 /// <param name="UpstreamRate">The listed rate in the panel's currency; null when not listed, or when its currency cannot be converted.</param>
 /// <param name="UnknownCurrency">The provider's currency when it names one that neither is the panel's nor has a currency_rates row.</param>
 /// <param name="OffersDripfeed">The stored list's drip-feed flag for this service id: null when not listed or not stated.</param>
+/// <param name="QuarantinedUntil">Set while the route is in quarantine (route_quarantines): skipped for orders not yet sent.</param>
 public sealed record Route(int Position, ProviderRow? Provider, string? ProviderServiceId, bool Enabled = true, bool? Listed = null,
-    decimal? UpstreamRate = null, decimal? ListedRate = null, string? UnknownCurrency = null, bool? OffersDripfeed = null)
+    decimal? UpstreamRate = null, decimal? ListedRate = null, string? UnknownCurrency = null, bool? OffersDripfeed = null,
+    DateTimeOffset? QuarantinedUntil = null)
 {
     /// <summary>How an event names it: position, provider and upstream service.</summary>
     public object Describe() => new { position = Position, provider_id = Provider?.Id, provider = Provider?.Name, provider_service_id = ProviderServiceId };

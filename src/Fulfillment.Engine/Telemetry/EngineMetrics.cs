@@ -31,6 +31,7 @@ public sealed class EngineMetrics
     private long _acceptedTotal;
     private long _refundFinishesTotal;
     private volatile IReadOnlyDictionary<string, long>? _queue;
+    private volatile IReadOnlyDictionary<string, long>? _openAlerts;
 
     public EngineMetrics(IMeterFactory meterFactory)
     {
@@ -45,6 +46,8 @@ public sealed class EngineMetrics
         _jobDuration = meter.CreateHistogram<double>("fulfillment.job.duration", "s", "How long each engine job run took, by job and whether it succeeded.");
         meter.CreateObservableGauge("fulfillment.orders.queue", ObserveQueue, "{order}",
             "Orders per waiting status, as of this instance's last heartbeat.");
+        meter.CreateObservableGauge("fulfillment.alerts.open", ObserveAlerts, "{alert}",
+            "Open operator alerts (operator_alerts) per kind, as of this instance's last WatchHealth run.");
     }
 
     /// <summary>Counts one recorded add outcome: accepted, refused_permanent, refused_temporary, rerouted (on to the next route), held or unknown.</summary>
@@ -84,6 +87,9 @@ public sealed class EngineMetrics
         _queue = QueueStatuses.ToDictionary(s => s, s => depths.GetValueOrDefault(s), StringComparer.Ordinal);
     }
 
+    /// <summary>The open alerts per kind, read by WatchHealth.</summary>
+    public void SetOpenAlerts(IReadOnlyDictionary<string, long> open) => _openAlerts = open;
+
     /// <summary>The last queue snapshot, or null before the first heartbeat read it.</summary>
     public IReadOnlyDictionary<string, long>? QueueDepths => _queue;
 
@@ -97,6 +103,11 @@ public sealed class EngineMetrics
     private IEnumerable<Measurement<long>> ObserveQueue() =>
         _queue is { } queue
             ? queue.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("status", kv.Key)))
+            : [];
+
+    private IEnumerable<Measurement<long>> ObserveAlerts() =>
+        _openAlerts is { } open
+            ? open.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("kind", kv.Key)))
             : [];
 
     public sealed record CounterTotals(long Dispatched, long Accepted, IReadOnlyDictionary<string, long> Finished, long RefundFinishes);

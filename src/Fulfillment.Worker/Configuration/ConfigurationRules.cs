@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Alerts;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.DripFeed;
 using Fulfillment.Engine.ProviderWatch;
@@ -20,5 +21,6 @@ public static class ConfigurationRules
         ProviderConfiguration.Check,
         RetentionRules.Check,
         MetricsRules.Check,
+        AlertRules.Check,
     ];
 }

@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Alerts;
 using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Dispatch;
@@ -33,7 +34,8 @@ public static class EngineModules
             .AddRequests()
             .AddBlocking()
             .AddProviderWatch()
-            .AddRetention();
+            .AddRetention()
+            .AddAlerts();
     }
 
     /// <summary>The per-instance listener that dispatches new orders within milliseconds (service mode only).</summary>

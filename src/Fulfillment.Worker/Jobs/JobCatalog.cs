@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Alerts;
 using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Conflicts;
 using Fulfillment.Engine.Dispatch;
@@ -49,7 +50,9 @@ public sealed class JobCatalog
         .Add<CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
         .Add<SyncProviderServicesJob>(JobNames.SyncProviderServices)
         .Add<ResolveConflictsJob>(JobNames.ResolveConflicts)
-        .Add<PurgeExpiredDataJob>(JobNames.PurgeExpiredData);
+        .Add<PurgeExpiredDataJob>(JobNames.PurgeExpiredData)
+        .Add<WatchHealthJob>(JobNames.WatchHealth)
+        .Add<ReconcileMoneyJob>(JobNames.ReconcileMoney);
 
     public void Register(IServiceCollection services)
     {

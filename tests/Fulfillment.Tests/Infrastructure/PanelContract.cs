@@ -7,7 +7,7 @@ public static class PanelContract
     public static readonly Dictionary<string, string[]> Columns = new()
     {
         ["users"] = ["id", "username", "email", "balance", "status", "created_at", "last_active_at", "deleted_at", "anonymized_at"],
-        ["providers"] = ["id", "name", "kind", "api_url", "api_key", "enabled", "balance", "currency", "balance_checked_at", "min_balance"],
+        ["providers"] = ["id", "name", "kind", "api_url", "api_key", "enabled", "balance", "currency", "balance_checked_at", "min_balance", "alert_balance"],
         ["services"] = ["id", "name", "type", "provider_id", "provider_service_id", "rate", "min", "max", "dripfeed", "refill", "cancel", "enabled", "dripfeed_mode"],
         ["orders"] = ["id", "user_id", "service_id", "link", "quantity", "charge", "params", "created_at", "status", "provider_id",
             "provider_order_id", "provider_status", "start_count", "remains", "refunded", "error", "held_by", "result",
@@ -22,9 +22,14 @@ public static class PanelContract
         ["support_messages"] = ["id", "ticket_id", "body", "created_at"],
         ["erasure_requests"] = ["id", "user_id", "requested_at", "completed_at"],
         ["engine_instances"] = ["id", "host", "version", "started_at", "heartbeat_at", "info"],
+        ["order_attempts"] = ["id", "order_id", "provider_id", "provider_service_id", "route_position", "upstream_rate", "sent_at", "outcome",
+            "provider_order_id", "answered_at", "error"],
+        ["operator_alerts"] = ["id", "kind", "subject_type", "subject_id", "message", "detail", "raised_at", "cleared_at", "acknowledged_at"],
+        ["route_quarantines"] = ["provider_id", "service", "quarantined_until", "reason", "level", "updated_at"],
+        ["provider_services"] = ["provider_id", "service", "name", "type", "category", "rate", "min", "max", "refill", "cancel", "dripfeed"],
     };
 
     /// <summary>docs/contract.md, "Functions: the panel's write API".</summary>
     public static readonly string[] WriteApi =
-        ["place_order", "deposit", "request_cancel", "request_refill", "block_user", "request_erasure", "release_order"];
+        ["place_order", "deposit", "request_cancel", "request_refill", "block_user", "request_erasure", "release_order", "lift_quarantine"];
 }

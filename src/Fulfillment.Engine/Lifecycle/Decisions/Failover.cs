@@ -26,6 +26,7 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// | upstream rate above the sale rate, SellBelowUpstreamRate off         | unusable (the price guard)                   |
 /// | listed rate in a currency that cannot be converted, guard on         | unusable (the price guard cannot compare)    |
 /// | provider paused for balance (below min_balance)                      | paused: waited for if no route is usable     |
+/// | route in quarantine (route_quarantines)                              | quarantined: waited for if none is usable    |
 /// | otherwise                                                            | usable                                       |
 /// </code>
 /// <para>Which route an order goes out on (<see cref="Choose"/>): of its current route and those after it, the first
@@ -58,6 +59,9 @@ public static class Failover
     {
         Usable,
         Paused,
+
+        /// <summary>In quarantine: waited for like a paused one when no route is usable, and given up on after GiveUpAfter.</summary>
+        Quarantined,
         Unusable,
     }
 
@@ -120,6 +124,11 @@ public static class Failover
             return (Verdict.Paused, $"provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
         }
 
+        if (route.QuarantinedUntil is { } until && until > now)
+        {
+            return (Verdict.Quarantined, $"provider {provider.Name}'s service {route.ProviderServiceId} is in quarantine until {until:u}.");
+        }
+
         return (Verdict.Usable, null);
     }
 
@@ -130,7 +139,8 @@ public static class Failover
 
         public sealed record Send(Route Route, Reroute? Move) : Choice;
 
-        public sealed record Wait(Route Route, Reroute? Move, string Why) : Choice;
+        /// <param name="Quarantined">Every route that could take it is in quarantine: the order is given up on after GiveUpAfter.</param>
+        public sealed record Wait(Route Route, Reroute? Move, string Why, bool Quarantined = false) : Choice;
 
         public sealed record NoRoute(string Error) : Choice;
 
@@ -162,7 +172,9 @@ public static class Failover
         var (route, verdict) = pick.Value;
         var move = route.Position == current.Position ? null : new Reroute(current, route,
             $"{current}: {judged[0].Verdict.Why}");
-        return verdict.Verdict == Verdict.Paused ? new Choice.Wait(route, move, "Waiting: " + verdict.Why) : new Choice.Send(route, move);
+        return verdict.Verdict == Verdict.Usable
+            ? new Choice.Send(route, move)
+            : new Choice.Wait(route, move, "Waiting: " + verdict.Why, verdict.Verdict == Verdict.Quarantined);
     }
 
     /// <summary>
@@ -183,7 +195,7 @@ public static class Failover
         return verdict switch
         {
             Verdict.Usable => new Choice.Send(route, null),
-            Verdict.Paused => new Choice.Wait(route, null, "Waiting: " + why),
+            Verdict.Paused or Verdict.Quarantined => new Choice.Wait(route, null, "Waiting: " + why),
             _ => new Choice.Review(
                 $"The answer to attempt {pin.AttemptId} (provider {pin.Provider?.Name ?? pin.ProviderId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "deleted"}, " +
                 $"service {pin.ProviderServiceId}) was lost, so that provider may have this order, and it cannot take it again: {why} Check the provider, " +
@@ -191,17 +203,22 @@ public static class Failover
         };
     }
 
-    /// <summary>The first usable route, else the first paused one; null when all are unusable.</summary>
+    /// <summary>The first usable route, else the first paused (or quarantined) one; null when all are unusable.</summary>
     private static (Route Route, (Verdict Verdict, string? Why) Verdict)? Pick(List<(Route Route, (Verdict Verdict, string? Why) Verdict)> judged)
     {
-        foreach (var wanted in new[] { Verdict.Usable, Verdict.Paused })
+        foreach (var j in judged)
         {
-            foreach (var j in judged)
+            if (j.Verdict.Verdict == Verdict.Usable)
             {
-                if (j.Verdict.Verdict == wanted)
-                {
-                    return j;
-                }
+                return j;
+            }
+        }
+
+        foreach (var j in judged)
+        {
+            if (j.Verdict.Verdict is Verdict.Paused or Verdict.Quarantined)
+            {
+                return j;
             }
         }
 

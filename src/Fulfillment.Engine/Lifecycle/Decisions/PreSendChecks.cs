@@ -74,6 +74,9 @@ public static partial class PreSendChecks
                 return new DispatchDecision.Fail(none.Error, UserReason.ServiceUnavailable);
             case Failover.Choice.Review review:
                 return new DispatchDecision.Review(review.Reason);
+            case Failover.Choice.Wait { Quarantined: true } wait when now - order.CreatedAt >= options.GiveUpAfter && order.Pin is null:
+                return new DispatchDecision.Fail($"Not sent: every route that could take it stayed in quarantine for {options.GiveUpAfter.TotalHours:0.#} hours " +
+                    $"({wait.Why}).", UserReason.ServiceUnavailable);
             case Failover.Choice.Wait wait:
                 return new DispatchDecision.Wait(now + options.PausedRecheck, wait.Why) { Route = wait.Route, Move = wait.Move };
             case Failover.Choice.Send send when checkedOrder.Runs is { } runs && order.Pin is null
