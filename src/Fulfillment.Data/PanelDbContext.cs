@@ -32,6 +32,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
     public DbSet<EngineSetting> EngineSettings => Set<EngineSetting>();
     public DbSet<OperatorAlert> OperatorAlerts => Set<OperatorAlert>();
     public DbSet<RouteQuarantine> RouteQuarantines => Set<RouteQuarantine>();
+    public DbSet<PriceChange> PriceChanges => Set<PriceChange>();
+    public DbSet<ServiceStat> ServiceStats => Set<ServiceStat>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -45,6 +47,8 @@ public sealed class PanelDbContext(DbContextOptions<PanelDbContext> options) : D
         ActivityModel.Configure(modelBuilder);
         modelBuilder.Entity<OperatorAlert>(AlertModel.ConfigureAlerts);
         modelBuilder.Entity<RouteQuarantine>(AlertModel.ConfigureQuarantines);
+        modelBuilder.Entity<PriceChange>(AlertModel.ConfigurePriceChanges);
+        modelBuilder.Entity<ServiceStat>(AlertModel.ConfigureServiceStats);
         ProviderModel.ConfigureLists(modelBuilder);
         SnakeCaseNames.Apply(modelBuilder);
     }

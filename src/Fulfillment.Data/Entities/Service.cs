@@ -26,4 +26,13 @@ public sealed class Service
 
     /// <summary>The provider's current rate per 1000 for the mapped upstream service.</summary>
     public decimal? UpstreamRate { get; set; }
+
+    /// <summary>
+    /// Public: the margin the engine keeps over the cheapest route's upstream rate, in percent; null (the default) means the price is set
+    /// by hand and the engine never moves it.
+    /// </summary>
+    public decimal? MarkupPercent { get; set; }
+
+    /// <summary>Engine-internal: the markup last applied; a different <see cref="MarkupPercent"/> is the operator's new choice, applied without a hold.</summary>
+    public decimal? MarkupApplied { get; set; }
 }

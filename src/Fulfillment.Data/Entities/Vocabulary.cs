@@ -61,6 +61,27 @@ public static class AlertKind
             PriceChangeHeld];
 }
 
+/// <summary><c>price_changes.status</c>: what became of a change of an upstream rate.</summary>
+public static class PriceChangeStatus
+{
+    /// <summary>Recorded only: the service's price is set by hand (or the change moved no sale rate).</summary>
+    public const string Observed = "observed";
+
+    /// <summary>The sale rate moved with it (within the hold limit, or the operator's new markup).</summary>
+    public const string Applied = "applied";
+
+    /// <summary>A larger move waiting for a person (decide_price_change).</summary>
+    public const string Held = "held";
+
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+
+    /// <summary>A held change a newer one overtook: never applied late.</summary>
+    public const string Superseded = "superseded";
+
+    public static readonly IReadOnlyList<string> All = [Observed, Applied, Held, Approved, Rejected, Superseded];
+}
+
 /// <summary><c>operator_alerts.subject_type</c>: what an alert is about.</summary>
 public static class AlertSubject
 {

@@ -61,6 +61,9 @@ internal static class OrderModel
         // it, once the statistics knew a large finished history, the trigger's generic plan read every active order per
         // finished order (9 ms each at 1,000,000 finished orders; a 1,000-order finish batch timed out: docs/scaling.md).
         e.HasIndex(x => new { x.HeldBy, x.Id }, "ix_orders_held_queue").HasFilter("status = 'held'");
+        // Each service's latest orders delivered (service_stats reads the latest few, never the whole table).
+        e.HasIndex(x => new { x.ServiceId, x.FinishedAt }, "ix_orders_service_delivered").IsDescending(false, true)
+            .HasFilter("status IN ('completed', 'partial') AND parent_id IS NULL AND emulated_runs IS NULL AND charged_posts IS NULL");
         // A user's open orders (blocked accounts, retention's "no open order" checks).
         e.HasIndex(x => x.UserId, "ix_orders_open_user")
             .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");

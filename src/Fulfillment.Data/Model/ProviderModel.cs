@@ -29,11 +29,14 @@ internal static class ProviderModel
             t.HasCheckConstraint("ck_services_rate_not_negative", "rate IS NULL OR rate >= 0");
             t.HasCheckConstraint("ck_services_min_max", "min >= 0 AND max >= min");
             t.HasCheckConstraint("ck_services_dripfeed_mode", InList("dripfeed_mode", DripFeedMode.All));
+            t.HasCheckConstraint("ck_services_markup_not_negative", "markup_percent IS NULL OR markup_percent >= 0");
         });
         e.Property(x => x.Id).UseIdentityByDefaultColumn();
         e.Property(x => x.Type).HasDefaultValue(ServiceType.Default);
         e.Property(x => x.Rate).HasColumnType(MoneyType);
         e.Property(x => x.UpstreamRate).HasColumnType(MoneyType);
+        e.Property(x => x.MarkupPercent).HasColumnType("numeric(9,4)");
+        e.Property(x => x.MarkupApplied).HasColumnType("numeric(9,4)");
         e.Property(x => x.Min).HasDefaultValue(1);
         e.Property(x => x.Max).HasDefaultValue(1_000_000);
         e.Property(x => x.Dripfeed).HasDefaultValue(false);

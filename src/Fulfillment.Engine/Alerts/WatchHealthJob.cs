@@ -25,7 +25,7 @@ public sealed class WatchHealthJob(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        foreach (var route in await RouteHealth.QuarantineAsync(db, quarantine.Value, options.Value.StuckAfter, now, cancellationToken))
+        foreach (var route in await RouteHealth.QuarantineAsync(db, quarantine.Value, options.Value, now, cancellationToken))
         {
             logger.LogInformation("Route quarantined: provider {ProviderId}, service {Service}, level {Level}, until {Until:u}: {Reason}",
                 route.ProviderId, route.Service, route.Level, route.Until, route.Reason);
@@ -37,7 +37,7 @@ public sealed class WatchHealthJob(
             cancellationToken);
         await alerts.StateAsync(AlertKind.ProviderUnreachable, AlertSubject.Provider, await ProviderConditions.UnreachableAsync(db, cancellationToken), null,
             cancellationToken);
-        await alerts.StateAsync(AlertKind.OrdersStuck, AlertSubject.Service, await StuckOrders.FindAsync(db, options.Value.StuckAfter, now, cancellationToken),
+        await alerts.StateAsync(AlertKind.OrdersStuck, AlertSubject.Service, await StuckOrders.FindAsync(db, options.Value, now, cancellationToken),
             null, cancellationToken);
         metrics.SetOpenAlerts(await alerts.OpenByKindAsync(cancellationToken));
     }

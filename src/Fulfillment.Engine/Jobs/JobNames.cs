@@ -13,10 +13,11 @@ public static class JobNames
     public const string Heartbeat = "Heartbeat";
     public const string WatchHealth = "WatchHealth";
     public const string ReconcileMoney = "ReconcileMoney";
+    public const string UpdateServiceStats = "UpdateServiceStats";
 
     public static readonly IReadOnlyList<string> Contract =
     [
         DispatchOrders, SyncOrderStatus, ProcessOrderRequests, ResolveConflicts,
-        CheckProviderBalances, SyncProviderServices, PurgeExpiredData, Heartbeat, WatchHealth, ReconcileMoney,
+        CheckProviderBalances, SyncProviderServices, PurgeExpiredData, Heartbeat, WatchHealth, ReconcileMoney, UpdateServiceStats,
     ];
 }

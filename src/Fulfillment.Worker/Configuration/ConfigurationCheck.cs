@@ -19,7 +19,7 @@ public static partial class ConfigurationCheck
 
     private static readonly string[] KnownFulfillmentSections =
         ["Engine", "Scheduler", "Jobs", "Logging", "Providers", "ProviderSync", "Activations", "Dispatch", "DripFeed", "Tracking", "Requests", "Conflicts", "Retention",
-         "Metrics", "Demo", "PanelCurrency", "Alerts", "Quarantine", "Reconcile"];
+         "Metrics", "Demo", "PanelCurrency", "Alerts", "Quarantine", "Reconcile", "Stats", "Pricing"];
 
     public static IReadOnlyList<ConfigProblem> Run(IConfiguration configuration, JobCatalog catalog)
     {

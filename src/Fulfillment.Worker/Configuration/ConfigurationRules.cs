@@ -1,6 +1,7 @@
 using Fulfillment.Engine.Alerts;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.DripFeed;
+using Fulfillment.Engine.Pricing;
 using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Retention;
 using Fulfillment.Engine.Telemetry;
@@ -22,5 +23,6 @@ public static class ConfigurationRules
         RetentionRules.Check,
         MetricsRules.Check,
         AlertRules.Check,
+        PricingModule.Check,
     ];
 }

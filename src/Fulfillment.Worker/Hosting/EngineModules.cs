@@ -3,6 +3,7 @@ using Fulfillment.Engine.Blocking;
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.DripFeed;
+using Fulfillment.Engine.Pricing;
 using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Requests;
 using Fulfillment.Engine.Retention;
@@ -35,7 +36,8 @@ public static class EngineModules
             .AddBlocking()
             .AddProviderWatch()
             .AddRetention()
-            .AddAlerts();
+            .AddAlerts()
+            .AddPricing();
     }
 
     /// <summary>The per-instance listener that dispatches new orders within milliseconds (service mode only).</summary>

@@ -5,6 +5,7 @@ using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.DripFeed;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Pricing;
 using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Requests;
 using Fulfillment.Engine.Retention;
@@ -52,7 +53,8 @@ public sealed class JobCatalog
         .Add<ResolveConflictsJob>(JobNames.ResolveConflicts)
         .Add<PurgeExpiredDataJob>(JobNames.PurgeExpiredData)
         .Add<WatchHealthJob>(JobNames.WatchHealth)
-        .Add<ReconcileMoneyJob>(JobNames.ReconcileMoney);
+        .Add<ReconcileMoneyJob>(JobNames.ReconcileMoney)
+        .Add<UpdateServiceStatsJob>(JobNames.UpdateServiceStats);
 
     public void Register(IServiceCollection services)
     {

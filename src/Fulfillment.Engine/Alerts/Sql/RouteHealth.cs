@@ -42,10 +42,13 @@ public static class RouteHealth
         stuck AS (
             SELECT a.provider_id, a.provider_service_id AS service, count(*) AS n
             FROM orders o
+            JOIN services s ON s.id = o.service_id
+            LEFT JOIN service_stats st ON st.service_id = o.service_id
             JOIN order_attempts a ON a.order_id = o.id AND a.outcome = '{AttemptOutcome.Accepted}'
             LEFT JOIN q ON q.provider_id = a.provider_id AND q.service = a.provider_service_id
             WHERE o.status = '{OrderStatus.InProgress}' AND o.emulated_runs IS NULL AND o.charged_posts IS NULL
-              AND o.dispatched_at < $1 - $8::interval AND o.dispatched_at > coalesce(q.quarantined_until, '-infinity')
+              AND o.dispatched_at < $1 - $11::interval AND o.dispatched_at > coalesce(q.quarantined_until, '-infinity')
+              AND o.dispatched_at < $1 - ({StuckOrders.Expected("$8", "$11", "$12")})
               AND a.provider_id IS NOT NULL AND a.provider_service_id IS NOT NULL
             GROUP BY 1, 2),
         trips AS (
@@ -71,13 +74,13 @@ public static class RouteHealth
         """;
 
     /// <summary>Quarantines the routes past a threshold now; returns them.</summary>
-    /// <param name="stuckAfter">In progress this long counts as stuck.</param>
-    public static async Task<IReadOnlyList<Quarantined>> QuarantineAsync(NpgsqlDataSource db, QuarantineOptions o, TimeSpan stuckAfter, DateTimeOffset now,
+    /// <param name="stuck">When an order in progress counts as stuck.</param>
+    public static async Task<IReadOnlyList<Quarantined>> QuarantineAsync(NpgsqlDataSource db, QuarantineOptions o, AlertOptions stuck, DateTimeOffset now,
         CancellationToken ct)
     {
         await using var command = db.CreateCommand(Sql);
         object[] values = [now, o.ErrorsPerHour, o.ProviderCancelWindow, o.ProviderCancels, o.ProviderCancelUsers, o.ProviderCancelPercent, o.StuckOrders,
-            stuckAfter, o.CooldownSteps.ToArray(), o.ResetAfter];
+            stuck.StuckAfter, o.CooldownSteps.ToArray(), o.ResetAfter, stuck.StuckAfterMin, stuck.StuckFactor];
         foreach (var value in values)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
