@@ -191,7 +191,9 @@ BEGIN
             ('fulfillment_sql_scripts', 'SELECT'),                       -- ... or on SQL functions of another version
             ('fulfillment_settings',  'SELECT, INSERT, UPDATE'),         -- the panel's currency, written at start for order_margins
             ('operator_alerts',       'SELECT, INSERT, UPDATE'),         -- alerts raised and cleared
-            ('route_quarantines',     'SELECT, INSERT, UPDATE')          -- routes put in quarantine
+            ('route_quarantines',     'SELECT, INSERT, UPDATE'),         -- routes put in quarantine
+            ('price_changes',         'SELECT, INSERT, UPDATE'),         -- upstream rate changes and what they did to sale rates
+            ('service_stats',         'SELECT, INSERT, UPDATE')          -- average times
         ) AS g(tab, privs)
     LOOP
         IF to_regclass(format('public.%I', v_grant.tab)) IS NULL THEN
@@ -254,7 +256,7 @@ BEGIN
     -- Read everything the contract names (the admin pages show orders, ledger, engine health, ...).
     FOREACH v_table IN ARRAY ARRAY['users', 'providers', 'services', 'orders', 'ledger', 'order_requests',
         'order_events', 'notifications', 'activity_log', 'support_tickets', 'support_messages',
-        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins', 'order_attempts', 'operator_alerts', 'route_quarantines'] LOOP
+        'erasure_requests', 'engine_instances', 'provider_services', 'service_routes', 'currency_rates', 'order_margins', 'order_attempts', 'operator_alerts', 'route_quarantines', 'price_changes', 'service_stats'] LOOP
         IF to_regclass(format('public.%I', v_table)) IS NOT NULL THEN
             EXECUTE format('GRANT SELECT ON TABLE public.%I TO %I', v_table, v_panel);
         END IF;
@@ -268,8 +270,8 @@ BEGIN
                               || 'UPDATE (username, email, status, last_active_at, deleted_at)'),
             ('providers',        'INSERT (name, kind, api_url, api_key, enabled, min_balance), '
                               || 'UPDATE (name, kind, api_url, api_key, enabled, min_balance)'),
-            ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled), '
-                              || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled)'),
+            ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled, markup_percent), '
+                              || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled, markup_percent)'),
             ('service_routes',   'INSERT, UPDATE, DELETE'), -- a service's further routes
             ('currency_rates',   'INSERT, UPDATE, DELETE'), -- what a provider currency is worth in the panel's (order_margins)
             ('orders',           'UPDATE (link)'),        -- the link of a pending order may be corrected (order_locked otherwise)
@@ -288,7 +290,7 @@ BEGIN
         SELECT p.oid::regprocedure FROM pg_proc p
         WHERE p.pronamespace = 'public'::regnamespace AND p.prokind = 'f'
           AND p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order',
-                            'lift_quarantine')
+                            'lift_quarantine', 'decide_price_change')
     LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', v_fn, v_panel);
     END LOOP;

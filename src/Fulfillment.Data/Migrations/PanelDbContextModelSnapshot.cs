@@ -582,6 +582,10 @@ namespace Fulfillment.Data.Migrations
                     b.HasIndex(new[] { "UserId" }, "ix_orders_open_user")
                         .HasFilter("status NOT IN ('completed', 'partial', 'canceled', 'failed')");
 
+                    b.HasIndex(new[] { "ServiceId", "FinishedAt" }, "ix_orders_service_delivered")
+                        .IsDescending(false, true)
+                        .HasFilter("status IN ('completed', 'partial') AND parent_id IS NULL AND emulated_runs IS NULL AND charged_posts IS NULL");
+
                     b.HasIndex(new[] { "ParentId", "RunNumber" }, "ux_orders_one_row_per_run")
                         .IsUnique()
                         .HasFilter("parent_id IS NOT NULL");
@@ -801,6 +805,78 @@ namespace Fulfillment.Data.Migrations
                             t.HasCheckConstraint("ck_order_requests_kind", "kind IN ('cancel', 'refill')");
 
                             t.HasCheckConstraint("ck_order_requests_status", "status IN ('pending', 'sent', 'done', 'rejected', 'failed')");
+                        });
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.PriceChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decided_at");
+
+                    b.Property<decimal?>("NewRate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("new_rate");
+
+                    b.Property<decimal?>("NewUpstreamRate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("new_upstream_rate");
+
+                    b.Property<decimal?>("OldRate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("old_rate");
+
+                    b.Property<decimal?>("OldUpstreamRate")
+                        .HasColumnType("numeric(20,6)")
+                        .HasColumnName("old_upstream_rate");
+
+                    b.Property<long?>("ProviderId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("provider_id");
+
+                    b.Property<string>("ProviderServiceId")
+                        .HasColumnType("text")
+                        .HasColumnName("provider_service_id");
+
+                    b.Property<DateTimeOffset>("SeenAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("seen_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<long>("ServiceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("service_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("observed")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_price_changes");
+
+                    b.HasIndex("ProviderId")
+                        .HasDatabaseName("ix_price_changes_provider_id");
+
+                    b.HasIndex("ServiceId", "Id")
+                        .HasDatabaseName("ix_price_changes_service_id_id");
+
+                    b.HasIndex(new[] { "ServiceId" }, "ix_price_changes_held")
+                        .HasFilter("status = 'held'");
+
+                    b.ToTable("price_changes", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_price_changes_status", "status IN ('observed', 'applied', 'held', 'approved', 'rejected', 'superseded')");
                         });
                 });
 
@@ -1038,6 +1114,14 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("flag");
 
+                    b.Property<decimal?>("MarkupApplied")
+                        .HasColumnType("numeric(9,4)")
+                        .HasColumnName("markup_applied");
+
+                    b.Property<decimal?>("MarkupPercent")
+                        .HasColumnType("numeric(9,4)")
+                        .HasColumnName("markup_percent");
+
                     b.Property<int>("Max")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
@@ -1094,6 +1178,8 @@ namespace Fulfillment.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_services_dripfeed_mode", "dripfeed_mode IN ('auto', 'native', 'emulated')");
 
+                            t.HasCheckConstraint("ck_services_markup_not_negative", "markup_percent IS NULL OR markup_percent >= 0");
+
                             t.HasCheckConstraint("ck_services_min_max", "min >= 0 AND max >= min");
 
                             t.HasCheckConstraint("ck_services_rate_not_negative", "rate IS NULL OR rate >= 0");
@@ -1146,6 +1232,44 @@ namespace Fulfillment.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_service_routes_position", "position >= 1");
                         });
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.ServiceStat", b =>
+                {
+                    b.Property<long>("ServiceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("service_id");
+
+                    b.Property<decimal?>("AvgSeconds")
+                        .HasColumnType("numeric(20,3)")
+                        .HasColumnName("avg_seconds");
+
+                    b.Property<decimal?>("AvgSecondsPer1000")
+                        .HasColumnType("numeric(20,3)")
+                        .HasColumnName("avg_seconds_per1000");
+
+                    b.Property<DateTimeOffset?>("LastFinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_finished_at");
+
+                    b.Property<int>("OrdersCounted")
+                        .HasColumnType("integer")
+                        .HasColumnName("orders_counted");
+
+                    b.Property<decimal?>("P90Seconds")
+                        .HasColumnType("numeric(20,3)")
+                        .HasColumnName("p90_seconds");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("ServiceId")
+                        .HasName("pk_service_stats");
+
+                    b.ToTable("service_stats", (string)null);
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.SupportMessage", b =>
@@ -1435,6 +1559,22 @@ namespace Fulfillment.Data.Migrations
                         .HasConstraintName("fk_order_requests_order_id");
                 });
 
+            modelBuilder.Entity("Fulfillment.Data.Entities.PriceChange", b =>
+                {
+                    b.HasOne("Fulfillment.Data.Entities.Provider", null)
+                        .WithMany()
+                        .HasForeignKey("ProviderId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_price_changes_provider_id");
+
+                    b.HasOne("Fulfillment.Data.Entities.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_price_changes_service_id");
+                });
+
             modelBuilder.Entity("Fulfillment.Data.Entities.ProviderService", b =>
                 {
                     b.HasOne("Fulfillment.Data.Entities.Provider", null)
@@ -1479,6 +1619,16 @@ namespace Fulfillment.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_service_routes_service_id");
+                });
+
+            modelBuilder.Entity("Fulfillment.Data.Entities.ServiceStat", b =>
+                {
+                    b.HasOne("Fulfillment.Data.Entities.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_service_stats_service_id");
                 });
 
             modelBuilder.Entity("Fulfillment.Data.Entities.SupportMessage", b =>

@@ -8,7 +8,7 @@ public static class PanelContract
     {
         ["users"] = ["id", "username", "email", "balance", "status", "created_at", "last_active_at", "deleted_at", "anonymized_at"],
         ["providers"] = ["id", "name", "kind", "api_url", "api_key", "enabled", "balance", "currency", "balance_checked_at", "min_balance", "alert_balance"],
-        ["services"] = ["id", "name", "type", "provider_id", "provider_service_id", "rate", "min", "max", "dripfeed", "refill", "cancel", "enabled", "dripfeed_mode"],
+        ["services"] = ["id", "name", "type", "provider_id", "provider_service_id", "rate", "min", "max", "dripfeed", "refill", "cancel", "enabled", "dripfeed_mode", "markup_percent"],
         ["orders"] = ["id", "user_id", "service_id", "link", "quantity", "charge", "params", "created_at", "status", "provider_id",
             "provider_order_id", "provider_status", "start_count", "remains", "refunded", "error", "held_by", "result",
             "dispatched_at", "finished_at", "updated_at", "provider_charge", "provider_currency", "parent_id"],
@@ -26,10 +26,13 @@ public static class PanelContract
             "provider_order_id", "answered_at", "error"],
         ["operator_alerts"] = ["id", "kind", "subject_type", "subject_id", "message", "detail", "raised_at", "cleared_at", "acknowledged_at"],
         ["route_quarantines"] = ["provider_id", "service", "quarantined_until", "reason", "level", "updated_at"],
+        ["price_changes"] = ["id", "service_id", "provider_id", "provider_service_id", "old_upstream_rate", "new_upstream_rate", "old_rate", "new_rate",
+            "status", "seen_at", "decided_at"],
+        ["service_stats"] = ["service_id", "orders_counted", "avg_seconds", "p90_seconds", "avg_seconds_per_1000", "updated_at"],
         ["provider_services"] = ["provider_id", "service", "name", "type", "category", "rate", "min", "max", "refill", "cancel", "dripfeed"],
     };
 
     /// <summary>docs/contract.md, "Functions: the panel's write API".</summary>
     public static readonly string[] WriteApi =
-        ["place_order", "deposit", "request_cancel", "request_refill", "block_user", "request_erasure", "release_order", "lift_quarantine"];
+        ["place_order", "deposit", "request_cancel", "request_refill", "block_user", "request_erasure", "release_order", "lift_quarantine", "decide_price_change"];
 }

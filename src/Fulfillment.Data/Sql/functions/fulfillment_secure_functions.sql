@@ -18,7 +18,7 @@ BEGIN
         FROM pg_proc p
         WHERE p.pronamespace = v_schema::regnamespace
           AND (p.proname LIKE 'fulfillment\_%'
-               OR p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order', 'lift_quarantine'))
+               OR p.proname IN ('place_order', 'deposit', 'request_cancel', 'request_refill', 'block_user', 'request_erasure', 'release_order', 'lift_quarantine', 'decide_price_change'))
     LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', v_fn.signature, v_schema);
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn.signature);
