@@ -1,3 +1,4 @@
+using Fulfillment.Data.Entities;
 using Fulfillment.Engine.Database;
 using Fulfillment.Engine.Lifecycle;
 using Fulfillment.Providers.Smm;
@@ -5,6 +6,12 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Fulfillment.Engine.ProviderWatch;
+
+/// <summary>What a service-list sync applies besides the list: whether vanished services are disabled, and how markups price.</summary>
+public sealed record ServiceListRules(bool DisableVanished, string PanelCurrency, decimal RateStep, decimal HoldAbovePercent);
+
+/// <summary>What storing a list did: services disabled and flagged, upstream rate changes logged, sale rates moved and held.</summary>
+public sealed record ServiceListStored(int Disabled, int Flagged, int RateChanges, int Repriced, int Held);
 
 /// <summary>The SQL of provider health: balances, pauses and service lists.</summary>
 public sealed class ProviderStore(NpgsqlDataSource db)
@@ -91,34 +98,62 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Replaces the provider's stored service list, then disables the panel services whose upstream
-    /// service vanished and flags those whose upstream rate now exceeds the sale rate.
-    /// Returns (disabled, flagged).
+    /// Replaces the provider's stored service list in one transaction: the rate changes of routed services are logged first
+    /// (price_changes), then the list is stored, the panel services whose upstream service vanished are disabled, the services
+    /// with a markup are priced again, and those whose upstream rate now exceeds the sale rate are flagged.
     /// </summary>
-    public async Task<(int Disabled, int Flagged)> RecordServicesAsync(
-        long providerId, string providerName, IReadOnlyList<ProviderServiceInfo> services, bool disableVanished, DateTimeOffset now, CancellationToken ct)
+    public async Task<ServiceListStored> RecordServicesAsync(
+        long providerId, string providerName, IReadOnlyList<ProviderServiceInfo> services, ServiceListRules rules, DateTimeOffset now, CancellationToken ct)
     {
+        var sane = Sane(services);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Upsert(providerId, Sane(services), now));
+        OrderWriter.Add(batch, "SELECT fulfillment_record_rate_changes($1, $2, $3, $4)", providerId, sane.Select(s => s.ServiceId).ToArray(),
+            sane.Select(s => s.Rate).ToArray(), now);
+        batch.BatchCommands.Add(Upsert(providerId, sane, now));
         OrderWriter.Add(batch, "DELETE FROM provider_services WHERE provider_id = $1 AND seen_at < $2", providerId, now);
-        OrderWriter.Add(batch, DisableVanishedSql, providerId, providerName, now.ToString("u", System.Globalization.CultureInfo.InvariantCulture), disableVanished);
+        OrderWriter.Add(batch, DisableVanishedSql, providerId, providerName, now.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
+            rules.DisableVanished);
+        OrderWriter.Add(batch, "SELECT status FROM fulfillment_reprice($1, $2, $3, $4, $5)", providerId, rules.PanelCurrency, rules.RateStep,
+            rules.HoldAbovePercent, now);
         OrderWriter.Add(batch, FlagSql, providerId);
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        var changes = await reader.ReadAsync(ct) ? reader.GetInt32(0) : 0;
+        await reader.NextResultAsync(ct);
+        var (applied, held) = (0, 0);
+        while (await reader.ReadAsync(ct))
+        {
+            _ = reader.GetString(0) == PriceChangeStatus.Held ? held++ : applied++;
+        }
+
+        await reader.NextResultAsync(ct);
         var flagged = 0;
         while (await reader.ReadAsync(ct))
         {
-            if (reader.GetBoolean(0))
-            {
-                flagged++;
-            }
+            flagged += reader.GetBoolean(0) ? 1 : 0;
         }
 
         await reader.CloseAsync();
-        var disabled = batch.BatchCommands[2].RecordsAffected;
+        var disabled = batch.BatchCommands[3].RecordsAffected;
         await transaction.CommitAsync(ct);
-        return (disabled, flagged);
+        return new ServiceListStored(disabled, flagged, changes, applied, held);
+    }
+
+    /// <summary>
+    /// How many services the provider's stored list holds, and how many of them <paramref name="services"/> lists again: a list that
+    /// lost more than half of them is suspect.
+    /// </summary>
+    public async Task<(int Had, int Kept)> CompareListAsync(long providerId, IReadOnlyList<ProviderServiceInfo> services, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT count(*)::int, count(*) FILTER (WHERE ps.service = ANY($2))::int FROM provider_services ps WHERE ps.provider_id = $1
+            """);
+        command.Parameters.Add(new() { Value = providerId });
+        command.Parameters.Add(new() { Value = services.Select(s => s.ServiceId).ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt32(0), reader.GetInt32(1));
     }
 
     /// <summary>The list stored as it was read: a flag the list did not give is stored as false until the columns can hold "unknown".</summary>
