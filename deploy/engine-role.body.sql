@@ -57,7 +57,94 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- 2. Adoption (-v adopt=on): every object of schema public to the owner role, for a database that
+-- 2. No runtime role may create objects in schema public: one that can could add an overload of
+--    place_order or deposit that the panel's calls resolve to. Managed PostgreSQL services often make
+--    the application role the database's owner, and the database's owner owns schema public
+--    (PostgreSQL 15 and later) or may create schemas. Refused, saying why; -v adopt=on hands the
+--    database (or the schema) to the owner role and revokes the CREATE granted to the role.
+--    CREATE held through PUBLIC is revoked in step 4 in any case.
+-- ---------------------------------------------------------------------------------------------
+DO $$
+DECLARE
+    v_db       text := current_setting('fulfillment_setup.db');
+    v_owner    text := current_setting('fulfillment_setup.owner_role');
+    v_adopt    boolean := current_setting('fulfillment_setup.adopt') IN ('on', 'true', '1', 'yes');
+    v_role     text;
+    v_db_owner text;
+    v_ns_owner text;
+    v_oid      oid;
+    v_through  text;
+    v_problems text[] := '{}';
+    v_cannot   text[] := '{}';
+BEGIN
+    SELECT pg_get_userbyid(datdba) INTO v_db_owner FROM pg_database WHERE datname = v_db;
+    SELECT pg_get_userbyid(nspowner) INTO v_ns_owner FROM pg_namespace WHERE nspname = 'public';
+
+    FOREACH v_role IN ARRAY ARRAY[current_setting('fulfillment_setup.engine_role'), current_setting('fulfillment_setup.panel_role')] LOOP
+        CONTINUE WHEN v_role = '';
+        SELECT oid INTO v_oid FROM pg_roles WHERE rolname = v_role;
+
+        IF pg_has_role(v_role, v_db_owner, 'MEMBER') THEN
+            IF v_adopt THEN
+                BEGIN
+                    EXECUTE format('ALTER DATABASE %I OWNER TO %I', v_db, v_owner);
+                EXCEPTION WHEN insufficient_privilege THEN
+                    RAISE EXCEPTION 'cannot hand database % to %: % (the role running this file must be a member of % and of %, and have CREATEDB)',
+                        v_db, v_owner, SQLERRM, v_db_owner, v_owner;
+                END;
+                RAISE NOTICE 'database % now belongs to % instead of %', v_db, v_owner, v_db_owner;
+                v_db_owner := v_owner;
+            ELSE
+                v_problems := v_problems || format('role %s owns database %s%s (managed PostgreSQL services often make the application role the '
+                    || 'owner), so it can create objects in schema public: run this file with -v adopt=on to hand the database to %s',
+                    v_role, v_db, CASE WHEN v_role <> v_db_owner THEN format(' (it is a member of %s, the owner)', v_db_owner) ELSE '' END, v_owner);
+            END IF;
+        END IF;
+
+        -- PostgreSQL 15 and later: schema public belongs to pg_database_owner, the database's owner, dealt with above.
+        IF v_ns_owner <> 'pg_database_owner' AND pg_has_role(v_role, v_ns_owner, 'MEMBER') THEN
+            IF v_adopt THEN
+                EXECUTE format('ALTER SCHEMA public OWNER TO %I', v_owner);
+                RAISE NOTICE 'schema public now belongs to % instead of %', v_owner, v_ns_owner;
+                v_ns_owner := v_owner;
+            ELSE
+                v_problems := v_problems || format('role %s owns schema public%s, so it can create objects there: run this file with -v adopt=on to hand '
+                    || 'the schema to %s', v_role, CASE WHEN v_role <> v_ns_owner THEN format(' (it is a member of %s, the owner)', v_ns_owner) ELSE '' END,
+                    v_owner);
+            END IF;
+        END IF;
+
+        IF EXISTS (SELECT 1 FROM pg_namespace n, aclexplode(n.nspacl) a
+                   WHERE n.nspname = 'public' AND a.grantee = v_oid AND a.grantee <> n.nspowner AND a.privilege_type = 'CREATE') THEN
+            IF v_adopt THEN
+                EXECUTE format('REVOKE CREATE ON SCHEMA public FROM %I CASCADE', v_role);
+                RAISE NOTICE 'revoked CREATE on schema public from %', v_role;
+            ELSE
+                v_problems := v_problems || format('role %s holds CREATE on schema public, so it can create objects there: run this file with '
+                    || '-v adopt=on to revoke it', v_role);
+            END IF;
+        END IF;
+
+        -- Granted to another role it is a member of: that membership or that grant is someone else's to undo.
+        SELECT string_agg(DISTINCT pg_get_userbyid(a.grantee), ', ') INTO v_through
+        FROM pg_namespace n, aclexplode(n.nspacl) a
+        WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE' AND a.grantee NOT IN (0, n.nspowner, v_oid)
+          AND pg_has_role(v_role, a.grantee, 'MEMBER');
+        IF v_through IS NOT NULL THEN
+            v_cannot := v_cannot || format('role %s holds CREATE on schema public through its membership in %s: end that membership or revoke '
+                || 'that CREATE (REVOKE CREATE ON SCHEMA public FROM %s), then run this file again; -v adopt=on does not change other roles',
+                v_role, v_through, v_through);
+        END IF;
+    END LOOP;
+
+    IF cardinality(v_problems || v_cannot) > 0 THEN
+        RAISE EXCEPTION '%', array_to_string(v_problems || v_cannot, E'\n');
+    END IF;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- 3. Adoption (-v adopt=on): every object of schema public to the owner role, for a database that
 --    was migrated by a superuser or another role before these roles existed.
 -- ---------------------------------------------------------------------------------------------
 DO $$
@@ -88,7 +175,7 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- 3. Database and schema: CONNECT for the three roles; CREATE on schema public for the owner only.
+-- 4. Database and schema: CONNECT for the three roles; CREATE on schema public for the owner only.
 -- ---------------------------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -113,6 +200,15 @@ BEGIN
     -- older versions granted it to PUBLIC).
     REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
+    -- Whatever step 2 did not name (a grant made by a role other than the schema's owner outlives the revokes above).
+    FOREACH v_role IN ARRAY ARRAY[v_engine, v_panel] LOOP
+        CONTINUE WHEN v_role = '';
+        IF has_schema_privilege(v_role, 'public', 'CREATE') THEN
+            RAISE EXCEPTION 'role % still holds CREATE on schema public (its privileges: %): revoke it and run this file again',
+                v_role, (SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public');
+        END IF;
+    END LOOP;
+
     -- TEMPORARY cannot reach the engine's functions (their search path puts pg_temp last), but a
     -- panel has no use for it either. Revoking what PUBLIC holds on the database affects every other
     -- role that uses it, so it is opt-in.
@@ -126,7 +222,7 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- 4. The engine role: exactly what the engine's SQL uses (src/Fulfillment.Engine).
+-- 5. The engine role: exactly what the engine's SQL uses (src/Fulfillment.Engine).
 -- ---------------------------------------------------------------------------------------------
 DO $$
 DECLARE
@@ -235,7 +331,7 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- 5. The panel role (only with -v panel_role=...): reads the contract, writes what a panel writes,
+-- 6. The panel role (only with -v panel_role=...): reads the contract, writes what a panel writes,
 --    and moves money, orders and requests only through the seven write API functions.
 -- ---------------------------------------------------------------------------------------------
 DO $$

@@ -8,8 +8,9 @@
 --        [-v lock_public=on] [-v adopt=on] [-v quartz_prefix=qrtz_] \
 --        -f deploy/engine-role.sql
 --
--- Run it as a superuser (on a managed service, its admin role, which then also needs to own :db and
--- be a member of owner_role), connected to the panel database :db, in this order:
+-- Run it as a superuser (on a managed service, its admin role, which then also needs to own :db, or
+-- be a member of the role that owns it, and be a member of owner_role), connected to the panel
+-- database :db, in this order:
 --   1. this file: creates the roles, lets the owner create objects in schema public;
 --   2. `fulfillment migrate` as owner_role: the schema, its functions and the scheduler's tables;
 --   3. this file again: grants the runtime roles what they need on what now exists.
@@ -32,8 +33,14 @@
 -- -v lock_public=on revokes what every role holds through PUBLIC on :db (CONNECT, TEMPORARY): use it
 -- once every other role that uses the database has CONNECT of its own. CREATE on schema public is
 -- always revoked from PUBLIC, and EXECUTE on the engine's functions is PUBLIC's only if someone
--- grants it. -v adopt=on hands every object of schema public to owner_role: for a database that
--- was migrated by a superuser or another role before these roles existed.
+-- grants it.
+--
+-- The runtime roles must not be able to create objects in schema public. The file refuses, saying
+-- why and what to do, when one of them owns :db (managed services often make the application role
+-- the database's owner), owns schema public, or holds CREATE on it. -v adopt=on hands :db (or the
+-- schema) to owner_role, revokes that CREATE, and hands every object of schema public to owner_role:
+-- for a database set up by its provider, or migrated by a superuser or another role before these
+-- roles existed. CREATE held through another role's grant is left to you, and still refused.
 
 \set ON_ERROR_STOP on
 \set QUIET on

@@ -51,14 +51,13 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
     public async Task From_an_empty_database_the_panel_role_cannot_move_money_and_the_engine_runs_as_the_engine_role()
     {
         var admin = await databases.CreateAsync();
-        var suffix = Guid.NewGuid().ToString("N")[..8];
-        var roles = new Roles($"fo_{suffix}", $"fe_{suffix}", $"fp_{suffix}", "pw-" + suffix);
+        var roles = Roles.Fresh();
         try
         {
-            await RunRoleScriptAsync(admin, roles);
+            await RoleScript.RunAsync(admin, roles);
             await SchemaMigrator.MigrateAsync(As(admin, roles.Owner, roles.Password), "qrtz_");
 
-            await RunRoleScriptAsync(admin, roles);
+            await RoleScript.RunAsync(admin, roles);
 
             await using var panelDb = NpgsqlDataSource.Create(As(admin, roles.Panel, roles.Password));
             var panel = new Panel(panelDb);
@@ -69,58 +68,11 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var cleanup = NpgsqlDataSource.Create(admin);
-            var database = new NpgsqlConnectionStringBuilder(admin).Database!;
-            await using (var maintenance = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString))
-            {
-                await using var drop = maintenance.CreateCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-                await drop.ExecuteNonQueryAsync();
-                foreach (var role in new[] { roles.Panel, roles.Engine, roles.Owner })
-                {
-                    await using var dropRole = maintenance.CreateCommand($"DROP ROLE IF EXISTS \"{role}\"");
-                    await dropRole.ExecuteNonQueryAsync();
-                }
-            }
+            await RoleScript.DropAsync(admin, roles);
         }
     }
 
-    private sealed record Roles(string Owner, string Engine, string Panel, string Password);
-
-    private static string As(string admin, string role, string password) =>
-        new NpgsqlConnectionStringBuilder(admin) { Username = role, Password = password, Pooling = false }.ConnectionString;
-
-    /// <summary>deploy/engine-role.sql without psql: its body, with the variables as transaction-local settings.</summary>
-    private static async Task RunRoleScriptAsync(string admin, Roles roles)
-    {
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var settings = new Dictionary<string, string>
-        {
-            ["db"] = connection.Database,
-            ["owner_role"] = roles.Owner,
-            ["owner_password"] = roles.Password,
-            ["engine_role"] = roles.Engine,
-            ["engine_password"] = roles.Password,
-            ["panel_role"] = roles.Panel,
-            ["panel_password"] = roles.Password,
-            ["quartz_prefix"] = "qrtz_",
-            ["lock_public"] = "off",
-            ["adopt"] = "off",
-        };
-        foreach (var (name, value) in settings)
-        {
-            await using var set = new NpgsqlCommand("SELECT set_config($1, $2, true)", connection, transaction);
-            set.Parameters.Add(new() { Value = "fulfillment_setup." + name });
-            set.Parameters.Add(new() { Value = value });
-            await set.ExecuteNonQueryAsync();
-        }
-
-        await using var body = new NpgsqlCommand(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy", "engine-role.body.sql")), connection, transaction);
-        await body.ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
-    }
+    private static string As(string admin, string role, string password) => RoleScript.As(admin, role, password);
 
     private static async Task PanelBypassesFailAsync(Panel panel, Panel god)
     {
