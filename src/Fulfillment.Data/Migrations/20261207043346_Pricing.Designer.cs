@@ -1249,7 +1249,7 @@ namespace Fulfillment.Data.Migrations
 
                     b.Property<decimal?>("AvgSecondsPer1000")
                         .HasColumnType("numeric(20,3)")
-                        .HasColumnName("avg_seconds_per1000");
+                        .HasColumnName("avg_seconds_per_1000");
 
                     b.Property<DateTimeOffset?>("LastFinishedAt")
                         .HasColumnType("timestamp with time zone")

@@ -67,7 +67,7 @@ namespace Fulfillment.Data.Migrations
                     orders_counted = table.Column<int>(type: "integer", nullable: false),
                     avg_seconds = table.Column<decimal>(type: "numeric(20,3)", nullable: true),
                     p90_seconds = table.Column<decimal>(type: "numeric(20,3)", nullable: true),
-                    avg_seconds_per1000 = table.Column<decimal>(type: "numeric(20,3)", nullable: true),
+                    avg_seconds_per_1000 = table.Column<decimal>(type: "numeric(20,3)", nullable: true),
                     updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
                     last_finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },

@@ -31,7 +31,7 @@ internal static class AlertModel
         e.HasKey(x => x.ServiceId);
         e.Property(x => x.AvgSeconds).HasColumnType("numeric(20,3)");
         e.Property(x => x.P90Seconds).HasColumnType("numeric(20,3)");
-        e.Property(x => x.AvgSecondsPer1000).HasColumnType("numeric(20,3)");
+        e.Property(x => x.AvgSecondsPer1000).HasColumnName("avg_seconds_per_1000").HasColumnType("numeric(20,3)");
         e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
         e.HasOne<Service>().WithMany().HasForeignKey(x => x.ServiceId).OnDelete(DeleteBehavior.Cascade);
     }

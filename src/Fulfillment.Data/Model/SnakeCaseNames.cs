@@ -1,16 +1,17 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Fulfillment.Data.Model;
 
 internal static class SnakeCaseNames
 {
-    /// <summary>Tables, columns, keys and indexes in snake_case, as the contract names them.</summary>
+    /// <summary>Tables, columns, keys and indexes in snake_case, as the contract names them; a column named by hand keeps its name.</summary>
     public static void Apply(ModelBuilder modelBuilder)
     {
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {
-            foreach (var property in entity.GetProperties())
+            foreach (var property in entity.GetProperties().Where(p => p.FindAnnotation(RelationalAnnotationNames.ColumnName) is null))
             {
                 property.SetColumnName(ToSnakeCase(property.Name));
             }
