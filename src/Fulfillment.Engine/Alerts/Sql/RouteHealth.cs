@@ -77,7 +77,7 @@ public static class RouteHealth
     {
         await using var command = db.CreateCommand(Sql);
         object[] values = [now, o.ErrorsPerHour, o.ProviderCancelWindow, o.ProviderCancels, o.ProviderCancelUsers, o.ProviderCancelPercent, o.StuckOrders,
-            stuckAfter, o.CooldownSteps.ToArray(), o.ResetAfter];
+            stuckAfter, o.CooldownSteps().ToArray(), o.ResetAfter];
         foreach (var value in values)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
