@@ -364,8 +364,8 @@ BEGIN
         SELECT * FROM (VALUES
             ('users',            'INSERT (username, email, status, created_at, last_active_at, deleted_at), '
                               || 'UPDATE (username, email, status, last_active_at, deleted_at)'),
-            ('providers',        'INSERT (name, kind, api_url, api_key, enabled, min_balance), '
-                              || 'UPDATE (name, kind, api_url, api_key, enabled, min_balance)'),
+            ('providers',        'INSERT (name, kind, api_url, api_key, enabled, min_balance, alert_balance), '
+                              || 'UPDATE (name, kind, api_url, api_key, enabled, min_balance, alert_balance)'),
             ('services',         'INSERT (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled, markup_percent), '
                               || 'UPDATE (name, type, provider_id, provider_service_id, rate, min, max, dripfeed, dripfeed_mode, refill, cancel, enabled, markup_percent)'),
             ('service_routes',   'INSERT, UPDATE, DELETE'), -- a service's further routes

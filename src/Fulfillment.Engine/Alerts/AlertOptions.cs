@@ -45,7 +45,8 @@ public sealed class QuarantineOptions
     public List<TimeSpan> Cooldowns { get; set; } = [];
 
     /// <summary><see cref="Cooldowns"/>, or the defaults when none are set.</summary>
-    public IReadOnlyList<TimeSpan> CooldownSteps => Cooldowns.Count > 0 ? Cooldowns : [TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(12)];
+    /// <remarks>A method, not a property: check-config takes every public property for a setting, and this one cannot be set.</remarks>
+    public IReadOnlyList<TimeSpan> CooldownSteps() => Cooldowns.Count > 0 ? Cooldowns : [TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(12)];
 
     /// <summary>After this long without a quarantine, the cooldowns start again from the first.</summary>
     public TimeSpan ResetAfter { get; set; } = TimeSpan.FromDays(1);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Fulfillment.Engine.Configuration;
 using Microsoft.Extensions.Configuration;
 
@@ -29,6 +30,13 @@ public static class AlertRules
             problems.Require(s, nameof(q.Cooldowns), q.Cooldowns.All(c => c > TimeSpan.Zero),
                 $"must list positive durations, not [{string.Join(", ", q.Cooldowns)}]");
             problems.Positive(s, nameof(q.ResetAfter), q.ResetAfter);
+        }
+
+        // The binder drops a list item it cannot convert (the default cooldowns would then apply unseen): each one is checked here.
+        foreach (var item in configuration.GetSection($"{QuarantineOptions.Section}:{nameof(QuarantineOptions.Cooldowns)}").GetChildren())
+        {
+            problems.Require(QuarantineOptions.Section, $"{nameof(QuarantineOptions.Cooldowns)}:{item.Key}",
+                TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out _), $"'{item.Value}' is not a valid duration (hh:mm:ss)");
         }
 
         if (SectionBinder.Bind<ReconcileOptions>(configuration, ReconcileOptions.Section, problems) is { } r)

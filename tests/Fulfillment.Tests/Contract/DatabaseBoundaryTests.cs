@@ -195,6 +195,8 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
             Assert.Equal(await god.BalanceAsync(user), await god.LedgerSumAsync(user));
         }
 
+        await AlertsAsync(panel, god, engine, provider);
+
         // The engine does what the engine does and no more: no DDL, not the panel's write API.
         await using var engineDb = NpgsqlDataSource.Create(As(admin, roles.Engine, roles.Password));
         var asEngine = new Panel(engineDb);
@@ -203,5 +205,55 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         var api = await Assert.ThrowsAsync<PostgresException>(() => asEngine.ExecuteAsync("SELECT deposit($1, 1, 'engine:1')", buyer));
         Assert.Contains("permission denied for function deposit", api.MessageText, StringComparison.Ordinal);
         Assert.True(await asEngine.ScalarAsync<long>("SELECT count(*) FROM qrtz_locks") >= 0);
+    }
+
+    /// <summary>
+    /// Alerts: the engine, as its role, raises them, reconciles the money of the flow above without finding anything off, and reads
+    /// route_quarantines; the panel sets a provider's alert level, reads the alerts, acknowledges one and lifts a quarantine
+    /// (lift_quarantine), and can change nothing else of operator_alerts or route_quarantines.
+    /// </summary>
+    private static async Task AlertsAsync(Panel panel, Panel god, EngineHarness engine, long provider)
+    {
+        Assert.Equal(1, await panel.ExecuteAsync("UPDATE providers SET alert_balance = 1000000000 WHERE id = $1", provider));
+        // Only the engine quarantines a route; the superuser stands in for it here.
+        await god.ExecuteAsync(
+            "INSERT INTO route_quarantines (provider_id, service, quarantined_until, reason, level) VALUES ($1, '1', now() + interval '1 day', 'by hand', 1)", provider);
+        await engine.RunAsync(JobNames.WatchHealth);
+        await engine.RunAsync(JobNames.ReconcileMoney);
+        Assert.Equal(0L, await god.ScalarAsync<long>("SELECT count(*) FROM operator_alerts WHERE kind IN ('balance_mismatch', 'cost_mismatch')"));
+        var low = await panel.ScalarAsync<long>(
+            "SELECT id FROM operator_alerts WHERE kind = 'provider_balance_low' AND subject_id = $1::text AND cleared_at IS NULL", provider);
+        Assert.True(await panel.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM operator_alerts WHERE kind = 'route_quarantined' AND subject_id = $1 || ':1' AND cleared_at IS NULL)", provider));
+
+        Assert.Equal(1, await panel.ExecuteAsync("UPDATE operator_alerts SET acknowledged_at = now() WHERE id = $1", low));
+        const string Alerts = """
+            SELECT concat_ws('|', (SELECT string_agg(concat_ws(',', id, kind, subject_type, subject_id, message, detail, raised_at, cleared_at, acknowledged_at), ';' ORDER BY id) FROM operator_alerts),
+                                  (SELECT string_agg(concat_ws(',', provider_id, service, quarantined_until, reason, level), ';') FROM route_quarantines))
+            """;
+        var before = await god.ScalarAsync<string>(Alerts);
+        foreach (var (table, sql, arg) in new[]
+        {
+            ("operator_alerts", "UPDATE operator_alerts SET cleared_at = now() WHERE id = $1", low),
+            ("operator_alerts", "UPDATE operator_alerts SET message = 'nothing to see', acknowledged_at = now() WHERE id = $1", low),
+            ("operator_alerts", "DELETE FROM operator_alerts WHERE id = $1", low),
+            ("operator_alerts", "INSERT INTO operator_alerts (kind, subject_type, subject_id, message) VALUES ('orders_stuck', 'service', $1::text, 'made up')", provider),
+            ("route_quarantines", "UPDATE route_quarantines SET quarantined_until = now() WHERE provider_id = $1", provider),
+            ("route_quarantines", "INSERT INTO route_quarantines (provider_id, service, quarantined_until, reason, level) VALUES ($1, '2', now(), 'x', 1)", provider),
+            ("route_quarantines", "DELETE FROM route_quarantines WHERE provider_id = $1", provider),
+        })
+        {
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => panel.ExecuteAsync(sql, arg));
+            Assert.Contains($"permission denied for table {table}", ex.MessageText, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, await god.ScalarAsync<string>(Alerts));
+
+        // The write API lifts it: the route's alert clears; the acknowledged one stays open and acknowledged.
+        await panel.ExecuteAsync("SELECT lift_quarantine($1, '1')", provider);
+        Assert.True(await god.ScalarAsync<bool>(
+            "SELECT bool_and(cleared_at IS NOT NULL) FROM operator_alerts WHERE kind = 'route_quarantined' AND subject_id = $1 || ':1'", provider));
+        await engine.RunAsync(JobNames.WatchHealth);
+        Assert.True(await god.ScalarAsync<bool>("SELECT cleared_at IS NULL AND acknowledged_at IS NOT NULL FROM operator_alerts WHERE id = $1", low));
     }
 }

@@ -80,7 +80,7 @@ public static class RouteHealth
     {
         await using var command = db.CreateCommand(Sql);
         object[] values = [now, o.ErrorsPerHour, o.ProviderCancelWindow, o.ProviderCancels, o.ProviderCancelUsers, o.ProviderCancelPercent, o.StuckOrders,
-            stuck.StuckAfter, o.CooldownSteps.ToArray(), o.ResetAfter, stuck.StuckAfterMin, stuck.StuckFactor];
+            stuck.StuckAfter, o.CooldownSteps().ToArray(), o.ResetAfter, stuck.StuckAfterMin, stuck.StuckFactor];
         foreach (var value in values)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });

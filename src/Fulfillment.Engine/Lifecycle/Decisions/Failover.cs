@@ -119,17 +119,20 @@ public static class Failover
             return (Verdict.Unusable, $"provider {provider.Name}'s rate {upstream} for service {route.ProviderServiceId} is above the sale rate {sale} (the price guard).");
         }
 
+        return PausedOrQuarantined(route, provider, now);
+    }
+
+    /// <summary>The last two verdicts of <see cref="Judge"/>: a route that could take the order may still have to wait.</summary>
+    private static (Verdict Verdict, string? Why) PausedOrQuarantined(Route route, ProviderRow provider, DateTimeOffset now)
+    {
         if (provider.IsPaused)
         {
             return (Verdict.Paused, $"provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
         }
 
-        if (route.QuarantinedUntil is { } until && until > now)
-        {
-            return (Verdict.Quarantined, $"provider {provider.Name}'s service {route.ProviderServiceId} is in quarantine until {until:u}.");
-        }
-
-        return (Verdict.Usable, null);
+        return route.QuarantinedUntil is { } until && until > now
+            ? (Verdict.Quarantined, $"provider {provider.Name}'s service {route.ProviderServiceId} is in quarantine until {until:u}.")
+            : (Verdict.Usable, null);
     }
 
     /// <summary>Where a claimed order goes out: a route to send on (maybe after a move), one to wait on, or none left.</summary>

@@ -75,8 +75,7 @@ public static partial class PreSendChecks
             case Failover.Choice.Review review:
                 return new DispatchDecision.Review(review.Reason);
             case Failover.Choice.Wait { Quarantined: true } wait when now - order.CreatedAt >= options.GiveUpAfter && order.Pin is null:
-                return new DispatchDecision.Fail($"Not sent: every route that could take it stayed in quarantine for {options.GiveUpAfter.TotalHours:0.#} hours " +
-                    $"({wait.Why}).", UserReason.ServiceUnavailable);
+                return new DispatchDecision.Fail($"Not sent: every route that could take it stayed in quarantine for {options.GiveUpAfter.TotalHours:0.#} hours ({wait.Why}).", UserReason.ServiceUnavailable);
             case Failover.Choice.Wait wait:
                 return new DispatchDecision.Wait(now + options.PausedRecheck, wait.Why) { Route = wait.Route, Move = wait.Move };
             case Failover.Choice.Send send when checkedOrder.Runs is { } runs && order.Pin is null
@@ -141,9 +140,7 @@ public static partial class PreSendChecks
     /// <summary>The checks about the order itself: a failure, or the add to send (its service id set per route) and its drip-feed runs.</summary>
     private readonly record struct CheckedOrder(DispatchDecision? Decided, AddOrderRequest? Request, int? Runs);
 
-    /// <summary>
-    /// The checks about the order itself (quantity, link, params): a failure, or the add to send (its service id set per route).
-    /// </summary>
+    /// <summary>The checks about the order itself (quantity, link, params): a failure, or the add to send (its service id set per route).</summary>
     private static CheckedOrder CheckOrder(ClaimedOrder order, DispatchOptions options)
     {
         var isPackage = order.ServiceType is ServiceType.Package;
