@@ -37,8 +37,9 @@ public sealed class AttemptMigrationTests(EmptyDatabaseFixture databases) : ICla
         await using var db = NpgsqlDataSource.Create(connectionString);
         var panel = new Panel(db);
         // Route 0 at A (upstream 1), route 1 at B (upstream 7); an engine that is gone held the orders being dispatched.
-        var a = await panel.ScalarAsync<long>("INSERT INTO providers (name, api_url, api_key) VALUES ($1, 'http://127.0.0.1:1/api/v2', 'old') RETURNING id", $"a_{Guid.NewGuid():N}");
-        var b = await panel.ScalarAsync<long>("INSERT INTO providers (name, api_url, api_key) VALUES ($1, 'http://127.0.0.1:1/api/v2', 'old') RETURNING id", $"b_{Guid.NewGuid():N}");
+        const string Provider = "INSERT INTO providers (name, api_url, api_key) VALUES ($1, 'http://127.0.0.1:1/api/v2', 'old') RETURNING id";
+        var a = await panel.ScalarAsync<long>(Provider, $"a_{Guid.NewGuid():N}");
+        var b = await panel.ScalarAsync<long>(Provider, $"b_{Guid.NewGuid():N}");
         var service = await panel.ScalarAsync<long>("""
             INSERT INTO services (name, type, provider_id, provider_service_id, rate, min, max, dripfeed) VALUES ('s', 'Default', $1, '1', 2, 10, 10000, true) RETURNING id
             """, a);
@@ -79,8 +80,10 @@ public sealed class AttemptMigrationTests(EmptyDatabaseFixture databases) : ICla
             migrated[name] = await AttemptsAsync(panel, id);
         }
 
-        var sentAsBefore = await panel.ScalarAsync<bool>("SELECT instance = $2 AND sent_at < now() - interval '59 minutes' FROM order_attempts WHERE order_id = $1", sent, gone);
-        var refusingAsBefore = await panel.ScalarAsync<bool>("SELECT refusal = 'temporary:other' AND sent_at = $2 FROM order_attempts WHERE order_id = $1", refusing, refusingSince);
+        var sentAsBefore = await panel.ScalarAsync<bool>(
+            "SELECT instance = $2 AND sent_at < now() - interval '59 minutes' FROM order_attempts WHERE order_id = $1", sent, gone);
+        var refusingAsBefore = await panel.ScalarAsync<bool>(
+            "SELECT refusal = 'temporary:other' AND sent_at = $2 FROM order_attempts WHERE order_id = $1", refusing, refusingSince);
         var parentLinkKey = await panel.ScalarAsync<string?>("SELECT link_key FROM orders WHERE id = $1", parent);
 
         // The engine starts on the upgraded database, its providers answering at last.
