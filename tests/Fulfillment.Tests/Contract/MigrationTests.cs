@@ -1,8 +1,8 @@
 using Fulfillment.Data;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
-using Fulfillment.Worker.Hosting;
 using Fulfillment.Worker.Cli;
+using Fulfillment.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 

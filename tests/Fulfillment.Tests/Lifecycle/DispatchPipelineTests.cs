@@ -1,6 +1,5 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Conflicts;
-using Npgsql;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Dispatch.Sql;
 using Fulfillment.Engine.Heartbeat;
@@ -8,6 +7,7 @@ using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Fulfillment.Tests.Lifecycle;
 

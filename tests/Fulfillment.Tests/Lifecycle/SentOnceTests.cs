@@ -1,8 +1,8 @@
-using Npgsql;
 using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Fulfillment.Tests.Lifecycle;
 
