@@ -13,10 +13,7 @@ namespace Fulfillment.Engine.Blocking;
 public sealed class DepartedAccounts(NpgsqlDataSource db, TimeProvider clock, ILogger<DepartedAccounts> logger)
 {
     /// <summary>The account's row <c>u</c> is going away (a blocked one is the block's business).</summary>
-    private const string Departing = """
-        (u.status = 'deleted' OR u.anonymized_at IS NOT NULL
-         OR EXISTS (SELECT 1 FROM erasure_requests e WHERE e.user_id = u.id AND e.completed_at IS NULL)) AND u.status <> 'blocked'
-        """;
+    private const string Departing = AccountStates.Departing;
 
     private static readonly string FindSql = $"SELECT u.id FROM users u WHERE {Departing} AND {AccountOrders.SomethingLeft} ORDER BY u.id";
 

@@ -31,7 +31,8 @@ public sealed class RequestStore(NpgsqlDataSource db)
                    coalesce(s.cancel, false) AS service_cancel, coalesce(s.refill, false) AS service_refill,
                    {ProviderColumns.Select("p", "p_")},
                    l.status = 'pending' AND l.sending_at IS NOT NULL AS maybe_sent,
-                   o.charged_posts IS NOT NULL AS subscription, coalesce(u.status = 'blocked', false) AS account_blocked
+                   o.charged_posts IS NOT NULL AS subscription,
+                   coalesce({AccountStates.Closing}, false) AS account_closing
             FROM leased l
             JOIN orders o ON o.id = l.order_id
             LEFT JOIN users u ON u.id = o.user_id
@@ -49,7 +50,7 @@ public sealed class RequestStore(NpgsqlDataSource db)
             requests.Add(new ClaimedRequest(reader.Value<long>("id"), reader.Value<string>("kind"), reader.Value<string>("status"), reader.Text("provider_ref"),
                 reader.Value<int>("attempts"), reader.Value<long>("order_id"), reader.Value<string>("order_status"), reader.Text("provider_order_id"),
                 reader.Value<bool>("service_cancel"), reader.Value<bool>("service_refill"), ProviderColumns.Read(reader, "p_"), reader.Value<bool>("maybe_sent"),
-                reader.Value<bool>("subscription"), reader.Value<bool>("account_blocked")));
+                reader.Value<bool>("subscription"), reader.Value<bool>("account_closing")));
         }
 
         return requests;

@@ -118,7 +118,7 @@ public sealed class SubscriptionDecisionTests
 
     private static ClaimedRequest Cancel(string orderStatus, bool serviceCancel, bool subscription, bool blocked) =>
         new(1, OrderRequestKind.Cancel, OrderRequestStatus.Pending, null, 1, 2, orderStatus, "42", serviceCancel, false, Provider,
-            Subscription: subscription, AccountBlocked: blocked);
+            Subscription: subscription, AccountClosing: blocked);
 
     [Theory]
     [InlineData(true, false, false, "send")]

@@ -33,8 +33,8 @@ public static class RequestOutcomes
             case OrderStatus.Dispatching:
                 return new(new(r.Id, Pending, null, "Waiting: the order is being sent to the provider.", now + TimeSpan.FromSeconds(5)));
             // A rented number may be canceled until its code arrives, whatever the service's cancel flag (request_cancel checks the code);
-            // a blocked account's subscription is asked to stop whatever it says, rather than deliver for weeks (ToS 4.6).
-            case OrderStatus.InProgress when !r.ServiceCancel && r.Provider?.Kind != ProviderKind.SmsActivate && !(r.Subscription && r.AccountBlocked):
+            // a subscription of a blocked account (ToS 4.6), or of one that goes away, is asked to stop whatever it says, rather than deliver for weeks.
+            case OrderStatus.InProgress when !r.ServiceCancel && r.Provider?.Kind != ProviderKind.SmsActivate && !(r.Subscription && r.AccountClosing):
                 return new(new(r.Id, Rejected, null, "The order has started and its service does not allow cancel.", null));
             case OrderStatus.InProgress when r.Provider?.Endpoint is null || ProviderText.IdProblem(r.ProviderOrderId) is not null:
                 return new(new(r.Id, Failed, null, "No provider order to cancel (missing provider, or a missing or unusable provider order id).", null));
