@@ -20,7 +20,7 @@ public sealed record AlertLogLine(LogLevel Level, string Template, IReadOnlyDict
 }
 
 /// <summary>
-/// Runs WatchHealth and ReconcileMoney as the job catalog composes them (the same step types from the engine's container), with one
+/// Runs WatchHealth, ReconcileMoney and SyncProviderServices as the job catalog composes them (the same step types from the engine's container), with one
 /// change: their alert book logs here. The harness's engine logs at Warning through Serilog, which drops the book's Information lines
 /// before any logger provider could see them, so the lines each raise and clear writes are read from this book instead.
 /// </summary>
@@ -33,6 +33,8 @@ public sealed class AlertWatch(EngineHarness engine)
     public Task WatchHealthAsync() => RunAsync(JobNames.WatchHealth);
 
     public Task ReconcileMoneyAsync() => RunAsync(JobNames.ReconcileMoney);
+
+    public Task SyncProviderServicesAsync() => RunAsync(JobNames.SyncProviderServices);
 
     private async Task RunAsync(string job)
     {
