@@ -138,12 +138,12 @@ public sealed class AddSender(
     private AddSettings Settings(string providerName) => new(options.Value, tracking.Value.FirstCheckAfter, activations.Value.CheckInterval,
         providerOptions.Get(providerName).AllowResendOnUnknown);
 
-    /// <summary>A send is worth a warning when its lost answer makes it go out again, as configured.</summary>
+    /// <summary>A send whose lost answer makes it go out again, as configured, is noted at Debug (the batch line counts it as deferred).</summary>
     private void WarnOfResend(ClaimedOrder order, string providerName, AddOutcome outcome, OrderChange change)
     {
         if (change is OrderChange.Deferred && outcome is AddOutcome.Unknown unknown)
         {
-            logger.LogWarning("Order {OrderId}: the answer of provider {Provider} was lost ({Reason}); resending as configured",
+            logger.LogDebug("Order {OrderId}: the answer of provider {Provider} was lost ({Reason}); resending as configured",
                 order.Id, providerName, unknown.Reason);
         }
     }

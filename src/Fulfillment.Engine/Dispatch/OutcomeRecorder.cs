@@ -57,10 +57,15 @@ public sealed class OutcomeRecorder(
             await RowByRow.WriteAsync(batch.Results,
                 async some => late.AddRange(await RecordOutcomes.RecordAsync(db, identity.Id, [.. some], clock.GetUtcNow(), CancellationToken.None)),
                 PutAsideAsync, result => $"order {result.OrderId}", logger, "Recording add outcomes");
+            if (late.Count > 0)
+            {
+                logger.LogWarning("{Count} late answer(s) arrived after their orders had moved on (orders {OrderIds}); each is kept on its attempt and in its order's events",
+                    late.Count, string.Join(", ", late.Select(a => a.OrderId)));
+            }
+
             foreach (var answer in late)
             {
-                logger.LogWarning("Order {OrderId}: a late answer ({Outcome}) arrived after the order had moved on; it is kept on its attempt and in the order's events",
-                    answer.OrderId, OrderChange.Describe(answer.Change));
+                logger.LogDebug("Order {OrderId}: a late answer ({Outcome})", answer.OrderId, OrderChange.Describe(answer.Change));
             }
         }
         finally
@@ -113,7 +118,7 @@ public sealed class OutcomeRecorder(
             changes.Count(r => r is OrderChange.Deferred), changes.Count(r => r is OrderChange.Rerouted), changes.Count(r => r is OrderChange.ToReview));
         foreach (var move in changes.OfType<OrderChange.Rerouted>())
         {
-            logger.LogInformation("Order {OrderId}: on from {FromRoute} to {ToRoute}: {Reason}", move.OrderId, move.FromRoute, move.ToRoute, move.Reason);
+            logger.LogDebug("Order {OrderId}: on from {FromRoute} to {ToRoute}: {Reason}", move.OrderId, move.FromRoute, move.ToRoute, move.Reason);
         }
     }
 

@@ -10,7 +10,8 @@ namespace Fulfillment.Engine.ProviderWatch;
 
 /// <summary>
 /// CheckProviderBalances: stores each provider's balance; dispatch to a provider below its
-/// min_balance pauses (its orders wait, they do not fail) and resumes when the balance is back.
+/// min_balance pauses (its orders wait, they do not fail) and resumes when the balance is back. A pause, its end and an
+/// outage are logged once each, by <see cref="ProviderStore"/>; a failed call only at Debug.
 /// </summary>
 public sealed class CheckProviderBalancesJob(
     ProviderStore store, ISmmClient client, ISmsActivateClient sms, TimeProvider clock, ILogger<CheckProviderBalancesJob> logger) : IEngineJob
@@ -32,15 +33,11 @@ public sealed class CheckProviderBalancesJob(
                 var balance = provider.Kind == ProviderKind.SmsActivate
                     ? await sms.GetBalanceAsync(endpoint, cancellationToken)
                     : await client.GetBalanceAsync(endpoint, cancellationToken);
-                var paused = await store.RecordBalanceAsync(provider.Id, balance.Balance, balance.Currency, clock.GetUtcNow(), cancellationToken);
-                if (paused is not null)
-                {
-                    logger.LogWarning("Provider {Provider}: {Reason}", provider.Name, paused);
-                }
+                await store.RecordBalanceAsync(provider.Id, balance.Balance, balance.Currency, clock.GetUtcNow(), cancellationToken);
             }
             catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
             {
-                logger.LogWarning("Provider {Provider}: balance check failed: {Error}", provider.Name, ex.Message);
+                logger.LogDebug("Provider {Provider}: balance check failed: {Error}", provider.Name, ex.Message);
                 await store.RecordUnreachableAsync(provider.Id, "Balance check failed: " + ex.Message, clock.GetUtcNow(), cancellationToken);
             }
             catch (Exception ex) when (RowByRow.IsBadRow(ex))

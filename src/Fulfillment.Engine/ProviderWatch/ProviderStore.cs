@@ -14,7 +14,7 @@ public sealed record ServiceListRules(bool DisableVanished, string PanelCurrency
 public sealed record ServiceListStored(int Disabled, int Flagged, int RateChanges, int Repriced, int Held);
 
 /// <summary>The SQL of provider health: balances, pauses and service lists.</summary>
-public sealed class ProviderStore(NpgsqlDataSource db)
+public sealed class ProviderStore(NpgsqlDataSource db, TimeProvider clock, ILogger<ProviderStore> logger)
 {
     public async Task<IReadOnlyList<ProviderRow>> EnabledAsync(string kind, CancellationToken ct)
     {
@@ -31,21 +31,43 @@ public sealed class ProviderStore(NpgsqlDataSource db)
         return rows;
     }
 
-    /// <summary>Stores a balance and pauses (or resumes) dispatch against min_balance, in one statement.</summary>
+    /// <summary>
+    /// Stores a balance and pauses (or resumes) dispatch against min_balance, in one statement; the answer also ends an outage. A pause
+    /// and its end are logged once each, as is the outage's end. Returns the pause's reason, or null.
+    /// </summary>
     public async Task<string?> RecordBalanceAsync(long providerId, decimal balance, string? currency, DateTimeOffset now, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            UPDATE providers SET balance = $2, currency = coalesce($3, currency), balance_checked_at = $4, last_error = NULL, unreachable_since = NULL,
-                paused_reason = CASE WHEN $2 < min_balance
-                    THEN 'Dispatch paused: balance ' || $2 || ' is below min_balance ' || min_balance || '.' END
-            WHERE id = $1
-            RETURNING paused_reason
+        await using var command = db.CreateCommand($"""
+            WITH was AS (SELECT id, paused_reason, unreachable_since FROM providers WHERE id = $1 FOR UPDATE)
+            UPDATE providers p SET balance = $2, currency = coalesce($3, p.currency), balance_checked_at = $4, last_error = NULL, unreachable_since = NULL,
+                paused_reason = CASE WHEN $2 < p.min_balance
+                    THEN 'Dispatch paused: balance ' || $2 || ' is below min_balance ' || p.min_balance || '.' END
+            FROM was
+            WHERE p.id = was.id
+            RETURNING p.name, p.paused_reason, was.paused_reason, was.unreachable_since, {OpenOrders}
             """);
         command.Parameters.Add(new() { Value = providerId });
         command.Parameters.Add(new() { Value = balance });
         command.Parameters.Add(new() { Value = (object?)currency ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = now });
-        return await command.ExecuteScalarAsync(ct) as string;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        var (name, paused, wasPaused) = (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), !reader.IsDBNull(2));
+        if (paused is not null && !wasPaused)
+        {
+            logger.LogWarning("Provider {Provider}: {Reason} {Orders} order(s) at it wait", name, paused, reader.GetInt64(4));
+        }
+        else if (paused is null && wasPaused)
+        {
+            logger.LogInformation("Provider {Provider}: dispatch resumed, balance {Balance}", name, balance);
+        }
+
+        LogBack(name, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4), now);
+        return paused;
     }
 
     /// <summary>Best effort: a provider row the database refuses to update is logged, and the job goes on with the next provider.</summary>
@@ -72,29 +94,70 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     /// <summary>
     /// A call that got no usable answer (refused connection, timeout, redirect, HTTP error, unreadable body, an
     /// error for the whole call): <paramref name="error"/> goes to last_error, and unreachable_since is set unless
-    /// it already is. Returns unreachable_since: how long the provider has been failing.
+    /// it already is. The outage is logged once, when it starts, with the orders at the provider. Returns
+    /// unreachable_since: how long the provider has been failing.
     /// </summary>
     public async Task<DateTimeOffset?> RecordUnreachableAsync(long providerId, string error, DateTimeOffset now, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
-            "UPDATE providers SET last_error = $2, unreachable_since = coalesce(unreachable_since, $3) WHERE id = $1 RETURNING unreachable_since");
+        await using var command = db.CreateCommand($"""
+            WITH was AS (SELECT id, unreachable_since FROM providers WHERE id = $1 FOR UPDATE)
+            UPDATE providers p SET last_error = $2, unreachable_since = coalesce(p.unreachable_since, $3)
+            FROM was
+            WHERE p.id = was.id
+            RETURNING p.unreachable_since, p.name, was.unreachable_since IS NULL, {OpenOrders}
+            """);
         command.Parameters.Add(new() { Value = providerId });
         command.Parameters.Add(new() { Value = error });
         command.Parameters.Add(new() { Value = now });
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        if (reader.GetBoolean(2))
+        {
+            logger.LogWarning("Provider {Provider} unreachable: {Error} {Orders} order(s) at it wait or fail over until it answers",
+                reader.GetString(1), error, reader.GetInt64(3));
+        }
+
+        return reader.GetFieldValue<DateTimeOffset>(0);
     }
 
     /// <summary>
     /// A usable answer: the provider is reachable again. The outage's last_error goes with unreachable_since; an
-    /// error recorded while the provider was reachable stays. Writes nothing when it was not unreachable.
+    /// error recorded while the provider was reachable stays. Writes nothing when it was not unreachable; the end of
+    /// an outage is logged once.
     /// </summary>
     public async Task RecordReachableAsync(long providerId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
-            "UPDATE providers SET unreachable_since = NULL, last_error = NULL WHERE id = $1 AND unreachable_since IS NOT NULL");
+        await using var command = db.CreateCommand($"""
+            WITH was AS (SELECT id, unreachable_since FROM providers WHERE id = $1 AND unreachable_since IS NOT NULL FOR UPDATE)
+            UPDATE providers p SET unreachable_since = NULL, last_error = NULL
+            FROM was
+            WHERE p.id = was.id AND p.unreachable_since IS NOT NULL
+            RETURNING p.name, was.unreachable_since, {OpenOrders}
+            """);
         command.Parameters.Add(new() { Value = providerId });
-        await command.ExecuteNonQueryAsync(ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            LogBack(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), clock.GetUtcNow());
+        }
+    }
+
+    /// <summary>The orders at a provider (p) not finished: what its outage or pause affects.</summary>
+    private const string OpenOrders = """
+        (SELECT count(*) FROM orders o WHERE o.provider_id = p.id AND o.status IN ('pending', 'held', 'dispatching', 'in_progress', 'review'))
+        """;
+
+    private void LogBack(string provider, DateTimeOffset? since, long orders, DateTimeOffset now)
+    {
+        if (since is { } s)
+        {
+            logger.LogInformation("Provider {Provider} reachable again after {Outage} unreachable; {Orders} order(s) at it", provider,
+                (now - s).ToString(@"d\.hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture), orders);
+        }
     }
 
     /// <summary>

@@ -202,7 +202,7 @@ public sealed class RequestProcessor(
                 }
                 catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
                 {
-                    logger.LogWarning("Refill status check at provider {Provider} failed: {Error}", chunk[0].Provider!.Name, ex.Message);
+                    logger.LogDebug("Refill status check at provider {Provider} failed: {Error}", chunk[0].Provider!.Name, ex.Message);
                     foreach (var r in chunk)
                     {
                         updates.Add(new(r.Id, OrderRequestStatus.Sent, null, null, next));

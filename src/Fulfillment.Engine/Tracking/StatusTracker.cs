@@ -95,6 +95,7 @@ public sealed class StatusTracker(
         }
 
         var health = new PassHealth(providers, logger);
+        var tally = new Tally();
         var calls = due
             .Where(d => d.Provider?.Endpoint is not null && ProviderText.IdProblem(d.ProviderOrderId) is null)
             .GroupBy(d => d.Provider!.Id)
@@ -105,23 +106,39 @@ public sealed class StatusTracker(
         // answered meanwhile (one transaction for several calls): a slow or failing provider holds back
         // nobody else's orders, and a busy database gets fewer, larger transactions.
         var answered = Channel.CreateUnbounded<Checked>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
-        var writers = Enumerable.Range(0, RecordWriters).Select(_ => Task.Run(() => RecordAsync(answered.Reader), CancellationToken.None)).ToArray();
+        var writers = Enumerable.Range(0, RecordWriters).Select(_ => Task.Run(() => RecordAsync(answered.Reader, tally), CancellationToken.None)).ToArray();
         try
         {
             await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = ct },
-                async (call, token) => answered.Writer.TryWrite(await CheckAsync(call.Endpoint, call.Orders, health, token)));
+                async (call, token) => answered.Writer.TryWrite(await CheckAsync(call.Endpoint, call.Orders, health, tally, token)));
         }
         finally
         {
             answered.Writer.Complete();
             await Task.WhenAll(writers);
         }
+
+        if (tally.Finished + tally.Review + tally.Unrecognised + tally.FailedCalls > 0)
+        {
+            logger.LogInformation(
+                "Checked {Count} order(s) in {Calls} call(s): {Finished} finished, {Review} to review, {Unrecognised} with a status word not recognised " +
+                "(recorded, asked again), {Failed} call(s) failed", due.Count, calls.Count, tally.Finished, tally.Review, tally.Unrecognised, tally.FailedCalls);
+        }
+    }
+
+    /// <summary>What a batch's calls came to, for its one log line.</summary>
+    private sealed class Tally
+    {
+        public int Finished;
+        public int Review;
+        public int Unrecognised;
+        public int FailedCalls;
     }
 
     /// <summary>One call's outcome, to be recorded.</summary>
     private sealed record Checked(string Provider, int Orders, List<OrderChange> Changes);
 
-    private async Task RecordAsync(ChannelReader<Checked> answered)
+    private async Task RecordAsync(ChannelReader<Checked> answered, Tally tally)
     {
         while (await answered.WaitToReadAsync(CancellationToken.None))
         {
@@ -145,15 +162,12 @@ public sealed class StatusTracker(
                     clock.GetUtcNow()),
                 change => $"order {change.OrderId}", logger, "Recording status answers");
             metrics.Finished(changes.Except(putAside).OfType<OrderChange.Finished>().Select(f => f.Finish.Status));
-            foreach (var call in batch.Where(b => b.Changes.Any(c => c is OrderChange.Finished or OrderChange.ToReview)))
-            {
-                logger.LogInformation("Checked {Count} order(s) at provider {Provider}: {Finished} finished, {Review} to review",
-                    call.Orders, call.Provider, call.Changes.Count(c => c is OrderChange.Finished), call.Changes.Count(c => c is OrderChange.ToReview));
-            }
+            Interlocked.Add(ref tally.Finished, changes.Except(putAside).Count(c => c is OrderChange.Finished));
+            Interlocked.Add(ref tally.Review, changes.Count(c => c is OrderChange.ToReview) + putAside.Count);
         }
     }
 
-    private async Task<Checked> CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, PassHealth health, CancellationToken ct)
+    private async Task<Checked> CheckAsync(ProviderEndpoint endpoint, TrackedOrder[] orders, PassHealth health, Tally tally, CancellationToken ct)
     {
         var o = options.Value;
         IReadOnlyDictionary<string, StatusResult> answers;
@@ -163,7 +177,8 @@ public sealed class StatusTracker(
         }
         catch (Exception ex) when (ex is ProviderCallException or HttpRequestException or TimeoutException)
         {
-            logger.LogWarning("Status check of {Count} order(s) at provider {Provider} failed: {Error}", orders.Length, endpoint.Name, ex.Message);
+            logger.LogDebug("Status check of {Count} order(s) at provider {Provider} failed: {Error}", orders.Length, endpoint.Name, ex.Message);
+            Interlocked.Increment(ref tally.FailedCalls);
             var error = "Status check failed: " + ex.Message;
             var since = await health.UnreachableAsync(endpoint, error, clock.GetUtcNow());
             return new Checked(endpoint.Name, orders.Length,
@@ -178,7 +193,8 @@ public sealed class StatusTracker(
             if (answer is { State: ProviderOrderState.Unknown, RawStatus: { } raw })
             {
                 // Never final: recorded verbatim and asked again.
-                logger.LogWarning("Order {OrderId}: unrecognised provider status '{Status}'; it is recorded and checked again", order.Id, raw);
+                logger.LogDebug("Order {OrderId}: unrecognised provider status '{Status}'; it is recorded and checked again", order.Id, raw);
+                Interlocked.Increment(ref tally.Unrecognised);
             }
 
             changes.AddRange(StatusAnswers.Decide(order, answer, o, clock.GetUtcNow()));

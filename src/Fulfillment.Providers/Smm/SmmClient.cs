@@ -11,7 +11,7 @@ public sealed class SmmClient(ProviderTransport transport, ILogger<SmmClient> lo
     {
         var result = await SendAsync(provider, SmmActions.Add, request.FormFields(), repeatable: false, cancellationToken);
         var outcome = AddAnswer.Read(result);
-        logger.LogInformation(
+        logger.LogDebug(
             "Provider {Provider} add for service {ServiceId}: {Outcome} in {ElapsedMs} ms",
             provider.Name, request.ServiceId, outcome, (long)result.Elapsed.TotalMilliseconds);
         return outcome;

@@ -15,7 +15,7 @@ public sealed class SmsActivateClient(ProviderTransport transport, ILogger<SmsAc
         ArgumentException.ThrowIfNullOrWhiteSpace(country);
         var result = await SendAsync(provider, SmsActions.GetNumber, [new("service", serviceCode.Trim()), new("country", country.Trim())], repeatable: false, cancellationToken);
         var outcome = NumberAnswer.Read(result);
-        logger.LogInformation(
+        logger.LogDebug(
             "Provider {Provider} getNumber for service {Service} country {Country}: {Outcome} in {ElapsedMs} ms",
             provider.Name, serviceCode, country, Describe(outcome), (long)result.Elapsed.TotalMilliseconds);
         return outcome;
@@ -40,7 +40,7 @@ public sealed class SmsActivateClient(ProviderTransport transport, ILogger<SmsAc
             repeatable: false,
             cancellationToken);
         var outcome = SetStatusAnswer.Read(result);
-        logger.LogInformation(
+        logger.LogDebug(
             "Provider {Provider} setStatus {Status} on activation {ActivationId}: {Outcome} in {ElapsedMs} ms",
             provider.Name, status, activationId, outcome, (long)result.Elapsed.TotalMilliseconds);
         return outcome;

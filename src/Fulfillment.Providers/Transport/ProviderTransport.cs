@@ -167,16 +167,16 @@ public sealed class ProviderTransport(
                 logger.LogDebug("Provider {Provider} {Action} answered HTTP {Status} in {ElapsedMs} ms", provider.Name, action, a.StatusCode, ms);
                 break;
             case ExchangeResult.Answered a:
-                logger.LogWarning("Provider {Provider} {Action} answered HTTP {Status} in {ElapsedMs} ms", provider.Name, action, a.StatusCode, ms);
+                logger.LogDebug("Provider {Provider} {Action} answered HTTP {Status} in {ElapsedMs} ms", provider.Name, action, a.StatusCode, ms);
                 break;
             case ExchangeResult.NotSent n:
-                logger.LogWarning("Provider {Provider} {Action} not sent ({Cause}: {Reason}) after {ElapsedMs} ms", provider.Name, action, n.Cause, n.Reason, ms);
+                logger.LogDebug("Provider {Provider} {Action} not sent ({Cause}: {Reason}) after {ElapsedMs} ms", provider.Name, action, n.Cause, n.Reason, ms);
                 break;
             case ExchangeResult.Lost l:
-                logger.LogWarning("Provider {Provider} {Action} answer lost ({Reason}) after {ElapsedMs} ms", provider.Name, action, l.Reason, ms);
+                logger.LogDebug("Provider {Provider} {Action} answer lost ({Reason}) after {ElapsedMs} ms", provider.Name, action, l.Reason, ms);
                 break;
             case ExchangeResult.Redirected r:
-                logger.LogWarning("Provider {Provider} {Action} answered HTTP {Status}, a redirect to {Target}, not followed, in {ElapsedMs} ms",
+                logger.LogDebug("Provider {Provider} {Action} answered HTTP {Status}, a redirect to {Target}, not followed, in {ElapsedMs} ms",
                     provider.Name, action, r.StatusCode, r.Target, ms);
                 break;
             default:
