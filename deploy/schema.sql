@@ -1262,7 +1262,7 @@ BEGIN
         orders_counted integer NOT NULL,
         avg_seconds numeric(20,3),
         p90_seconds numeric(20,3),
-        avg_seconds_per1000 numeric(20,3),
+        avg_seconds_per_1000 numeric(20,3),
         updated_at timestamp with time zone NOT NULL DEFAULT (now()),
         last_finished_at timestamp with time zone,
         CONSTRAINT pk_service_stats PRIMARY KEY (service_id),
@@ -1873,6 +1873,7 @@ $fn$;
 -- is enabled and lists the service with a rate, converted to the panel's currency (p_panel_currency converts at 1, as does a provider
 -- that never named a currency; any other through currency_rates; a currency with no row is never used). The price guard and quarantine
 -- are ignored, so a price rises with its cost. A new markup (markup_percent differs from the one last applied) applies without a hold;
+-- a new markup that leaves the rate where it is is adopted all the same, so the next move is judged;
 -- otherwise a move of more than p_hold_above percent is held for a person (decide_price_change), and an older held change of the service
 -- is superseded. What it did is written on this sync's price_changes row of the service (or a row of its own). Returns what it did.
 CREATE OR REPLACE FUNCTION fulfillment_reprice(p_provider_id bigint, p_panel_currency text, p_step numeric, p_hold_above numeric, p_at timestamptz)
@@ -1908,6 +1909,10 @@ BEGIN
                ceil(ch.converted * (1 + s.markup_percent / 100) / p_step) * p_step AS target,
                s.markup_percent IS DISTINCT FROM s.markup_applied OR s.rate IS NULL AS chosen
         FROM cheapest ch JOIN services s ON s.id = ch.service_id),
+    adopted AS (
+        UPDATE services s SET markup_applied = s.markup_percent
+        FROM priced p WHERE s.id = p.id AND p.chosen AND p.target IS NOT DISTINCT FROM p.old_rate
+        RETURNING s.id),
     judged AS (
         SELECT p.*, CASE WHEN p.chosen OR abs(p.target - p.old_rate) * 100 <= p_hold_above * p.old_rate THEN 'applied' ELSE 'held' END AS verdict
         FROM priced p
@@ -2720,7 +2725,7 @@ INSERT INTO fulfillment_sql_scripts (name, sha256) VALUES
     ('functions/fulfillment_partial_refund.sql', 'f81aa42ede19fbc69b326d789ff74ce5e5e2cb682ece73d2c1689fedd6dcacde'),
     ('functions/fulfillment_post_ledger.sql', 'a04e4044eb4f5e9a164156d113b185746a51c221fb66f06157c97a9fe8bbf0c8'),
     ('functions/fulfillment_record_rate_changes.sql', '80eaaa68157d263d5dff0384718b623abcb723d52715830cfb304857f094e82b'),
-    ('functions/fulfillment_reprice.sql', 'fcbcf6d71f059340328bc319152df5b7fd7ef3f979f2643f68bfb86069caab03'),
+    ('functions/fulfillment_reprice.sql', '9dfecf938d06ad36debe9293a99d90973211b368f82e53d31dc808da953eaf59'),
     ('functions/fulfillment_secure_functions.sql', 'f0841cdaed10f773318a42caec25981e155c53ff93b69ab6705a02e685f79dab'),
     ('functions/fulfillment_service_type.sql', 'a023f23b1cb45d0b6e0642363260f340570d24c26a8576021b7521b23451be3b'),
     ('functions/fulfillment_subscription_params.sql', '91388ac8960534df1fe252317fb6ae75c93b095927bbe840f1917388b3a9b042'),

@@ -88,6 +88,24 @@ public sealed class PriceChangeTests(DatabaseFixture fixture) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task A_markup_that_leaves_the_rate_where_it_is_is_adopted_so_the_next_large_move_is_held()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture);
+        var (_, service) = await engine.CreateProviderAndServiceAsync(upstreamService: 1, rate: 1.35m);
+        await engine.Panel.ExecuteAsync("UPDATE services SET markup_percent = 50 WHERE id = $1", service);
+        await SyncAsync(engine);
+        Assert.Equal(1.35m, await RateAsync(engine, service));
+        Assert.Empty(await ChangesAsync(engine, service));
+        Assert.Equal(50m, await engine.Panel.ScalarAsync<decimal>("SELECT markup_applied FROM services WHERE id = $1", service));
+
+        engine.Simulator.SetRate(1, 1.26m);
+        await SyncAsync(engine);
+
+        Assert.Equal(1.35m, await RateAsync(engine, service));
+        Assert.Equal(PriceChangeStatus.Held, (await ChangesAsync(engine, service))[^1].Status);
+    }
+
+    [Fact]
     public async Task A_held_change_that_a_newer_rate_overtakes_is_superseded_never_applied_late_and_its_alert_clears()
     {
         await using var engine = await EngineHarness.StartAsync(fixture);

@@ -3,6 +3,7 @@
 -- is enabled and lists the service with a rate, converted to the panel's currency (p_panel_currency converts at 1, as does a provider
 -- that never named a currency; any other through currency_rates; a currency with no row is never used). The price guard and quarantine
 -- are ignored, so a price rises with its cost. A new markup (markup_percent differs from the one last applied) applies without a hold;
+-- a new markup that leaves the rate where it is is adopted all the same, so the next move is judged;
 -- otherwise a move of more than p_hold_above percent is held for a person (decide_price_change), and an older held change of the service
 -- is superseded. What it did is written on this sync's price_changes row of the service (or a row of its own). Returns what it did.
 CREATE OR REPLACE FUNCTION fulfillment_reprice(p_provider_id bigint, p_panel_currency text, p_step numeric, p_hold_above numeric, p_at timestamptz)
@@ -38,6 +39,10 @@ BEGIN
                ceil(ch.converted * (1 + s.markup_percent / 100) / p_step) * p_step AS target,
                s.markup_percent IS DISTINCT FROM s.markup_applied OR s.rate IS NULL AS chosen
         FROM cheapest ch JOIN services s ON s.id = ch.service_id),
+    adopted AS (
+        UPDATE services s SET markup_applied = s.markup_percent
+        FROM priced p WHERE s.id = p.id AND p.chosen AND p.target IS NOT DISTINCT FROM p.old_rate
+        RETURNING s.id),
     judged AS (
         SELECT p.*, CASE WHEN p.chosen OR abs(p.target - p.old_rate) * 100 <= p_hold_above * p.old_rate THEN 'applied' ELSE 'held' END AS verdict
         FROM priced p
