@@ -6,6 +6,7 @@ using Fulfillment.Engine.Jobs;
 using Fulfillment.Engine.Lifecycle.Decisions;
 using Fulfillment.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Fulfillment.Tests.Lifecycle;
 
@@ -38,15 +39,20 @@ public sealed class DispatchPipelineTests(DatabaseFixture fixture) : IClassFixtu
     }
 }
 
-/// <summary>Marking and releasing a claimed batch.</summary>
-public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+/// <summary>
+/// Marking and releasing a claimed batch. A claim takes every due order of its database, so each test has a database of
+/// its own: an order another test left pending (or released) would be claimed with its batch.
+/// </summary>
+public sealed class DispatchMarkingTests(FreshDatabases databases) : IClassFixture<FreshDatabases>
 {
     private static string Link() => $"https://instagram.com/p/{Guid.NewGuid():N}";
 
     [Fact]
     public async Task Only_orders_still_claimed_by_this_instance_are_marked_sending_and_unsent_ones_go_back_to_pending()
     {
-        await using var engine = await EngineHarness.StartAsync(fixture);
+        var connectionString = await databases.CreateAsync();
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var engine = await EngineHarness.StartAsync(connectionString, db);
         var (_, service) = await engine.CreateProviderAndServiceAsync();
         var user = await engine.Panel.CreateUserAsync(deposit: 100m);
         var orders = new List<long>();
@@ -77,13 +83,13 @@ public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixtur
     [Fact]
     public async Task A_claim_that_fits_is_marked_sending_in_its_own_commit_and_one_that_does_not_is_left_unmarked()
     {
-        await using var engine = await EngineHarness.StartAsync(fixture);
+        var connectionString = await databases.CreateAsync();
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var engine = await EngineHarness.StartAsync(connectionString, db);
         var (_, service) = await engine.CreateProviderAndServiceAsync();
         var user = await engine.Panel.CreateUserAsync(deposit: 100m);
         var store = engine.Services.GetRequiredService<DispatchStore>();
         var instance = engine.Services.GetRequiredService<InstanceIdentity>().Id;
-        // Orders another test of this class left pending are not due here.
-        await engine.Panel.ExecuteAsync("UPDATE orders SET next_attempt_at = 'infinity' WHERE status = 'pending'");
         async Task<(ClaimResult Claim, long[] Orders)> ClaimThreeAsync(int markUpTo)
         {
             var orders = new long[3];
