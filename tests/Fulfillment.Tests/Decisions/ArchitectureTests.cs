@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Decisions;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Docs;
 

@@ -1,5 +1,4 @@
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Configuration;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Cli;
 
 namespace Fulfillment.Tests.Host;

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Host;
 

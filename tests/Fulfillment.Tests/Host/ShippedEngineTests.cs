@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Host;
 

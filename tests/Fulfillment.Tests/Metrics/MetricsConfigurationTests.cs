@@ -1,6 +1,5 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Jobs;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Configuration;

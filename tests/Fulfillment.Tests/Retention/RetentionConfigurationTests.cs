@@ -1,6 +1,5 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Retention;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Microsoft.Extensions.Configuration;
 
