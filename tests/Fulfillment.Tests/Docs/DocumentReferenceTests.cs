@@ -8,6 +8,7 @@ namespace Fulfillment.Tests.Docs;
 /// The repository stands alone: a person who clones only it finds every document that the code, the
 /// README, the docs and the deploy files cite, and every heading a link points at.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed partial class DocumentReferenceTests
 {
     // This file names what it looks for, so it is the one file not searched for it.

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Tests.Host;
 
+[Trait("Lane", "Fast")]
 public sealed class ConfigurationCheckTests
 {
     private static IReadOnlyList<ConfigProblem> Check(params (string Key, string? Value)[] settings)

@@ -4,6 +4,7 @@ using Fulfillment.Engine.Configuration;
 namespace Fulfillment.Tests.Host;
 
 /// <summary>The deploy files (not built or run here: no systemd or Docker) agree with the engine they start.</summary>
+[Trait("Lane", "Fast")]
 public sealed partial class DeployFilesTests
 {
     private static string Deploy(string file) => File.ReadAllText(Path.Combine(Repository.Root, "deploy", file));

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Tests.Metrics;
 
+[Trait("Lane", "Fast")]
 public sealed class MetricsConfigurationTests
 {
     private static IReadOnlyList<ConfigProblem> Check(params (string Key, string? Value)[] settings)

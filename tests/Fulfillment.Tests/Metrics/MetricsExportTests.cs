@@ -9,6 +9,7 @@ using OpenTelemetry.Metrics;
 
 namespace Fulfillment.Tests.Metrics;
 
+[Trait("Lane", "Fast")]
 public sealed class MetricsExportTests
 {
     private static HostApplicationBuilder Builder(params string[] settings)

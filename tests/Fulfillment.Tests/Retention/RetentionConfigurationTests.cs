@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Tests.Retention;
 
+[Trait("Lane", "Fast")]
 public sealed class RetentionConfigurationTests
 {
     [Fact]
