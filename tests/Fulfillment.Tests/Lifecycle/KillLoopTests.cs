@@ -8,7 +8,7 @@ namespace Fulfillment.Tests.Lifecycle;
 
 /// <summary>
 /// The crash test: three engine processes on one database, one of them killed with SIGKILL and restarted every few
-/// seconds while 20,000 orders flow through two faulty simulated providers (in this process, so their records are read
+/// seconds while 10,000 orders flow through two faulty simulated providers (in this process, so their records are read
 /// directly): the services' route 0 and route 1. The first provider goes away for good mid-run, so orders fail over to the
 /// second. Emulated drip-feed parents and subscriptions (posts appearing, pauses, the provider's and the users' cancels)
 /// are among them (kills land on parents claimed, runs created, sent and recorded). Each kill is
@@ -17,9 +17,14 @@ namespace Fulfillment.Tests.Lifecycle;
 /// </summary>
 public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
 {
-    private const int Orders = 20_000;
-    private const int Parents = 400;
-    private const int Subscriptions = 1_000;
+    /// <summary>
+    /// Enough that adds are still in flight through eight kills and their restarts (seconds each, many on a loaded machine),
+    /// and that every kind of evidence occurs; the run's length grows with it.
+    /// </summary>
+    private const int Orders = 10_000;
+
+    private const int Parents = 200;
+    private const int Subscriptions = 500;
     private const int MinimumKills = 8;
 
     /// <summary>
@@ -84,11 +89,11 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
     /// <summary>The two providers' rows and the three services routed over both: route 0 the first provider, route 1 the second.</summary>
     private sealed record Routes(long Provider, long Backup, long Service, long DripFeed, long AutoLikes);
 
-    /// <summary>One order as the panel places it.</summary>
-    private sealed record Placement(long Service, string Link, int Quantity, string Params);
+    /// <summary>One order as the panel places it; a subscription its user cancels at once.</summary>
+    private sealed record Placement(long Service, string Link, int Quantity, string Params, bool CanceledAtOnce);
 
     [Fact]
-    public async Task Three_engines_one_killed_every_few_seconds_twenty_thousand_orders_over_two_providers_one_going_away_keep_every_invariant()
+    public async Task Three_engines_one_killed_every_few_seconds_ten_thousand_orders_over_two_providers_one_going_away_keep_every_invariant()
     {
         var simulators = await StartTwoFaultyProvidersAsync();
         await using var first = simulators[0];
@@ -169,12 +174,15 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
     }
 
     /// <summary>
-    /// Places every order while the engines run and are killed. Mid-run, once the first provider has taken a fifth of the
-    /// orders (however fast the engines go on this machine), or a minute after the last order was placed if it is slower
-    /// than that, it goes away for good: connections refused from then on.
+    /// Places every order while the engines run and are killed: half of them, then, once the first provider has taken a
+    /// fifth of all the orders (however fast the engines go on this machine), or a minute after that half was placed if it
+    /// is slower than that, the first provider goes away for good (connections refused from then on), and the other half
+    /// is placed. Whatever the machine's speed, both providers take orders of every kind: drip-feed parents with a run
+    /// caught at the first provider when it went away, and parents whose every run fails over.
     /// </summary>
     private async Task PlaceEveryOrderWhileTheFirstProviderGoesAwayAsync(Routes routes, IReadOnlyList<long> users, ProviderSimulator first, Task killer, Stopwatch clock)
     {
+        var orders = DescribeOrders(routes);
         var placedAt = TimeSpan.MaxValue;
         var goingAway = Task.Run(async () =>
         {
@@ -184,20 +192,18 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             Console.WriteLine($"kill-loop: the first provider went away after {clock.Elapsed}, having taken {first.Orders.All().Count} orders");
         }, CancellationToken.None);
 
-        await PlaceOrdersAsync(routes, users, killer);
+        await PlaceAsync(orders, users, 0, orders.Length / 2, killer);
         placedAt = clock.Elapsed;
-        Console.WriteLine($"kill-loop: placed {Orders} orders, {Parents} drip-feeds and {Subscriptions} subscriptions in {placedAt}");
         await goingAway;
+        await PlaceAsync(orders, users, orders.Length / 2, orders.Length, killer);
+        Console.WriteLine($"kill-loop: placed {Orders} orders, {Parents} drip-feeds and {Subscriptions} subscriptions in {clock.Elapsed}");
     }
 
     /// <summary>
     /// Every 51st order is a drip-feed of 2 to 5 runs, 1 to 3 "minutes" apart, that the engines run themselves; of the
-    /// others every 20th is a subscription to 1 to 8 posts, one in ten canceled by its user at once. Placed in that order
-    /// by the panel's own place_order, a statement for fifty orders of one user (its transaction holds that user's row
-    /// until it commits: with two users, it could lock them in the opposite order to an engine refunding orders of both),
-    /// on two connections that share no user.
+    /// others every 20th is a subscription to 1 to 8 posts, one in ten canceled by its user at once.
     /// </summary>
-    private async Task PlaceOrdersAsync(Routes routes, IReadOnlyList<long> users, Task killer)
+    private static Placement[] DescribeOrders(Routes routes)
     {
         var random = new Random(3);
         var quantities = Enumerable.Range(0, Orders).Select(_ => random.Next(50, 1001)).ToArray();
@@ -207,22 +213,30 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             i % 51 == 50 && drips < Parents ? ('d', drips++) : i % 20 == 19 && subs < Subscriptions ? ('s', subs++) : ('o', 0)).ToArray();
         Assert.Equal((Parents, Subscriptions), (drips, subs));
         var posts = Enumerable.Range(0, Subscriptions).Select(_ => random.Next(1, 9)).ToArray();
-        var orders = Enumerable.Range(0, total).Select(i => kinds[i] switch
+        return [.. Enumerable.Range(0, total).Select(i => kinds[i] switch
         {
             ('d', _) => new Placement(routes.DripFeed, $"https://instagram.com/p/drip{i}", quantities[i % Orders],
-                $$"""{"runs": {{2 + (i % 4)}}, "interval": {{1 + (i % 3)}}}"""),
-            ('s', var s) => new Placement(routes.AutoLikes, $"@kill_sub_{s}", 50 + (s % 200), $$"""{"min": 50, "posts": {{posts[s]}}, "delay": {{(s % 3 == 0 ? 5 : 0)}}}"""),
-            _ => new Placement(routes.Service, $"https://instagram.com/p/kill{i}", quantities[i % Orders], "{}"),
-        }).ToArray();
-
-        // Statement k of each connection places orders 5,000k to 5,000(k + 1) of each of its users.
-        var statements = Enumerable.Range(0, total).GroupBy(i => (Block: i / 5_000, User: i % users.Count))
-            .OrderBy(g => g.Key.Block).ThenBy(g => g.Key.User).ToList();
-        await Task.WhenAll(Enumerable.Range(0, 2).Select(connection => PlaceAsync(
-            [.. statements.Where(g => g.Key.User % 2 == connection).Select(g => g.ToArray())], users, orders, kinds, killer)));
+                $$"""{"runs": {{2 + (i % 4)}}, "interval": {{1 + (i % 3)}}}""", CanceledAtOnce: false),
+            ('s', var s) => new Placement(routes.AutoLikes, $"@kill_sub_{s}", 50 + (s % 200),
+                $$"""{"min": 50, "posts": {{posts[s]}}, "delay": {{(s % 3 == 0 ? 5 : 0)}}}""", CanceledAtOnce: s % 10 == 0),
+            _ => new Placement(routes.Service, $"https://instagram.com/p/kill{i}", quantities[i % Orders], "{}", CanceledAtOnce: false),
+        })];
     }
 
-    private async Task PlaceAsync(IReadOnlyList<int[]> statements, IReadOnlyList<long> users, Placement[] orders, (char Kind, int Number)[] kinds, Task killer)
+    /// <summary>
+    /// Places orders <paramref name="from"/> to <paramref name="to"/> by the panel's own place_order, in that order, a
+    /// statement for fifty orders of one user (its transaction holds that user's row until it commits: with two users, it
+    /// could lock them in the opposite order to an engine refunding orders of both), on two connections that share no user.
+    /// </summary>
+    private async Task PlaceAsync(Placement[] orders, IReadOnlyList<long> users, int from, int to, Task killer)
+    {
+        var statements = Enumerable.Range(from, to - from).GroupBy(i => (Block: i / (50 * users.Count), User: i % users.Count))
+            .OrderBy(g => g.Key.Block).ThenBy(g => g.Key.User).ToList();
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(connection => PlaceOnOneConnectionAsync(
+            [.. statements.Where(g => g.Key.User % 2 == connection).Select(g => g.ToArray())], users, orders, killer)));
+    }
+
+    private async Task PlaceOnOneConnectionAsync(IReadOnlyList<int[]> statements, IReadOnlyList<long> users, Placement[] orders, Task killer)
     {
         foreach (var chunk in statements)
         {
@@ -242,7 +256,7 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             {
                 while (await reader.ReadAsync())
                 {
-                    if (kinds[reader.GetInt32(0)] is ('s', var s) && s % 10 == 0)
+                    if (orders[reader.GetInt32(0)].CanceledAtOnce)
                     {
                         canceled.Add(reader.GetInt64(1));
                     }
