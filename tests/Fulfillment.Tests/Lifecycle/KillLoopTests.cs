@@ -107,22 +107,23 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
         var clock = Stopwatch.StartNew();
         var cluster = new EngineCluster(fixture.DataSource, Settings, clock);
+        using var stopKilling = new CancellationTokenSource();
+        var killer = cluster.KillOneAtATimeAsync(first, second, stopKilling.Token);
         try
         {
-            using var stopKilling = new CancellationTokenSource();
-            var killer = cluster.KillOneAtATimeAsync(first, second, stopKilling.Token);
             await PlaceEveryOrderWhileTheFirstProviderGoesAwayAsync(routes, users, first, killer, clock);
 
             // However fast the orders went in, the engines are killed a fair number of times mid-flow.
             await Poll.UntilAsync(() => cluster.KillCount >= MinimumKills, TimeSpan.FromMinutes(5), $"{MinimumKills} kills", killer);
-            await stopKilling.CancelAsync();
-            await killer.ContinueWith(_ => { }, TaskScheduler.Default);
+            await StopKillingAsync(stopKilling, killer);
             Assert.True(killer.IsCompletedSuccessfully || killer.IsCanceled, $"the killer failed: {killer.Exception}");
 
             await WaitUntilEveryOrderSettlesAsync(cluster, clock);
         }
         finally
         {
+            // Also when the test failed: no engine is started again after the last one is killed.
+            await StopKillingAsync(stopKilling, killer);
             cluster.KillAll();
         }
 
@@ -133,6 +134,12 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         await AssertKillsLandedWithAddsInFlightAndWhatTheyCaughtWentToReviewAsync(cluster.Kills, first, second, clock);
         await AssertOrdersFailedOverOnceAndTheSecondProviderTookAFairShareAsync(routes);
         AssertNoEngineLoggedAnUnexpectedError(cluster.Finished);
+    }
+
+    private static async Task StopKillingAsync(CancellationTokenSource stopKilling, Task killer)
+    {
+        await stopKilling.CancelAsync();
+        await killer.ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private static async Task<IReadOnlyList<ProviderSimulator>> StartTwoFaultyProvidersAsync()
