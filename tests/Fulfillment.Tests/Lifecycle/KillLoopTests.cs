@@ -8,18 +8,18 @@ namespace Fulfillment.Tests.Lifecycle;
 
 /// <summary>
 /// The crash test: three engine processes on one database, one of them killed with SIGKILL and restarted every few
-/// seconds while 10,000 orders flow through two faulty simulated providers (in this process, so their records are read
-/// directly): the services' route 0 and route 1. The first provider goes away for good mid-run, so orders fail over to the
-/// second. Emulated drip-feed parents and subscriptions (posts appearing, pauses, the provider's and the users' cancels)
-/// are among them (kills land on parents claimed, runs created, sent and recorded). Each kill is
+/// seconds while 10,000 orders flow, in waves, one before each kill, through two faulty simulated providers (in this process, so
+/// their records are read directly): the services' route 0 and route 1. The first provider goes away for good mid-run, so
+/// orders fail over to the second. Emulated drip-feed parents and subscriptions (posts appearing, pauses, the provider's
+/// and the users' cancels) are among them (kills land on parents claimed, runs created, sent and recorded). Each kill is
 /// aimed at an engine that has adds in flight (marked sent, not yet recorded); afterwards every order is compared with the
 /// provider's record (<see cref="Invariants"/>), and every engine's error-level log lines are checked.
 /// </summary>
 public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
 {
     /// <summary>
-    /// Enough that adds are still in flight through eight kills and their restarts (seconds each, many on a loaded machine),
-    /// and that every kind of evidence occurs; the run's length grows with it.
+    /// Enough that every kind of evidence occurs in large numbers; the run's length grows with it. (Adds are in flight at
+    /// every kill whatever the count: a wave of orders is placed before each.)
     /// </summary>
     private const int Orders = 10_000;
 
@@ -107,23 +107,29 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
 
         var clock = Stopwatch.StartNew();
         var cluster = new EngineCluster(fixture.DataSource, Settings, clock);
+        var waves = new OrderWaves(fixture.DataSource, DescribeOrders(routes), users, clock);
         using var stopKilling = new CancellationTokenSource();
-        var killer = cluster.KillOneAtATimeAsync(first, second, stopKilling.Token);
+        var killer = Task.CompletedTask;
         try
         {
-            await PlaceEveryOrderWhileTheFirstProviderGoesAwayAsync(routes, users, first, killer, clock);
+            await waves.PlaceNextAsync();
+            await waves.PlaceNextAsync();
+            killer = cluster.KillOneAtATimeAsync(first, second, waves.StartPlacingNextAsync, stopKilling.Token);
+            var goingAway = TheFirstProviderGoesAwayAsync(first, waves, clock, killer);
 
-            // However fast the orders went in, the engines are killed a fair number of times mid-flow.
-            await Poll.UntilAsync(() => cluster.KillCount >= MinimumKills, TimeSpan.FromMinutes(5), $"{MinimumKills} kills", killer);
+            await Poll.UntilAsync(() => cluster.KillCount >= MinimumKills, TimeSpan.FromMinutes(8), $"{MinimumKills} kills", killer);
             await StopKillingAsync(stopKilling, killer);
             Assert.True(killer.IsCompletedSuccessfully || killer.IsCanceled, $"the killer failed: {killer.Exception}");
+            await waves.PlacingAsync;
+            await goingAway;
 
             await WaitUntilEveryOrderSettlesAsync(cluster, clock);
         }
         finally
         {
-            // Also when the test failed: no engine is started again after the last one is killed.
+            // Also when the test failed: no engine is started again after the last one is killed, no order placed after.
             await StopKillingAsync(stopKilling, killer);
+            await waves.PlacingAsync.ContinueWith(_ => { }, TaskScheduler.Default);
             cluster.KillAll();
         }
 
@@ -181,30 +187,18 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
     }
 
     /// <summary>
-    /// Places every order while the engines run and are killed: half of them, then, once the first provider has taken a
-    /// fifth of all the orders (however fast the engines go on this machine), or a minute after that half was placed if it
-    /// is slower than that, the first provider goes away for good (connections refused from then on), and the other half
-    /// is placed. Whatever the machine's speed, both providers take orders of every kind: drip-feed parents with a run
-    /// caught at the first provider when it went away, and parents whose every run fails over.
+    /// Mid-run, once the first provider has taken a fifth of the orders (however fast the engines go on this machine), or a
+    /// minute after the last wave was placed if it is slower than that, it goes away for good: connections refused from then
+    /// on. The waves placed later, most of them, fail over to the second provider: drip-feed parents with a run caught at the
+    /// first one when it went away, and parents whose every run fails over.
     /// </summary>
-    private async Task PlaceEveryOrderWhileTheFirstProviderGoesAwayAsync(Routes routes, IReadOnlyList<long> users, ProviderSimulator first, Task killer, Stopwatch clock)
+    private static Task TheFirstProviderGoesAwayAsync(ProviderSimulator first, OrderWaves waves, Stopwatch clock, Task killer) => Task.Run(async () =>
     {
-        var orders = DescribeOrders(routes);
-        var placedAt = TimeSpan.MaxValue;
-        var goingAway = Task.Run(async () =>
-        {
-            await Poll.UntilAsync(() => first.Orders.All().Count >= Orders / 5 || clock.Elapsed - placedAt > TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(8),
-                "the first provider to take a fifth of the orders", killer);
-            await first.GoDownAsync();
-            Console.WriteLine($"kill-loop: the first provider went away after {clock.Elapsed}, having taken {first.Orders.All().Count} orders");
-        }, CancellationToken.None);
-
-        await PlaceAsync(orders, users, 0, orders.Length / 2, killer);
-        placedAt = clock.Elapsed;
-        await goingAway;
-        await PlaceAsync(orders, users, orders.Length / 2, orders.Length, killer);
-        Console.WriteLine($"kill-loop: placed {Orders} orders, {Parents} drip-feeds and {Subscriptions} subscriptions in {clock.Elapsed}");
-    }
+        await Poll.UntilAsync(() => Task.FromResult(first.Orders.Count >= Orders / 5 || clock.Elapsed - waves.LastPlacedAt > TimeSpan.FromMinutes(1)),
+            gone => gone, TimeSpan.FromMinutes(8), "the first provider to take a fifth of the orders", null, TimeSpan.FromMilliseconds(100), killer);
+        await first.GoDownAsync();
+        Console.WriteLine($"kill-loop: the first provider went away after {clock.Elapsed}, having taken {first.Orders.Count} orders");
+    }, CancellationToken.None);
 
     /// <summary>
     /// Every 51st order is a drip-feed of 2 to 5 runs, 1 to 3 "minutes" apart, that the engines run themselves; of the
@@ -228,50 +222,6 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
                 $$"""{"min": 50, "posts": {{posts[s]}}, "delay": {{(s % 3 == 0 ? 5 : 0)}}}""", CanceledAtOnce: s % 10 == 0),
             _ => new Placement(routes.Service, $"https://instagram.com/p/kill{i}", quantities[i % Orders], "{}", CanceledAtOnce: false),
         })];
-    }
-
-    /// <summary>
-    /// Places orders <paramref name="from"/> to <paramref name="to"/> by the panel's own place_order, in that order, a
-    /// statement for fifty orders of one user (its transaction holds that user's row until it commits: with two users, it
-    /// could lock them in the opposite order to an engine refunding orders of both), on two connections that share no user.
-    /// </summary>
-    private async Task PlaceAsync(Placement[] orders, IReadOnlyList<long> users, int from, int to, Task killer)
-    {
-        var statements = Enumerable.Range(from, to - from).GroupBy(i => (Block: i / (50 * users.Count), User: i % users.Count))
-            .OrderBy(g => g.Key.Block).ThenBy(g => g.Key.User).ToList();
-        await Task.WhenAll(Enumerable.Range(0, 2).Select(connection => PlaceOnOneConnectionAsync(
-            [.. statements.Where(g => g.Key.User % 2 == connection).Select(g => g.ToArray())], users, orders, killer)));
-    }
-
-    private async Task PlaceOnOneConnectionAsync(IReadOnlyList<int[]> statements, IReadOnlyList<long> users, Placement[] orders, Task killer)
-    {
-        foreach (var chunk in statements)
-        {
-            Poll.Check([killer], "the orders to be placed");
-            await using var place = fixture.DataSource.CreateCommand("""
-                SELECT t.n, place_order(t.u, t.s, t.l, t.q, t.p::jsonb)
-                FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::int[]) AS t(u, s, l, q, p, n) ORDER BY t.n
-                """);
-            place.Parameters.Add(new() { Value = chunk.Select(i => users[i % users.Count]).ToArray() });
-            place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Service).ToArray() });
-            place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Link).ToArray() });
-            place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Quantity).ToArray() });
-            place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Params).ToArray() });
-            place.Parameters.Add(new() { Value = chunk });
-            var canceled = new List<long>();
-            await using (var reader = await place.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    if (orders[reader.GetInt32(0)].CanceledAtOnce)
-                    {
-                        canceled.Add(reader.GetInt64(1));
-                    }
-                }
-            }
-
-            await _panel.ExecuteAsync("SELECT request_cancel(id) FROM unnest($1::bigint[]) AS id", canceled.ToArray());
-        }
     }
 
     private async Task WaitUntilEveryOrderSettlesAsync(EngineCluster cluster, Stopwatch clock)
@@ -377,6 +327,87 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
     }
 
     /// <summary>
+    /// The orders in waves, placed by the panel's own place_order: two at once, then one as each kill is aimed (the killer
+    /// starts placing it, and aims meanwhile), so every kill finds adds in flight however slow the machine is (the wave
+    /// before, or this one), and the orders flow for as long as the kills take. Each wave a statement for fifty orders of one user (its transaction holds that user's row
+    /// until it commits: with two users, it could lock them in the opposite order to an engine refunding orders of both), on
+    /// two connections that share no user.
+    /// </summary>
+    private sealed class OrderWaves(NpgsqlDataSource db, Placement[] orders, IReadOnlyList<long> users, Stopwatch clock)
+    {
+        /// <summary>Two at once, one before each of the kills.</summary>
+        private const int Waves = MinimumKills + 2;
+
+        private int _placed;
+        private long _lastPlacedAt = TimeSpan.MaxValue.Ticks;
+
+        /// <summary>When the last wave was placed; <see cref="TimeSpan.MaxValue"/> until then.</summary>
+        public TimeSpan LastPlacedAt => TimeSpan.FromTicks(Volatile.Read(ref _lastPlacedAt));
+
+        /// <summary>The wave being placed by <see cref="StartPlacingNextAsync"/>.</summary>
+        public Task PlacingAsync { get; private set; } = Task.CompletedTask;
+
+        /// <summary>Waits for the wave being placed (failing with it, should it fail), then starts placing the next one.</summary>
+        public async Task StartPlacingNextAsync()
+        {
+            await PlacingAsync;
+            PlacingAsync = PlaceNextAsync();
+        }
+
+        /// <summary>Places the next wave, if one is left.</summary>
+        public async Task PlaceNextAsync()
+        {
+            if (_placed == Waves)
+            {
+                return;
+            }
+
+            var (from, to) = (orders.Length * _placed / Waves, orders.Length * (_placed + 1) / Waves);
+            var statements = Enumerable.Range(from, to - from).GroupBy(i => (Block: i / (50 * users.Count), User: i % users.Count))
+                .OrderBy(g => g.Key.Block).ThenBy(g => g.Key.User).ToList();
+            await Task.WhenAll(Enumerable.Range(0, 2).Select(connection =>
+                PlaceOnOneConnectionAsync([.. statements.Where(g => g.Key.User % 2 == connection).Select(g => g.ToArray())])));
+            if (++_placed == Waves)
+            {
+                Volatile.Write(ref _lastPlacedAt, clock.Elapsed.Ticks);
+                Console.WriteLine($"kill-loop: placed {Orders} orders, {Parents} drip-feeds and {Subscriptions} subscriptions in {clock.Elapsed}");
+            }
+        }
+
+        private async Task PlaceOnOneConnectionAsync(IReadOnlyList<int[]> statements)
+        {
+            foreach (var chunk in statements)
+            {
+                await using var place = db.CreateCommand("""
+                    SELECT t.n, place_order(t.u, t.s, t.l, t.q, t.p::jsonb)
+                    FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::int[]) AS t(u, s, l, q, p, n) ORDER BY t.n
+                    """);
+                place.Parameters.Add(new() { Value = chunk.Select(i => users[i % users.Count]).ToArray() });
+                place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Service).ToArray() });
+                place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Link).ToArray() });
+                place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Quantity).ToArray() });
+                place.Parameters.Add(new() { Value = chunk.Select(i => orders[i].Params).ToArray() });
+                place.Parameters.Add(new() { Value = chunk });
+                var canceled = new List<long>();
+                await using (var reader = await place.ExecuteReaderAsync())
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        if (orders[reader.GetInt32(0)].CanceledAtOnce)
+                        {
+                            canceled.Add(reader.GetInt64(1));
+                        }
+                    }
+                }
+
+                await using var cancel = db.CreateCommand("SELECT count(request_cancel(id)) FROM unnest($1::bigint[]) AS id");
+                cancel.Parameters.Add(new() { Value = canceled.ToArray() });
+                await cancel.ExecuteScalarAsync();
+            }
+        }
+    }
+
+    /// <summary>
     /// Three engine processes, kill-0 to kill-2; one at a time is killed (SIGKILL), aimed at adds in flight, and started
     /// again under its name. Every process that ended is kept, for its output.
     /// </summary>
@@ -432,10 +463,11 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         public IReadOnlyCollection<EngineProcess> Finished => _finished;
 
         /// <summary>
-        /// Every few seconds, looks for an engine with adds marked sent and not yet recorded and kills it at once, every other
-        /// time a little later; restarts it and waits until it is back before the next kill.
+        /// Every few seconds, runs <paramref name="beforeAim"/> (starts the next wave of orders), looks for an engine with adds
+        /// marked sent and not yet recorded and kills it at once, every other time a little later; restarts it and waits until
+        /// it is back before the next kill.
         /// </summary>
-        public Task KillOneAtATimeAsync(ProviderSimulator first, ProviderSimulator second, CancellationToken stop) => Task.Run(async () =>
+        public Task KillOneAtATimeAsync(ProviderSimulator first, ProviderSimulator second, Func<Task> beforeAim, CancellationToken stop) => Task.Run(async () =>
         {
             var random = new Random(5);
             var aimed = 0;
@@ -443,6 +475,7 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             {
                 await Task.Delay(Pause, stop);
                 AssertRunning();
+                await beforeAim();
                 var (victim, sending) = await AimAsync(random);
 
                 // Every other aimed kill waits a little (up to about three add latencies) so it lands after some adds have
