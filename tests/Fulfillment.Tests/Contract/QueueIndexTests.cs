@@ -202,25 +202,25 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
                 }
             }
         }
+    }
 
-        static long Count(System.Text.Json.JsonElement node, string property) => node.TryGetProperty(property, out var v) ? (long)v.GetDouble() : 0;
+    private static long Count(System.Text.Json.JsonElement node, string property) => node.TryGetProperty(property, out var v) ? (long)v.GetDouble() : 0;
 
-        static long Loops(System.Text.Json.JsonElement node) => Math.Max(1, Count(node, "Actual Loops"));
+    private static long Loops(System.Text.Json.JsonElement node) => Math.Max(1, Count(node, "Actual Loops"));
 
-        // The most index entries one bitmap index scan under a bitmap heap scan returned, every loop: rows of the table each.
-        static long LargestBitmapIndexScan(System.Text.Json.JsonElement node)
+    /// <summary>The most index entries one bitmap index scan under a bitmap heap scan returned, every loop: rows of the table each.</summary>
+    private static long LargestBitmapIndexScan(System.Text.Json.JsonElement node)
+    {
+        var entries = node.GetProperty("Node Type").GetString() == "Bitmap Index Scan" ? Count(node, "Actual Rows") * Loops(node) : 0;
+        if (node.TryGetProperty("Plans", out var children))
         {
-            var entries = node.GetProperty("Node Type").GetString() == "Bitmap Index Scan" ? Count(node, "Actual Rows") * Loops(node) : 0;
-            if (node.TryGetProperty("Plans", out var children))
+            foreach (var child in children.EnumerateArray())
             {
-                foreach (var child in children.EnumerateArray())
-                {
-                    entries = Math.Max(entries, LargestBitmapIndexScan(child));
-                }
+                entries = Math.Max(entries, LargestBitmapIndexScan(child));
             }
-
-            return entries;
         }
+
+        return entries;
     }
 
     /// <summary>A database with 200,000 orders (95% finished), 2,000 users of whom a few are blocked, and deposits in the ledger.</summary>
