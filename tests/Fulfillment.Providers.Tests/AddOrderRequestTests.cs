@@ -3,6 +3,7 @@ using Fulfillment.Providers.Smm;
 
 namespace Fulfillment.Providers.Tests;
 
+[Trait("Lane", "Fast")]
 public sealed class AddOrderRequestTests
 {
     private static readonly JsonElement Params = JsonDocument.Parse("""

@@ -5,6 +5,7 @@ using Fulfillment.Providers.Tests.Infrastructure;
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>Recorded add answers from real providers, played through the real client.</summary>
+[Trait("Lane", "Fast")]
 public sealed class AddOutcomeTests
 {
     private static readonly AddOrderRequest Order = new("1", "https://instagram.com/p/abc", 100);

@@ -12,6 +12,7 @@ namespace Fulfillment.Providers.Tests;
 /// Answers a hostile or broken provider sends — control characters, lone surrogates, invalid UTF-8, oversized
 /// strings, unusable ids — played through the real client: nothing it returns may break a column or a jsonb value.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class HostileAnswerTests
 {
     private static readonly AddOrderRequest Order = new("1", "https://instagram.com/p/abc", 100);

@@ -8,6 +8,7 @@ namespace Fulfillment.Providers.Tests;
 /// The failure that makes panels pay twice: the provider accepted the add and its answer was lost.
 /// It must come back Unknown — never Refused — and must not be sent again.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class LostAddTests
 {
     private static async Task AssertLostAndSentOnceAsync(Action<SimulatorSettings> fault, string link, IDictionary<string, string?>? options = null)

@@ -2,6 +2,7 @@ using Fulfillment.Providers.Smm;
 
 namespace Fulfillment.Providers.Tests;
 
+[Trait("Lane", "Fast")]
 public sealed class ProviderStatusMapTests
 {
     [Theory]

@@ -1,6 +1,7 @@
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>The one cleaning rule for provider text, and the one rule for provider ids.</summary>
+[Trait("Lane", "Fast")]
 public sealed class ProviderTextTests
 {
     public static TheoryData<string?, int, string?> Cleaned => new()

@@ -6,6 +6,7 @@ using Fulfillment.Providers.Tests.Infrastructure;
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>An HTML or other non-JSON body reaches last_error and an order's error as the text a person would read on it.</summary>
+[Trait("Lane", "Fast")]
 public sealed class ReadableErrorTests
 {
     private static readonly AddOrderRequest Order = new("1", "https://instagram.com/p/abc", 100);

@@ -10,6 +10,7 @@ namespace Fulfillment.Providers.Tests;
 /// A provider URL that redirects: the request carries the key, so the redirect is never followed. The target is a
 /// second simulator, which must receive nothing.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class RedirectTests
 {
     private static readonly AddOrderRequest Order = new("1", "https://instagram.com/p/redirected", 100);

@@ -5,6 +5,7 @@ using Fulfillment.Providers.Tests.Infrastructure;
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>Recorded refill, refill status and cancel answers.</summary>
+[Trait("Lane", "Fast")]
 public sealed class RefillCancelAnswerTests
 {
     private static async Task<IReadOnlyDictionary<string, CancelOutcome>> CancelAsync(string body, params string[] ids)

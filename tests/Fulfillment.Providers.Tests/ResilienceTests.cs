@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Fulfillment.Providers.Tests;
 
+[Trait("Lane", "Fast")]
 public sealed class ResilienceTests
 {
     private static readonly AddOrderRequest Order = new("1", "https://x/r", 100);

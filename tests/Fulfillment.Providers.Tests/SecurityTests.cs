@@ -4,6 +4,7 @@ using Fulfillment.Simulator;
 
 namespace Fulfillment.Providers.Tests;
 
+[Trait("Lane", "Fast")]
 public sealed class SecurityTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Fulfillment.Providers.Tests.Infrastructure;
 
 namespace Fulfillment.Providers.Tests;
 
+[Trait("Lane", "Fast")]
 public sealed class ServicesAndBalanceTests
 {
     [Fact]

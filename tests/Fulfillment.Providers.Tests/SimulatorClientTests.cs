@@ -5,6 +5,7 @@ using Fulfillment.Simulator;
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>The client against the simulator over loopback: real HTTP, real Kestrel.</summary>
+[Trait("Lane", "Fast")]
 public sealed class SimulatorClientTests
 {
     private static SimulatorSettings Fast() => new()

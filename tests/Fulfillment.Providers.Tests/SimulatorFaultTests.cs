@@ -8,6 +8,7 @@ using Fulfillment.Simulator;
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>The simulator's hostile fault kinds, read raw off the wire and through the real client.</summary>
+[Trait("Lane", "Fast")]
 public sealed class SimulatorFaultTests
 {
     private static async Task<(HttpStatusCode Status, string Body, string? Location)> PostAsync(Uri api, string form)

@@ -8,6 +8,7 @@ namespace Fulfillment.Providers.Tests;
 /// The simulator's record says, request by request, whether the provider processed it: the evidence the soak and the
 /// kill loop use to prove an order was never created twice and re-sent only after a refusal before processing.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class SimulatorRecordTests
 {
     private static SimulatorSettings Settings() => new() { ApiKey = "record-key", Seed = 5, PartialProbability = 0, CanceledProbability = 0 };

@@ -9,6 +9,7 @@ namespace Fulfillment.Providers.Tests;
 /// The simulator serves subscriptions: the account's posts appear over time and each served post is counted, with
 /// its child order; a subscription completes, expires, pauses and is canceled, on an injected clock.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class SimulatorSubscriptionTests
 {
     private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-03-01T12:00:00Z", CultureInfo.InvariantCulture);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>The simulator itself: progress on an injected clock, the same-link rule, and its control endpoints.</summary>
+[Trait("Lane", "Fast")]
 public sealed class SimulatorTests
 {
     private static readonly SimulatorSettings Certain = new()

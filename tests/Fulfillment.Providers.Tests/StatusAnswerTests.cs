@@ -5,6 +5,7 @@ using Fulfillment.Providers.Tests.Infrastructure;
 namespace Fulfillment.Providers.Tests;
 
 /// <summary>Recorded status answers from real providers, played through the real client.</summary>
+[Trait("Lane", "Fast")]
 public sealed class StatusAnswerTests
 {
     private static async Task<StatusResult> StatusAsync(string body)

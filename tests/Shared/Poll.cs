@@ -24,8 +24,16 @@ public static class Poll
         UntilAsync(() => Task.FromResult(condition()), timeout, failure);
 
     /// <summary>Reads until <paramref name="done"/> holds and returns that value; on timeout the test fails with the last value read.</summary>
+    public static Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what,
+        Func<T, Task<string>>? describe = null, params Task[] watched) =>
+        UntilAsync(read, done, timeout, what, describe, Interval, watched);
+
+    /// <summary>
+    /// As above, reading every <paramref name="interval"/>: for a read that costs the machine something (a query over many
+    /// rows), so the wait does not take the CPU from what it waits for.
+    /// </summary>
     public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what,
-        Func<T, Task<string>>? describe = null, params Task[] watched)
+        Func<T, Task<string>>? describe, TimeSpan interval, params Task[] watched)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -43,7 +51,7 @@ public static class Poll
                 Assert.Fail($"Timed out after {timeout} waiting for {what}; {detail}");
             }
 
-            await Task.Delay(Interval);
+            await Task.Delay(interval);
         }
     }
 

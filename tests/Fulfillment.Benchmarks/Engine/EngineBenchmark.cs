@@ -354,7 +354,7 @@ public static class EngineBenchmark
         Console.WriteLine($"engine process: fulfillment run, {a.Rate} orders/s for {a.RssSeconds:0} s...");
         await sim.SetAsync(StatusMixSettings);
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
-        await using var engine = EngineProcess.Start("bench-process", [.. common, "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false"]);
+        await using var engine = EngineProcess.StartRun("bench-process", [.. common, "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false"], outputLimit: 200_000);
         await engine.WaitStartedAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(3));
         report.EngineIdleRssMb = engine.RssMb();

@@ -161,7 +161,7 @@ public static class ScaleBenchmark
         {
             for (var i = 0; i < n; i++)
             {
-                engines.Add(EngineProcess.Start($"scale-{n}-{i}", common));
+                engines.Add(EngineProcess.StartRun($"scale-{n}-{i}", common, outputLimit: 200_000));
             }
 
             foreach (var engine in engines)

@@ -13,6 +13,7 @@ namespace Fulfillment.Providers.Tests.Corpus;
 /// <c>error:WORDS</c>; <c>throws:FAILURE</c>; <c>balance:AMOUNT:CURRENCY</c>; <c>services:COUNT[:refill=..:cancel=..:dripfeed=..:type=..]</c>;
 /// multi-status: <c>ID=expectation;ID=expectation</c>.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class CorpusTests
 {
     public static TheoryData<CorpusAnswer> Answers(string action) => [.. PanelCorpus.For(action)];

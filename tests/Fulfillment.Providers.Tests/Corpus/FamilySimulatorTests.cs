@@ -9,6 +9,7 @@ namespace Fulfillment.Providers.Tests.Corpus;
 /// The simulator's family modes answer in the shapes of <see cref="PanelCorpus"/>, and the client reads them as it reads the
 /// recorded bodies: the same expectations, over a real HTTP exchange.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class FamilySimulatorTests
 {
     private static SimulatorSettings Settings(PanelFamily family) => new()

@@ -10,6 +10,7 @@ namespace Fulfillment.Providers.Tests.SmsActivate;
 /// SocketsHttpHandler re-sends a bodyless request on a fresh connection when a reused one closes before
 /// answering. For getNumber that would rent a second number behind the client's back.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class GetNumberResendTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Fulfillment.Providers.Tests.Infrastructure;
 namespace Fulfillment.Providers.Tests.SmsActivate;
 
 /// <summary>Recorded SMS activation answers, played through the real client and its real wiring.</summary>
+[Trait("Lane", "Fast")]
 public sealed class SmsAnswerTests
 {
     private static readonly Uri HandlerUrl = new("https://sms.example/stubs/handler_api.php");

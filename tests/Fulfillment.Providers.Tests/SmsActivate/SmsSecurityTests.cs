@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Fulfillment.Providers.Tests.SmsActivate;
 
+[Trait("Lane", "Fast")]
 public sealed class SmsSecurityTests
 {
     [Fact]

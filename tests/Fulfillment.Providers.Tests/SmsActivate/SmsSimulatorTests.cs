@@ -7,6 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Fulfillment.Providers.Tests.SmsActivate;
 
 /// <summary>The SMS client against the simulator over loopback, with the simulator's clock faked.</summary>
+[Trait("Lane", "Fast")]
 public sealed class SmsSimulatorTests
 {
     private static SimulatorSettings Settings() => new() { ApiKey = ClientHarness.Key, Seed = 11, Balance = 10m, SmsPrice = 0.5m };

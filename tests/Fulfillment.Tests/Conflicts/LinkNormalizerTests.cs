@@ -3,6 +3,7 @@ using Fulfillment.Engine.Conflicts;
 
 namespace Fulfillment.Tests.Conflicts;
 
+[Trait("Lane", "Fast")]
 public sealed class LinkNormalizerTests
 {
     public static TheoryData<string, string> SameTarget => new()

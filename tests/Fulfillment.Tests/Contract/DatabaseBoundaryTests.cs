@@ -129,10 +129,26 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         await panel.ExecuteAsync("UPDATE providers SET enabled = false WHERE id = $1", provider);
     }
 
+    /// <summary>The panel's orders, users and provider for the engine's lifecycle as the engine role.</summary>
+    private sealed record PanelScene(long Provider, long Buyer, long Blocked, long Leaving, long Delivered, long Canceled, long Reviewed, long OfBlocked, long DripFed);
+
     private static async Task PanelAndEngineLifecycleAsync(string admin, Roles roles, Panel panel, Panel god)
     {
         await using var engine = await EngineHarness.StartAsync(As(admin, roles.Engine, roles.Password), panel.DataSource,
             s => { s.PartialProbability = 0; s.CanceledProbability = 0; s.RefillRejectProbability = 0; });
+        var scene = await ArrangeAsThePanelAsync(engine, panel, god);
+
+        await RunEveryJobAsync(engine);
+
+        await AssertEveryOrderEndedAsThePanelAskedAsync(engine, god, scene);
+        await AssertARefillIsSentAndEveryBalanceIsItsLedgerAsync(engine, panel, god, scene);
+        await AlertsAsync(panel, god, engine, scene.Provider);
+        await AssertTheEngineRoleHasNoDdlAndNoWriteApiAsync(As(admin, roles.Engine, roles.Password), scene.Buyer);
+    }
+
+    /// <summary>As the panel role: a provider and two services (one an emulated drip-feed), three users and their orders, a cancel, a block, an erasure, a release.</summary>
+    private static async Task<PanelScene> ArrangeAsThePanelAsync(EngineHarness engine, Panel panel, Panel god)
+    {
         var provider = await panel.ScalarAsync<long>("INSERT INTO providers (name, api_url, api_key) VALUES ('sim', $1, $2) RETURNING id",
             engine.Simulator.ApiUrl.ToString(), engine.Simulator.Settings.ApiKey);
         var service = await panel.ScalarAsync<long>("""
@@ -162,7 +178,12 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         await panel.ScalarAsync<long>("SELECT request_erasure($1)", leaving);
         await god.ExecuteAsync("UPDATE orders SET status = 'review', error = 'answer lost' WHERE id = $1", reviewed);
         await panel.ExecuteAsync("SELECT release_order($1, 'refund')", reviewed);
+        return new PanelScene(provider, buyer, blocked, leaving, delivered, canceled, reviewed, ofBlocked, dripFed);
+    }
 
+    /// <summary>Every job once, as the engine role; the status-side ones ten minutes later.</summary>
+    private static async Task RunEveryJobAsync(EngineHarness engine)
+    {
         foreach (var job in new[] { JobNames.ProcessOrderRequests, JobNames.DispatchOrders, JobNames.CheckProviderBalances, JobNames.SyncProviderServices })
         {
             await engine.RunAsync(job);
@@ -173,32 +194,39 @@ public sealed class DatabaseBoundaryTests(EmptyDatabaseFixture databases, Databa
         {
             await engine.RunAsync(job);
         }
+    }
 
-        Assert.Equal("completed", await engine.StatusAsync(delivered));
-        Assert.Equal("canceled", await engine.StatusAsync(canceled));
-        Assert.Equal("canceled", await engine.StatusAsync(reviewed));
-        Assert.Equal("canceled", await engine.StatusAsync(ofBlocked));
-        Assert.Equal(18m - 0.4m, await god.BalanceAsync(buyer));
-        Assert.Equal(1L, await god.ScalarAsync<long>("SELECT count(*) FROM orders WHERE parent_id = $1", dripFed));
+    private static async Task AssertEveryOrderEndedAsThePanelAskedAsync(EngineHarness engine, Panel god, PanelScene scene)
+    {
+        Assert.Equal("completed", await engine.StatusAsync(scene.Delivered));
+        Assert.Equal("canceled", await engine.StatusAsync(scene.Canceled));
+        Assert.Equal("canceled", await engine.StatusAsync(scene.Reviewed));
+        Assert.Equal("canceled", await engine.StatusAsync(scene.OfBlocked));
+        Assert.Equal(18m - 0.4m, await god.BalanceAsync(scene.Buyer));
+        Assert.Equal(1L, await god.ScalarAsync<long>("SELECT count(*) FROM orders WHERE parent_id = $1", scene.DripFed));
         Assert.Equal(1, engine.Simulator.Record.AddCount("https://instagram.com/p/drip"));
-        Assert.Equal(0m, await god.BalanceAsync(blocked));
-        Assert.Equal($"erased:{leaving}", await god.ScalarAsync<string>("SELECT username FROM users WHERE id = $1", leaving));
-        Assert.True(await god.ScalarAsync<bool>("SELECT balance IS NOT NULL FROM providers WHERE id = $1", provider));
+        Assert.Equal(0m, await god.BalanceAsync(scene.Blocked));
+        Assert.Equal($"erased:{scene.Leaving}", await god.ScalarAsync<string>("SELECT username FROM users WHERE id = $1", scene.Leaving));
+        Assert.True(await god.ScalarAsync<bool>("SELECT balance IS NOT NULL FROM providers WHERE id = $1", scene.Provider));
         Assert.Equal(1, engine.Simulator.Record.AddCount("https://instagram.com/p/delivered"));
+    }
 
-        var refill = await panel.ScalarAsync<long>("SELECT request_refill($1)", delivered);
+    private static async Task AssertARefillIsSentAndEveryBalanceIsItsLedgerAsync(EngineHarness engine, Panel panel, Panel god, PanelScene scene)
+    {
+        var refill = await panel.ScalarAsync<long>("SELECT request_refill($1)", scene.Delivered);
         await engine.RunAsync(JobNames.ProcessOrderRequests);
         Assert.Equal("sent", await god.ScalarAsync<string>("SELECT status FROM order_requests WHERE id = $1", refill));
-        Assert.Equal(1, await panel.ExecuteAsync("UPDATE notifications SET sent_at = now() WHERE order_id = $1", delivered));
-        foreach (var user in new[] { buyer, blocked, leaving })
+        Assert.Equal(1, await panel.ExecuteAsync("UPDATE notifications SET sent_at = now() WHERE order_id = $1", scene.Delivered));
+        foreach (var user in new[] { scene.Buyer, scene.Blocked, scene.Leaving })
         {
             Assert.Equal(await god.BalanceAsync(user), await god.LedgerSumAsync(user));
         }
+    }
 
-        await AlertsAsync(panel, god, engine, provider);
-
-        // The engine does what the engine does and no more: no DDL, not the panel's write API.
-        await using var engineDb = NpgsqlDataSource.Create(As(admin, roles.Engine, roles.Password));
+    /// <summary>The engine does what the engine does and no more: no DDL, not the panel's write API.</summary>
+    private static async Task AssertTheEngineRoleHasNoDdlAndNoWriteApiAsync(string asEngineRole, long buyer)
+    {
+        await using var engineDb = NpgsqlDataSource.Create(asEngineRole);
         var asEngine = new Panel(engineDb);
         var ddl = await Assert.ThrowsAsync<PostgresException>(() => asEngine.ExecuteAsync("CREATE TABLE qrtz_extra (x int)"));
         Assert.Contains("permission denied for schema public", ddl.MessageText, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using Fulfillment.Engine.Configuration;
 using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Contract;
@@ -93,22 +92,26 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
         // The production text (BlockedAccounts.FindSql): a few blocked users among thousands, each with about a hundred orders.
         var (with, without) = await CompareAsync("ix_orders_open_user", Fulfillment.Engine.Blocking.BlockedAccounts.FindSql);
 
+        // Without the index the planner reads each blocked user's orders by ix_orders_user_id, or combines that index with
+        // ix_orders_open_status (BitmapAnd), fetching few rows but visiting thousands of entries: which one turns on the
+        // tables' physical state (dead entries other tests' rolled-back updates left), so the rows visited are counted.
         const int bound = PlanFixture.BlockedUsers * 20;
         Assert.Equal(PlanFixture.BlockedUsers, with.Rows);
         Assert.Contains("ix_orders_open_user", with.Indexes);
-        Assert.True(with.OrderRowsRead < bound, $"the lookup read {with.OrderRowsRead} order rows:\n{with.Json}");
-        Assert.True(without.OrderRowsRead > bound, $"without its index the lookup read only {without.OrderRowsRead} order rows: this test could not fail");
+        Assert.True(with.OrderRowsVisited < bound, $"the lookup visited {with.OrderRowsVisited} order rows:\n{with.Json}");
+        Assert.True(without.OrderRowsVisited > bound, $"without its index the lookup visited only {without.OrderRowsVisited} order rows: this test could not fail");
     }
 
     [Fact]
     public async Task Finishing_a_batch_looks_up_each_charge_by_index()
     {
-        // The production function (fulfillment_finish_orders), its statements' plans sent back by auto_explain.
-        var orders = await fixture.PlaceFinishableAsync(50);
+        // The production function (fulfillment_finish_orders), its statements' plans sent back by auto_explain; the orders
+        // it finishes placed in the same transaction, rolled back, so the tables the other tests read stay as they were.
         await using var connection = await fixture.DataSource.OpenConnectionAsync();
         var plans = new List<string>();
         connection.Notice += (_, e) => plans.Add(e.Notice.MessageText);
         await using var transaction = await connection.BeginTransactionAsync();
+        var orders = await fixture.PlaceFinishableAsync(50, connection, transaction);
         foreach (var set in new[]
                  {
                      "LOAD 'auto_explain'", "SET LOCAL auto_explain.log_min_duration = 0", "SET LOCAL auto_explain.log_nested_statements = on",
@@ -134,15 +137,19 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
     }
 
     /// <param name="OrderRowsRead">Rows of <c>orders</c> the plan's scans read: returned or thrown away by a filter, every loop.</param>
-    private sealed record Plan(string Json, long Rows, long OrderRowsRead, IReadOnlyList<string> Indexes);
+    /// <param name="OrderRowsVisited">
+    /// The same, but a bitmap heap scan counts at least the rows whose entries one of its indexes returned: when it combines
+    /// indexes (BitmapAnd) it fetches few rows, yet the largest of them visited that many.
+    /// </param>
+    private sealed record Plan(string Json, long Rows, long OrderRowsRead, long OrderRowsVisited, IReadOnlyList<string> Indexes);
 
     /// <summary>The query's plan as it runs (EXPLAIN ANALYZE, rolled back), and again with <paramref name="index"/> dropped (rolled back too).</summary>
     private async Task<(Plan With, Plan Without)> CompareAsync(string index, string sql, params object[] args)
     {
         var with = await ExplainAsync(sql, null, args);
         var without = await ExplainAsync(sql, index, args);
-        Console.WriteLine($"{index}: {with.OrderRowsRead} order rows read with it ({string.Join(", ", with.Indexes)}), " +
-            $"{without.OrderRowsRead} without ({string.Join(", ", without.Indexes)})");
+        Console.WriteLine($"{index}: {with.OrderRowsRead} order rows read ({with.OrderRowsVisited} visited) with it ({string.Join(", ", with.Indexes)}), " +
+            $"{without.OrderRowsRead} ({without.OrderRowsVisited} visited) without ({string.Join(", ", without.Indexes)})");
         return (with, without);
     }
 
@@ -167,9 +174,9 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
         using var document = System.Text.Json.JsonDocument.Parse(json);
         var top = document.RootElement[0].GetProperty("Plan");
         var indexes = new List<string>();
-        var read = 0L;
+        var (read, visited) = (0L, 0L);
         Walk(top);
-        return new Plan(json, top.GetProperty("Actual Rows").GetInt64(), read, indexes);
+        return new Plan(json, top.GetProperty("Actual Rows").GetInt64(), read, visited, indexes);
 
         void Walk(System.Text.Json.JsonElement node)
         {
@@ -182,8 +189,9 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
             if (node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "orders"
                 && node.GetProperty("Node Type").GetString() is "Seq Scan" or "Index Scan" or "Index Only Scan" or "Bitmap Heap Scan")
             {
-                long Count(string property) => node.TryGetProperty(property, out var v) ? (long)v.GetDouble() : 0;
-                read += (Count("Actual Rows") + Count("Rows Removed by Filter") + Count("Rows Removed by Index Recheck")) * Math.Max(1, Count("Actual Loops"));
+                var rows = (Count(node, "Actual Rows") + Count(node, "Rows Removed by Filter") + Count(node, "Rows Removed by Index Recheck")) * Loops(node);
+                read += rows;
+                visited += node.GetProperty("Node Type").GetString() == "Bitmap Heap Scan" ? Math.Max(rows, LargestBitmapIndexScan(node)) : rows;
             }
 
             if (node.TryGetProperty("Plans", out var children))
@@ -196,39 +204,23 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
         }
     }
 
-    [Theory]
-    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Any)]
-    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Service)]
-    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.ProviderService)]
-    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Provider)]
-    public async Task The_same_link_lookup_reads_the_active_link_index_however_many_orders_came_before(Fulfillment.Engine.Configuration.ConflictScope scope)
+    private static long Count(System.Text.Json.JsonElement node, string property) => node.TryGetProperty(property, out var v) ? (long)v.GetDouble() : 0;
+
+    private static long Loops(System.Text.Json.JsonElement node) => Math.Max(1, Count(node, "Actual Loops"));
+
+    /// <summary>The most index entries one bitmap index scan under a bitmap heap scan returned, every loop: rows of the table each.</summary>
+    private static long LargestBitmapIndexScan(System.Text.Json.JsonElement node)
     {
-        var provider = await _panel.CreateProviderAsync();
-        var service = await _panel.CreateServiceAsync(provider, rate: 1m);
-        var user = await _panel.CreateUserAsync(deposit: 10m);
-        // 20,000 orders in progress on other links, placed before the one being claimed: the lookup must not read them.
-        await _panel.ExecuteAsync("""
-            INSERT INTO orders (user_id, service_id, link, link_key, quantity, charge, status, provider_id, provider_order_id)
-            SELECT $1, $2, 'https://x.com/old' || g, 'x.com/old' || g, 100, 0, 'in_progress', $3, g::text FROM generate_series(1, 20000) g
-            """, user, service, provider);
-        var claimed = await _panel.PlaceOrderAsync(user, service, "https://x.com/new", 100);
-        await _panel.ExecuteAsync("ANALYZE orders");
+        var entries = node.GetProperty("Node Type").GetString() == "Bitmap Index Scan" ? Count(node, "Actual Rows") * Loops(node) : 0;
+        if (node.TryGetProperty("Plans", out var children))
+        {
+            foreach (var child in children.EnumerateArray())
+            {
+                entries = Math.Max(entries, LargestBitmapIndexScan(child));
+            }
+        }
 
-        await using var connection = await fixture.DataSource.OpenConnectionAsync();
-        await using var explain = new Npgsql.NpgsqlCommand(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + Fulfillment.Engine.Dispatch.Sql.FindBlockers.Sql(scope), connection);
-        explain.Parameters.Add(new() { Value = new[] { claimed } });
-        explain.Parameters.Add(new() { Value = new[] { "x.com/new" } });
-        explain.Parameters.Add(new() { Value = new[] { service } });
-        explain.Parameters.Add(new() { Value = new long?[] { provider } });
-        explain.Parameters.Add(new() { Value = new[] { "1" } });
-        var json = (string)(await explain.ExecuteScalarAsync())!;
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        var top = document.RootElement[0].GetProperty("Plan");
-        var blocks = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
-
-        // Reading the 20,000 active orders takes hundreds of pages; an index lookup of one link, a handful.
-        Assert.True(blocks < 100, $"the lookup read {blocks} pages:\n{json}");
+        return entries;
     }
 
     /// <summary>A database with 200,000 orders (95% finished), 2,000 users of whom a few are blocked, and deposits in the ledger.</summary>
@@ -262,22 +254,43 @@ public sealed class QueueIndexTests(QueueIndexTests.PlanFixture fixture) : IClas
                 WHERE id IN (SELECT id FROM users WHERE username LIKE 'plan%' ORDER BY id LIMIT 3)
                 """);
             await panel.ExecuteAsync("SELECT deposit(u.id, 100, 'plan-' || u.id || '-' || g) FROM users u CROSS JOIN generate_series(1, 10) g WHERE u.status = 'active'");
-            await panel.ExecuteAsync("ANALYZE");
+
+            // The tables as autovacuum leaves them, and the same every run: vacuumed (the visibility map set) and analysed
+            // from a sample as large as the table. Otherwise the plans these tests compare depend on whether autovacuum
+            // came by before a test ran, and on which rows a sample drew: a plan chosen without an index flipped with them.
+            await using var connection = await DataSource.OpenConnectionAsync();
+            foreach (var sql in new[] { "SET default_statistics_target = 1000", "VACUUM ANALYZE" })
+            {
+                await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
         }
 
-        /// <summary>Orders placed through place_order (so they have charges) and moved to in_progress, ready to be finished.</summary>
-        public async Task<long[]> PlaceFinishableAsync(int count)
+        /// <summary>
+        /// Orders of a new user placed through place_order (so they have charges) and moved to in_progress, ready to be
+        /// finished, in <paramref name="transaction"/>.
+        /// </summary>
+        public async Task<long[]> PlaceFinishableAsync(int count, Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction)
         {
-            var panel = new Panel(DataSource);
-            var user = await panel.CreateUserAsync(deposit: 1000m);
-            var ids = new long[count];
-            for (var i = 0; i < count; i++)
-            {
-                ids[i] = await panel.PlaceOrderAsync(user, _service, $"https://x.com/finish{Guid.NewGuid():N}", 100);
-            }
-
-            await panel.ExecuteAsync("UPDATE orders SET status = 'in_progress' WHERE id = ANY($1)", ids);
+            var tag = Guid.NewGuid().ToString("N");
+            var user = await ScalarAsync<long>("INSERT INTO users (username, email) VALUES ($1, 'finish@example.com') RETURNING id", "finish-" + tag);
+            await ScalarAsync<long>("SELECT deposit($1, 1000, $2)", user, "finish-" + tag);
+            var ids = await ScalarAsync<long[]>(
+                "SELECT array_agg(place_order($1, $2, 'https://x.com/finish' || $3 || '-' || g, 100) ORDER BY g) FROM generate_series(1, $4) g",
+                user, _service, tag, count);
+            await ScalarAsync<int>("WITH moved AS (UPDATE orders SET status = 'in_progress' WHERE id = ANY($1) RETURNING 1) SELECT count(*)::int FROM moved", ids);
             return ids;
+
+            async Task<T> ScalarAsync<T>(string sql, params object[] args)
+            {
+                await using var command = new Npgsql.NpgsqlCommand(sql, connection, transaction);
+                foreach (var arg in args)
+                {
+                    command.Parameters.Add(new() { Value = arg });
+                }
+
+                return (T)(await command.ExecuteScalarAsync())!;
+            }
         }
     }
 }

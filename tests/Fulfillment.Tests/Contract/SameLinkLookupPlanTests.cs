@@ -73,3 +73,48 @@ public sealed class SameLinkLookupPlanTests(DatabaseFixture fixture) : IClassFix
         Assert.DoesNotContain(ordersConditions, c => c.Contains("service_id", StringComparison.Ordinal));
     }
 }
+
+/// <summary>
+/// The same-link lookup (<see cref="Fulfillment.Engine.Dispatch.Sql.FindBlockers.Sql"/>) in every conflict scope, on a
+/// database of its own: each case adds 20,000 orders in progress and analyses them, which would change the plans the tests
+/// sharing a database compare.
+/// </summary>
+public sealed class ActiveLinkLookupPlanTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+{
+    private readonly Panel _panel = new(fixture.DataSource);
+
+    [Theory]
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Any)]
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Service)]
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.ProviderService)]
+    [InlineData(Fulfillment.Engine.Configuration.ConflictScope.Provider)]
+    public async Task The_same_link_lookup_reads_the_active_link_index_however_many_orders_came_before(Fulfillment.Engine.Configuration.ConflictScope scope)
+    {
+        var provider = await _panel.CreateProviderAsync();
+        var service = await _panel.CreateServiceAsync(provider, rate: 1m);
+        var user = await _panel.CreateUserAsync(deposit: 10m);
+        // 20,000 orders in progress on other links, placed before the one being claimed: the lookup must not read them.
+        await _panel.ExecuteAsync("""
+            INSERT INTO orders (user_id, service_id, link, link_key, quantity, charge, status, provider_id, provider_order_id)
+            SELECT $1, $2, 'https://x.com/old' || g, 'x.com/old' || g, 100, 0, 'in_progress', $3, g::text FROM generate_series(1, 20000) g
+            """, user, service, provider);
+        var claimed = await _panel.PlaceOrderAsync(user, service, "https://x.com/new", 100);
+        await _panel.ExecuteAsync("ANALYZE orders");
+
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using var explain = new Npgsql.NpgsqlCommand(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + Fulfillment.Engine.Dispatch.Sql.FindBlockers.Sql(scope), connection);
+        explain.Parameters.Add(new() { Value = new[] { claimed } });
+        explain.Parameters.Add(new() { Value = new[] { "x.com/new" } });
+        explain.Parameters.Add(new() { Value = new[] { service } });
+        explain.Parameters.Add(new() { Value = new long?[] { provider } });
+        explain.Parameters.Add(new() { Value = new[] { "1" } });
+        var json = (string)(await explain.ExecuteScalarAsync())!;
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var top = document.RootElement[0].GetProperty("Plan");
+        var blocks = top.GetProperty("Shared Hit Blocks").GetInt64() + top.GetProperty("Shared Read Blocks").GetInt64();
+
+        // Reading the 20,000 active orders takes hundreds of pages; an index lookup of one link, a handful.
+        Assert.True(blocks < 100, $"the lookup read {blocks} pages:\n{json}");
+    }
+}

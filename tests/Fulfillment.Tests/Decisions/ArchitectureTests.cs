@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Decisions;
 
@@ -8,6 +7,7 @@ namespace Fulfillment.Tests.Decisions;
 /// The engine's folders are its modules: the stages depend on the lifecycle module, not on each other,
 /// the decisions are pure, and no namespace depends on itself through another. Read from the source.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed partial class ArchitectureTests
 {
     private static readonly string EngineRoot = Path.Combine(Repository.Root, "src", "Fulfillment.Engine");

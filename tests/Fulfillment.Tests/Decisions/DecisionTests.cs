@@ -12,6 +12,7 @@ namespace Fulfillment.Tests.Decisions;
 /// The lifecycle's decisions are pure code: a table of cases each, in milliseconds, without a database.
 /// The integration tests show the same rules end to end.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class DecisionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);

@@ -9,6 +9,7 @@ namespace Fulfillment.Tests.Decisions;
 /// emulated parent does with its runs (create the next, wait, stop, aggregate, finish with the refund it leaves).
 /// A table of cases each; DripFeedTests shows the same rules end to end.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class DripFeedDecisionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);

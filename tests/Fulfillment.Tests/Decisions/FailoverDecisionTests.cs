@@ -9,6 +9,7 @@ using Fulfillment.Providers.SmsActivate;
 namespace Fulfillment.Tests.Decisions;
 
 /// <summary>Failover's case tables (Lifecycle/Decisions/Failover.cs), pure: which route an order goes out on, and which refusals move it.</summary>
+[Trait("Lane", "Fast")]
 public sealed class FailoverDecisionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);

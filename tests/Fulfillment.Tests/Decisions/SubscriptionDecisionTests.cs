@@ -13,6 +13,7 @@ namespace Fulfillment.Tests.Decisions;
 /// recorded (never lowered, never above the posts charged), the endings and their reasons, the spacing of checks.
 /// The refund itself is SQL's (SubscriptionRuleTests); the integration tests show each ending with money.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed class SubscriptionDecisionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);

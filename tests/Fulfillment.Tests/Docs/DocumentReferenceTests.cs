@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using Fulfillment.Engine.Lifecycle;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Docs;
 
@@ -12,6 +11,7 @@ namespace Fulfillment.Tests.Docs;
 /// documents describe the product as it is (its history is in git), and the lifecycle page names the
 /// moves of the code.
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed partial class DocumentReferenceTests
 {
     // This file names what it looks for, so it is the one file not searched for it.

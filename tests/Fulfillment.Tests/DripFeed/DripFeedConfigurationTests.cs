@@ -1,6 +1,5 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.DripFeed;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Configuration;
@@ -8,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 namespace Fulfillment.Tests.DripFeed;
 
 /// <summary>Fulfillment:DripFeed is validated like every section: each bad value by its key, and a drip-feed minute that is not a minute is a warning.</summary>
+[Trait("Lane", "Fast")]
 public sealed class DripFeedConfigurationTests
 {
     private static IReadOnlyList<ConfigProblem> Check(params (string Key, string? Value)[] settings) =>

@@ -4,6 +4,7 @@ using Npgsql;
 namespace Fulfillment.Tests.Host;
 
 /// <summary>The decisions behind riding out a database outage, without a database.</summary>
+[Trait("Lane", "Fast")]
 public sealed class DatabaseFailureTests
 {
     [Theory]

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Cli;
 
 namespace Fulfillment.Tests.Host;
@@ -52,6 +51,7 @@ public sealed partial class DemoTests
     }
 
     [Fact]
+    [Trait("Lane", "Fast")]
     public void The_demo_verb_looks_next_to_its_binary_first_then_for_a_checkout_above_the_working_directory_or_the_binary()
     {
         var root = Directory.CreateTempSubdirectory("fulfillment-demo-");
@@ -80,6 +80,7 @@ public sealed partial class DemoTests
     }
 
     [Fact]
+    [Trait("Lane", "Fast")]
     public async Task Without_the_demo_at_hand_the_demo_verb_fails_saying_the_demo_ships_separately_and_how_to_run_it()
     {
         var nowhere = Directory.CreateTempSubdirectory("fulfillment-demo-");

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using Fulfillment.Engine.Configuration;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Host;
 
 /// <summary>The deploy files (not built or run here: no systemd or Docker) agree with the engine they start.</summary>
+[Trait("Lane", "Fast")]
 public sealed partial class DeployFilesTests
 {
     private static string Deploy(string file) => File.ReadAllText(Path.Combine(Repository.Root, "deploy", file));

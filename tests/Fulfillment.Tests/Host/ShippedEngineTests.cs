@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Host;
 
@@ -8,6 +7,7 @@ namespace Fulfillment.Tests.Host;
 /// The engine's binary (src/Fulfillment.Worker, what <c>dotnet publish</c> ships) carries only the engine: it
 /// runs on the .NET runtime alone, without the simulator, ASP.NET Core or Testcontainers (the demo has them).
 /// </summary>
+[Trait("Lane", "Fast")]
 public sealed partial class ShippedEngineTests
 {
     [Fact]

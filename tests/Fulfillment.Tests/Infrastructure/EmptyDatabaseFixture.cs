@@ -17,6 +17,11 @@ public sealed class EmptyDatabaseFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_created.Count == 0)
+        {
+            return; // nothing to drop, and no server to start for it
+        }
+
         var (server, _) = await TestServer.GetAsync();
         foreach (var name in _created)
         {

@@ -35,53 +35,16 @@ public sealed partial class DatabaseRestartTests(OwnPostgres postgres) : IClassF
             // Only the NOTIFY listener (and its catch-up pass after LISTEN) can dispatch within the test's time.
             "--Fulfillment:Jobs:DispatchOrders:Interval=00:10:00",
         ]);
+        var restart = new Restart(panel, adminSource, role, engine, simulator, user, service);
         await Poll.UntilAsync(() => ListeningAsync(panel, role), TimeSpan.FromSeconds(60), () => "the engine never listened:\n" + engine.Output);
         await WaitUntilStartedAsync(panel, "restart", engine);
         var jobRunsBefore = await HeartbeatJobRunsAsync(panel, "restart");
 
-        await panel.ExecuteAsync($"ALTER ROLE {role} NOLOGIN");
-        await postgres.Server.RestartAsync();
-        adminSource.Clear(); // the test's own pooled connections were cut too
-        await Poll.UntilAsync(() => engine.Output.Contains("Database unreachable since", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
-            () => "the engine never noticed the outage:\n" + engine.Output);
-        // The engine keeps trying (heartbeat every 0.5 s, listener); ten more attempts, logged once in all.
-        await Poll.UntilAsync(() => Count(engine.Output, "failed while the database is unreachable") >= 10, TimeSpan.FromSeconds(30),
-            () => "the engine stopped trying:\n" + engine.Output);
-        var whileAway = $"https://instagram.com/p/{Guid.NewGuid():N}";
-        await panel.PlaceOrderAsync(user, service, whileAway, 100);
-        Assert.Equal(0, simulator.Record.AddCount(whileAway));
+        var whileAway = await RestartTheServerWithTheEngineShutOutAsync(restart);
+        var restoredAt = await LetTheEngineBackAndSeeItDispatchOnNotifyAsync(restart, whileAway);
+        await AssertHeartbeatAndSchedulerResumeAsync(restart, restoredAt, jobRunsBefore);
 
-        await panel.ExecuteAsync($"ALTER ROLE {role} LOGIN");
-        var restoredAt = DateTime.UtcNow;
-        // The listener retries within its back-off (at most 5 s), LISTENs again and runs one pass for what it missed.
-        await Poll.UntilAsync(() => simulator.Record.AddCount(whileAway) == 1, TimeSpan.FromSeconds(20),
-            () => "the order placed during the outage was not dispatched:\n" + engine.Output);
-        await Poll.UntilAsync(() => ListeningAsync(panel, role), TimeSpan.FromSeconds(20), () => "the listener never came back:\n" + engine.Output);
-
-        var afterwards = $"https://instagram.com/p/{Guid.NewGuid():N}";
-        var placed = Stopwatch.StartNew();
-        await panel.PlaceOrderAsync(user, service, afterwards, 100);
-        await Poll.UntilAsync(() => simulator.Record.AddCount(afterwards) == 1, TimeSpan.FromSeconds(10), () => "a new order was not dispatched");
-        Assert.True(placed.Elapsed < TimeSpan.FromSeconds(2), $"the add arrived {placed.ElapsedMilliseconds} ms after place_order");
-
-        await Poll.UntilAsync(async () => await panel.ScalarAsync<DateTime>(
-                "SELECT max(heartbeat_at) FROM engine_instances WHERE host = 'restart'") > restoredAt,
-            TimeSpan.FromSeconds(20), () => "the heartbeat did not advance:\n" + engine.Output);
-        // The scheduler fires again: the Heartbeat job, which only Quartz runs, counts runs past the outage.
-        await Poll.UntilAsync(async () => await HeartbeatJobRunsAsync(panel, "restart") > jobRunsBefore + 2, TimeSpan.FromSeconds(60),
-            () => "the scheduler did not resume:\n" + engine.Output);
-
-        var output = engine.Output;
-        Assert.True(Count(output, "Database unreachable since") == 1, output);
-        Assert.True(Count(output, "Database is back after") == 1, output);
-        // What used to be logged once per attempt: the heartbeat, the listener, Quartz's cluster check-in and retries.
-        foreach (var perAttempt in new[] { "Heartbeat of engine instance", "Listening for new orders failed", "Error managing cluster", "Transient exception" })
-        {
-            Assert.True(!output.Contains(perAttempt, StringComparison.Ordinal), $"'{perAttempt}' was logged:\n{output}");
-        }
-
-        Assert.DoesNotMatch(JobFailed(), output);
-
+        AssertTheOutageWasLoggedOnce(engine.Output);
         Assert.Equal(1L, await panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE link = $1 AND status <> 'pending'", whileAway));
     }
 
@@ -143,6 +106,73 @@ public sealed partial class DatabaseRestartTests(OwnPostgres postgres) : IClassF
         await panel.ExecuteAsync($"ALTER ROLE {role} LOGIN");
         await Poll.UntilAsync(() => systemd.CountSince(outageNoticed, "WATCHDOG=1") >= 2, TimeSpan.FromSeconds(30),
             () => "the watchdog was not fed again after the database came back:\n" + engine.Output);
+    }
+
+    /// <summary>What the restart test works with: the panel on its own server, the engine it restarts under, the provider.</summary>
+    private sealed record Restart(Panel Panel, NpgsqlDataSource AdminSource, string Role, EngineProcess Engine, ProviderSimulator Simulator, long User, long Service);
+
+    /// <summary>
+    /// The engine's role kept out (NOLOGIN) while the server restarts: the engine notices, keeps trying, and an order
+    /// placed meanwhile is not sent. Returns that order's link.
+    /// </summary>
+    private async Task<string> RestartTheServerWithTheEngineShutOutAsync(Restart r)
+    {
+        await r.Panel.ExecuteAsync($"ALTER ROLE {r.Role} NOLOGIN");
+        await postgres.Server.RestartAsync();
+        r.AdminSource.Clear(); // the test's own pooled connections were cut too
+        await Poll.UntilAsync(() => r.Engine.Output.Contains("Database unreachable since", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+            () => "the engine never noticed the outage:\n" + r.Engine.Output);
+        // The engine keeps trying (heartbeat every 0.5 s, listener); ten more attempts, logged once in all.
+        await Poll.UntilAsync(() => Count(r.Engine.Output, "failed while the database is unreachable") >= 10, TimeSpan.FromSeconds(30),
+            () => "the engine stopped trying:\n" + r.Engine.Output);
+        var whileAway = $"https://instagram.com/p/{Guid.NewGuid():N}";
+        await r.Panel.PlaceOrderAsync(r.User, r.Service, whileAway, 100);
+        Assert.Equal(0, r.Simulator.Record.AddCount(whileAway));
+        return whileAway;
+    }
+
+    /// <summary>
+    /// Logins allowed again: the order placed during the outage is sent, the listener is back, and a new order goes out on
+    /// its NOTIFY. Returns when the logins were allowed.
+    /// </summary>
+    private static async Task<DateTime> LetTheEngineBackAndSeeItDispatchOnNotifyAsync(Restart r, string whileAway)
+    {
+        await r.Panel.ExecuteAsync($"ALTER ROLE {r.Role} LOGIN");
+        var restoredAt = DateTime.UtcNow;
+        // The listener retries within its back-off (at most 5 s), LISTENs again and runs one pass for what it missed.
+        await Poll.UntilAsync(() => r.Simulator.Record.AddCount(whileAway) == 1, TimeSpan.FromSeconds(20),
+            () => "the order placed during the outage was not dispatched:\n" + r.Engine.Output);
+        await Poll.UntilAsync(() => ListeningAsync(r.Panel, r.Role), TimeSpan.FromSeconds(20), () => "the listener never came back:\n" + r.Engine.Output);
+
+        var afterwards = $"https://instagram.com/p/{Guid.NewGuid():N}";
+        var placed = Stopwatch.StartNew();
+        await r.Panel.PlaceOrderAsync(r.User, r.Service, afterwards, 100);
+        await Poll.UntilAsync(() => r.Simulator.Record.AddCount(afterwards) == 1, TimeSpan.FromSeconds(10), () => "a new order was not dispatched");
+        Assert.True(placed.Elapsed < TimeSpan.FromSeconds(2), $"the add arrived {placed.ElapsedMilliseconds} ms after place_order");
+        return restoredAt;
+    }
+
+    private static async Task AssertHeartbeatAndSchedulerResumeAsync(Restart r, DateTime restoredAt, long jobRunsBefore)
+    {
+        await Poll.UntilAsync(async () => await r.Panel.ScalarAsync<DateTime>(
+                "SELECT max(heartbeat_at) FROM engine_instances WHERE host = 'restart'") > restoredAt,
+            TimeSpan.FromSeconds(20), () => "the heartbeat did not advance:\n" + r.Engine.Output);
+        // The scheduler fires again: the Heartbeat job, which only Quartz runs, counts runs past the outage.
+        await Poll.UntilAsync(async () => await HeartbeatJobRunsAsync(r.Panel, "restart") > jobRunsBefore + 2, TimeSpan.FromSeconds(60),
+            () => "the scheduler did not resume:\n" + r.Engine.Output);
+    }
+
+    private static void AssertTheOutageWasLoggedOnce(string output)
+    {
+        Assert.True(Count(output, "Database unreachable since") == 1, output);
+        Assert.True(Count(output, "Database is back after") == 1, output);
+        // What used to be logged once per attempt: the heartbeat, the listener, Quartz's cluster check-in and retries.
+        foreach (var perAttempt in new[] { "Heartbeat of engine instance", "Listening for new orders failed", "Error managing cluster", "Transient exception" })
+        {
+            Assert.True(!output.Contains(perAttempt, StringComparison.Ordinal), $"'{perAttempt}' was logged:\n{output}");
+        }
+
+        Assert.DoesNotMatch(JobFailed(), output);
     }
 
     private static Task<bool> ListeningAsync(Panel panel, string role) => panel.ScalarAsync<bool>(

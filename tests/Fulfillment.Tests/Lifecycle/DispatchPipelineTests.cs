@@ -40,15 +40,20 @@ public sealed class DispatchPipelineTests(DatabaseFixture fixture) : IClassFixtu
     }
 }
 
-/// <summary>Marking and releasing a claimed batch.</summary>
-public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
+/// <summary>
+/// Marking and releasing a claimed batch. A claim takes every due order of its database, so each test has a database of
+/// its own: an order another test left pending (or released) would be claimed with its batch.
+/// </summary>
+public sealed class DispatchMarkingTests(FreshDatabases databases) : IClassFixture<FreshDatabases>
 {
     private static string Link() => $"https://instagram.com/p/{Guid.NewGuid():N}";
 
     [Fact]
     public async Task Only_orders_still_claimed_by_this_instance_are_marked_sending_and_unsent_ones_go_back_to_pending()
     {
-        await using var engine = await EngineHarness.StartAsync(fixture);
+        var connectionString = await databases.CreateAsync();
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var engine = await EngineHarness.StartAsync(connectionString, db);
         var (_, service) = await engine.CreateProviderAndServiceAsync();
         var user = await engine.Panel.CreateUserAsync(deposit: 100m);
         var orders = new List<long>();
@@ -58,7 +63,6 @@ public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixtur
         }
 
         var claims = engine.Services.GetRequiredService<DispatchClaim>();
-        var db = engine.Services.GetRequiredService<NpgsqlDataSource>();
         var instance = engine.Services.GetRequiredService<InstanceIdentity>().Id;
         var claim = await claims.ClaimAsync(instance, 10, engine.Clock.GetUtcNow(), _ => new DispatchDecision.Send(null!, null!), 0, CancellationToken.None);
         Assert.Equal(3, claim.Orders.Count);
@@ -82,14 +86,13 @@ public sealed class DispatchMarkingTests(DatabaseFixture fixture) : IClassFixtur
     [Fact]
     public async Task A_claim_that_fits_is_marked_sending_in_its_own_commit_and_one_that_does_not_is_left_unmarked()
     {
-        await using var engine = await EngineHarness.StartAsync(fixture);
+        var connectionString = await databases.CreateAsync();
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var engine = await EngineHarness.StartAsync(connectionString, db);
         var (_, service) = await engine.CreateProviderAndServiceAsync();
         var user = await engine.Panel.CreateUserAsync(deposit: 100m);
         var claims = engine.Services.GetRequiredService<DispatchClaim>();
-        var db = engine.Services.GetRequiredService<NpgsqlDataSource>();
         var instance = engine.Services.GetRequiredService<InstanceIdentity>().Id;
-        // Orders another test of this class left pending are not due here.
-        await engine.Panel.ExecuteAsync("UPDATE orders SET next_attempt_at = 'infinity' WHERE status = 'pending'");
         async Task<(ClaimResult Claim, long[] Orders)> ClaimThreeAsync(int markUpTo)
         {
             var orders = new long[3];

@@ -1,12 +1,12 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Jobs;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Fulfillment.Worker.Jobs;
 using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Tests.Metrics;
 
+[Trait("Lane", "Fast")]
 public sealed class MetricsConfigurationTests
 {
     private static IReadOnlyList<ConfigProblem> Check(params (string Key, string? Value)[] settings)

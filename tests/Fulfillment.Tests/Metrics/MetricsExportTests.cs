@@ -4,6 +4,7 @@ using OpenTelemetry.Metrics;
 
 namespace Fulfillment.Tests.Metrics;
 
+[Trait("Lane", "Fast")]
 public sealed class MetricsExportTests
 {
     [Fact]

@@ -1,11 +1,11 @@
 using Fulfillment.Engine.Configuration;
 using Fulfillment.Engine.Retention;
-using Fulfillment.Tests.Infrastructure;
 using Fulfillment.Worker.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace Fulfillment.Tests.Retention;
 
+[Trait("Lane", "Fast")]
 public sealed class RetentionConfigurationTests
 {
     [Fact]

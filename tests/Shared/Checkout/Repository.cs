@@ -1,8 +1,9 @@
-namespace Fulfillment.Tests.Infrastructure;
+namespace Fulfillment.Tests.Shared;
 
+/// <summary>The checkout the tests and the benchmarks were built in: the one place that finds its root.</summary>
 public static class Repository
 {
-    /// <summary>The repository root (where Fulfillment.sln is), found from the test binaries.</summary>
+    /// <summary>The repository root (where Fulfillment.sln is), found above the running binaries.</summary>
     public static string Root { get; } = FindRoot();
 
     private static string FindRoot()
@@ -15,6 +16,6 @@ public static class Repository
             }
         }
 
-        throw new InvalidOperationException("Fulfillment.sln not found above " + AppContext.BaseDirectory);
+        throw new DirectoryNotFoundException("Fulfillment.sln not found above " + AppContext.BaseDirectory);
     }
 }
