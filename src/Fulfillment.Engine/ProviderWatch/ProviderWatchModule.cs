@@ -8,6 +8,6 @@ public static class ProviderWatchModule
     public static IServiceCollection AddProviderWatch(this IServiceCollection services)
     {
         services.AddOptions<ProviderSyncOptions>().BindConfiguration(ProviderSyncOptions.Section);
-        return services.AddSingleton<ProviderStore>();
+        return services.AddSingleton<ProviderStore>().AddSingleton<ServiceListStore>();
     }
 }

@@ -21,6 +21,7 @@ namespace Fulfillment.Engine.ProviderWatch;
 /// </summary>
 public sealed class SyncProviderServicesJob(
     ProviderStore store,
+    ServiceListStore lists,
     ISmmClient client,
     AlertBook alerts,
     NpgsqlDataSource db,
@@ -80,7 +81,7 @@ public sealed class SyncProviderServicesJob(
             return $"Provider {provider.Name} returned an empty service list. Nothing was applied or disabled; the next normal list is applied.";
         }
 
-        var (had, kept) = await store.CompareListAsync(provider.Id, services, ct);
+        var (had, kept) = await lists.CompareListAsync(provider.Id, services, ct);
         return had - kept > had / 2.0
             ? $"Provider {provider.Name} listed {services.Count} service(s) and only {kept} of the {had} it listed before. Nothing was applied, " +
               "withdrawn or disabled; the next normal list is applied."
@@ -94,7 +95,7 @@ public sealed class SyncProviderServicesJob(
             pricing.Value.HoldAbovePercent);
         try
         {
-            var stored = await store.RecordServicesAsync(provider.Id, provider.Name, services, rules, clock.GetUtcNow(), ct);
+            var stored = await lists.RecordServicesAsync(provider.Id, provider.Name, services, rules, clock.GetUtcNow(), ct);
             logger.LogInformation(
                 "Provider {Provider}: {Count} upstream service(s); {Disabled} panel service(s) disabled, {Flagged} flagged; {RateChanges} rate change(s), " +
                 "{Repriced} sale rate(s) moved, {Held} held", provider.Name, services.Count, stored.Disabled, stored.Flagged, stored.RateChanges,
