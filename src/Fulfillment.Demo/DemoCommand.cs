@@ -108,6 +108,13 @@ public static class DemoCommand
         "--Fulfillment:Jobs:ProcessOrderRequests:Interval=00:00:01",
         "--Fulfillment:Jobs:ResolveConflicts:Interval=00:00:01",
         "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false",
+        // Service lists read, alerts stated and average times computed every few seconds, so the summary shows prices moving and alerts.
+        "--Fulfillment:Jobs:SyncProviderServices:Cron=",
+        "--Fulfillment:Jobs:SyncProviderServices:Interval=00:00:03",
+        "--Fulfillment:Jobs:WatchHealth:Interval=00:00:02",
+        "--Fulfillment:Jobs:UpdateServiceStats:Interval=00:00:02",
+        // The simulator loses a few answers on purpose; a route is not quarantined for them here, or its last orders would wait out the cooldown.
+        "--Fulfillment:Quarantine:ErrorsPerHour=1000",
         "--Fulfillment:Tracking:FirstCheckAfter=00:00:01",
         "--Fulfillment:Tracking:MinInterval=00:00:00.5",
         "--Fulfillment:Tracking:MaxInterval=00:00:02",
@@ -129,8 +136,8 @@ public static class DemoCommand
         var clock = Stopwatch.StartNew();
         var placed = await DemoData.PlaceOrdersAsync(data, seed);
         Console.WriteLine($"Placed {placed} orders (same-link pairs, a package, custom comments, an emulated drip-feed, two subscriptions, a cancel, " +
-            "a refill on the way, one whose provider no longer offers its service).");
-        var settled = await DemoData.WaitUntilSettledAsync(data, seed, TimeSpan.FromSeconds(100));
+            "a refill on the way, one whose provider no longer offers its service; two services priced by markup).");
+        var settled = await DemoData.WaitUntilSettledAsync(data, seed, TimeSpan.FromSeconds(100), () => DemoData.MoveRatesAsync(data, simulators[0]));
         Console.WriteLine();
         await DemoSummary.PrintAsync(data, simulators, seed, clock.Elapsed, settled);
         return settled ? 0 : 1;

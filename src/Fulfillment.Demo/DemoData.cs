@@ -51,6 +51,8 @@ internal static class DemoData
         // Drip-feed the engine runs itself: the simulated YouTube Views service has no drip-feed of its own. It is bought from
         // the backup provider, which still offers YouTube Views.
         var dripFeed = await Service("YouTube Views (drip-feed)", "Default", "3", 0.05m, 100, 100_000, true, false);
+        // Priced by the engine: likes at the upstream rate plus 60% (0.25 -> 0.40), the package plus 20% (5.00 -> 6.00).
+        await ScalarAsync<int>(db, "UPDATE services SET markup_percent = CASE WHEN id = $1 THEN 60 ELSE 20 END WHERE id IN ($1, $2)", likes, package);
         await ScalarAsync<int>(db, "UPDATE services SET dripfeed = true, dripfeed_mode = 'emulated', provider_id = $2 WHERE id = $1", dripFeed, backup);
         var users = new long[20];
         for (var i = 0; i < users.Length; i++)
@@ -102,10 +104,27 @@ internal static class DemoData
         return placed + 2;
     }
 
-    public static async Task<bool> WaitUntilSettledAsync(NpgsqlDataSource db, Seed seed, TimeSpan limit)
+    /// <summary>
+    /// Once the engine has read the first provider's list, its likes go up 5% (the marked-up sale rate follows) and its package 40%
+    /// (more than the 20% an unattended move may be: held for a person, price_change_held).
+    /// </summary>
+    public static async Task<bool> MoveRatesAsync(NpgsqlDataSource db, Fulfillment.Simulator.ProviderSimulator provider)
+    {
+        if (await ScalarAsync<long>(db, "SELECT count(*) FROM provider_services ps JOIN providers p ON p.id = ps.provider_id WHERE p.name = 'demo-provider'") == 0)
+        {
+            return false;
+        }
+
+        provider.SetRate(2, 0.2625m);
+        provider.SetRate(4, 7.00m);
+        return true;
+    }
+
+    public static async Task<bool> WaitUntilSettledAsync(NpgsqlDataSource db, Seed seed, TimeSpan limit, Func<Task<bool>> moveRates)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var refillAsked = false;
+        var ratesMoved = false;
         while (started.Elapsed < limit)
         {
             var line = await ScalarAsync<string>(db,
@@ -117,6 +136,7 @@ internal static class DemoData
                 WHERE id = $1 AND status = 'in_progress' AND posts_served >= $2
                   AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = orders.id)
                 """, seed.EndingEarly, PostsBeforeCancel);
+            ratesMoved = ratesMoved || await moveRates();
             if (!refillAsked)
             {
                 // Once a followers order completes, its buyer asks for a refill.
@@ -142,7 +162,7 @@ internal static class DemoData
                                    AND EXISTS (SELECT 1 FROM orders r WHERE r.parent_id = o.id AND r.status = 'review')))
                      + (SELECT count(*) FROM order_requests WHERE status IN ('pending', 'sent'))
                 """, seed.Running);
-            if (open == 0 && refillAsked)
+            if (open == 0 && refillAsked && ratesMoved && await RepricedAsync(db))
             {
                 return true;
             }
@@ -152,6 +172,10 @@ internal static class DemoData
 
         return false;
     }
+
+    /// <summary>Both moves seen by a sync after the rates moved: one applied, one held.</summary>
+    private static async Task<bool> RepricedAsync(NpgsqlDataSource db) => await ScalarAsync<long>(db,
+        "SELECT count(DISTINCT status) FROM price_changes WHERE status = 'held' OR (status = 'applied' AND old_upstream_rate <> new_upstream_rate)") == 2;
 
     private static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object[] args)
     {

@@ -63,6 +63,29 @@ internal static class DemoSummary
         FROM orders WHERE dispatched_at IS NOT NULL
         """;
 
+    private const string Review = """
+        SELECT 'order ' || id, coalesce(error, '(no reason recorded)') FROM orders WHERE status = 'review' ORDER BY id
+        """;
+
+    private const string Alerts = """
+        SELECT kind || ' ' || subject_type || ' ' || subject_id || CASE WHEN cleared_at IS NULL THEN ' (open)' ELSE ' (cleared)' END, message
+        FROM operator_alerts ORDER BY id
+        """;
+
+    private const string Prices = """
+        SELECT s.name || ': ' || c.status,
+               'upstream ' || coalesce(c.old_upstream_rate::text, '-') || ' -> ' || coalesce(c.new_upstream_rate::text, '-')
+               || ', sale rate ' || coalesce(c.old_rate::text, '-') || ' -> ' || coalesce(c.new_rate::text, '-')
+               || CASE WHEN c.status = 'held' THEN ' (decide_price_change(' || c.id || ', true) applies it)' ELSE '' END
+        FROM price_changes c JOIN services s ON s.id = c.service_id ORDER BY c.id
+        """;
+
+    private const string AverageTimes = """
+        SELECT s.name, st.orders_counted || ' orders: average ' || round(st.avg_seconds, 1) || ' s, p90 ' || round(st.p90_seconds, 1)
+               || ' s, ' || round(st.avg_seconds_per_1000, 1) || ' s per 1000'
+        FROM service_stats st JOIN services s ON s.id = st.service_id ORDER BY s.name
+        """;
+
     public static async Task PrintAsync(NpgsqlDataSource db, IReadOnlyList<ProviderSimulator> simulators, DemoData.Seed seed, TimeSpan elapsed, bool settled)
     {
         Console.WriteLine(settled ? $"All orders settled in {elapsed.TotalSeconds:0.0} s." : "Not every order settled in time; the summary shows where they are.");
@@ -73,6 +96,10 @@ internal static class DemoSummary
         await PrintSectionAsync(db, "Subscriptions (charged rate x max x posts; what was not served comes back)", Subscriptions, seed.Running, seed.EndingEarly);
         await PrintSectionAsync(db, "Routes and costs", RoutesAndCosts);
         await PrintRowsAsync(db, Failovers);
+        await PrintSectionAsync(db, "Left in review for a person (release_order decides each)", Review);
+        await PrintSectionAsync(db, "Operator alerts raised (operator_alerts)", Alerts);
+        await PrintSectionAsync(db, "Price changes (services with a markup follow their upstream rate; a move above 20% waits for a person)", Prices);
+        await PrintSectionAsync(db, "Average times users are shown (service_stats, from the latest finished orders)", AverageTimes);
         await PrintSectionAsync(db, "Placement to dispatch (accepted by the provider; held orders wait for the order ahead of them)", PlacementToDispatch);
         Console.WriteLine();
         PrintRequestsReceived(simulators);

@@ -29,6 +29,11 @@ public sealed partial class DemoTests
         Assert.Equal((0.5m * (10 - served) / 10).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture), early.Groups[2].Value);
         // The emulated drip-feed ran all its runs (one answer lost to an injected fault leaves it waiting for a person).
         Assert.Matches(DripFeedRan(), demo.Output);
+        // Priced by markup: the likes' 5% upstream rise followed at once (60% on top), the package's 40% rise held for a person.
+        Assert.Matches(@"Instagram Likes: applied +upstream 0\.250000 -> 0\.262500, sale rate 0\.400000 -> 0\.420000", demo.Output);
+        Assert.Matches(@"Profile Starter Package: held +upstream 5\.000000 -> 7\.000000, sale rate 6\.000000 -> 8\.400000", demo.Output);
+        Assert.Matches(@"price_change_held service \d+ \(open\)", demo.Output);
+        Assert.Matches(@"Instagram Likes +\d+ orders: average", demo.Output);
         Assert.Contains("Demo database removed.", demo.Output, StringComparison.Ordinal);
     }
 
