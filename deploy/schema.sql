@@ -1140,6 +1140,38 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    ALTER TABLE provider_services ALTER COLUMN refill DROP NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    ALTER TABLE provider_services ALTER COLUMN dripfeed DROP NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    ALTER TABLE provider_services ALTER COLUMN cancel DROP NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261207041843_ProviderServiceFlagsUnknown', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
 
 -- Functions, views and triggers as they are today (src/Fulfillment.Data/Sql), then the security rules, then their record.
 CREATE TABLE IF NOT EXISTS fulfillment_sql_scripts (

@@ -826,7 +826,7 @@ namespace Fulfillment.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<bool>("Cancel")
+                    b.Property<bool?>("Cancel")
                         .HasColumnType("boolean")
                         .HasColumnName("cancel");
 
@@ -834,7 +834,7 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("category");
 
-                    b.Property<bool>("Dripfeed")
+                    b.Property<bool?>("Dripfeed")
                         .HasColumnType("boolean")
                         .HasColumnName("dripfeed");
 
@@ -859,7 +859,7 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("numeric(20,6)")
                         .HasColumnName("rate");
 
-                    b.Property<bool>("Refill")
+                    b.Property<bool?>("Refill")
                         .HasColumnType("boolean")
                         .HasColumnName("refill");
 

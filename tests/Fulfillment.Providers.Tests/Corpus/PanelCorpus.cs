@@ -204,6 +204,10 @@ public static class PanelCorpus
         new(PanelScript, Ps, "services", "refill from its own 1/2 flag column, no cancel or dripfeed", 200, Php,
             """[{"rate":"0.9000","service":"3","category":"Instagram","name":"Followers","type":"Package","min":"1","max":"1","desc":"","refill":"2"}]""",
             "services:1:refill=null:cancel=null:dripfeed=null:type=Package"),
+        new(PanelScript, Ps, "services", "its 1 (no refill) beside a 2 is not a yes", 200, Php,
+            """[{"rate":"0.9000","service":"3","category":"Instagram","name":"Followers","type":"Default","min":"10","max":"100","desc":"","refill":"1"},""" +
+            """{"rate":"0.5000","service":"4","category":"Instagram","name":"Likes","type":"Default","min":"10","max":"100","desc":"","refill":"2"}]""",
+            "services:2:refill=null:cancel=null:dripfeed=null:type=Default"),
         new(Laravel, Lv + "app/Services/Api/Actions/ServicesAction.php", "services", "refill and cancel false, no dripfeed", 200, Json,
             """[{"service":"7","name":"Followers","type":"Default","category":"Instagram","rate":"1.2","min":"100","max":"10000","refill":false,"cancel":false}]""",
             "services:1:refill=false:cancel=false:dripfeed=null:type=Default"),
