@@ -1690,10 +1690,12 @@ $fn$;
 
 -- functions/fulfillment_service_type.sql
 -- How a service type measures its add (docs/domain.md, "Type-specific add fields"), one row per type the
--- engine knows; an unknown type is measured like Default. SmmServiceType (Fulfillment.Providers)
--- sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
+-- engine knows; an unknown type is measured like Default. A name is read as SmmServiceType (Fulfillment.Providers)
+-- reads it: case aside, underscores and hyphens as spaces, runs of spaces as one (SmartPanel lists custom_comments).
+-- SmmServiceType sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
 --   unit: one order is one unit whatever its size (Package, Activation): the rate is its price;
 --   lines: the amount is the number of non-empty lines of list_field, and the add sends no quantity;
+--   list_field: the param the add sends as a list, one item per line (a package of custom comments too);
 --   subscription: max per post for each of posts;
 --   quantity: the quantity, times runs for a drip-feed (only Default sends runs and interval).
 CREATE OR REPLACE FUNCTION fulfillment_service_type(
@@ -1701,13 +1703,13 @@ CREATE OR REPLACE FUNCTION fulfillment_service_type(
 LANGUAGE sql IMMUTABLE
 AS $fn$
     SELECT coalesce(t.measure, 'quantity'), t.list_field, coalesce(t.dripfeed, true), coalesce(t.takes_handle, false)
-    FROM (SELECT lower(btrim(coalesce(p_type, ''))) AS name) k
+    FROM (SELECT btrim(regexp_replace(translate(lower(coalesce(p_type, '')), '_-', '  '), '\s+', ' ', 'g')) AS name) k
     LEFT JOIN (VALUES
         ('default',                 'quantity',     NULL,        true,  false),
         ('package',                 'unit',         NULL,        false, false),
         ('activation',              'unit',         NULL,        false, false),
         ('custom comments',         'lines',        'comments',  false, false),
-        ('custom comments package', 'unit',         NULL,        false, false),
+        ('custom comments package', 'unit',         'comments',  false, false),
         ('comment replies',         'lines',        'comments',  false, false),
         ('mentions custom list',    'lines',        'usernames', false, false),
         ('mentions',                'quantity',     NULL,        false, false),
@@ -1872,6 +1874,7 @@ DECLARE
     v_runs bigint;
     v_interval bigint;
     v_problem text;
+    v_line record;
     v_units bigint;
     v_posts integer;
     v_charge numeric;
@@ -1900,6 +1903,20 @@ BEGIN
         RAISE EXCEPTION 'invalid_params: params must be a JSON object, not %', jsonb_typeof(v_params);
     END IF;
     v_type := fulfillment_service_type(v_service.type);
+
+    -- A list goes to the provider one item per line. Panel scripts that also split on "|" (SmartPanel splits custom
+    -- comments on " | ") would deliver, and charge for, more items than were paid for.
+    IF v_type.list_field IS NOT NULL THEN
+        SELECT l.n, l.line INTO v_line
+        FROM regexp_split_to_table(coalesce(fulfillment_list_text(v_params -> v_type.list_field), ''), E'\r\n|\r|\n') WITH ORDINALITY AS l(line, n)
+        WHERE strpos(l.line, '|') > 0
+        ORDER BY l.n
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'invalid_params: line % of % contains "|" (%): providers that split on it would deliver, and charge for, more than was ordered',
+                v_line.n, v_type.list_field, left(v_line.line, 100);
+        END IF;
+    END IF;
 
     -- The amount: one unit, the lines of a list (the add carries no quantity), or the quantity.
     IF v_type.measure = 'lines' THEN
@@ -2409,11 +2426,11 @@ INSERT INTO fulfillment_sql_scripts (name, sha256) VALUES
     ('functions/fulfillment_partial_refund.sql', 'f81aa42ede19fbc69b326d789ff74ce5e5e2cb682ece73d2c1689fedd6dcacde'),
     ('functions/fulfillment_post_ledger.sql', 'a04e4044eb4f5e9a164156d113b185746a51c221fb66f06157c97a9fe8bbf0c8'),
     ('functions/fulfillment_secure_functions.sql', '71cd9c548a527cc99a75020d72de29aabc0c0609ba42e2bc39f401e2c8084fa3'),
-    ('functions/fulfillment_service_type.sql', 'a023f23b1cb45d0b6e0642363260f340570d24c26a8576021b7521b23451be3b'),
+    ('functions/fulfillment_service_type.sql', '29944b0451b3f7a889e12b34ba14c409bdc556b59d5331af339a13a250db921e'),
     ('functions/fulfillment_subscription_params.sql', '91388ac8960534df1fe252317fb6ae75c93b095927bbe840f1917388b3a9b042'),
     ('functions/fulfillment_subscription_refund.sql', '121bad82658165c904b2946031db7a642ce2953dba396f99cd7a2b0a02d889c1'),
     ('functions/fulfillment_user_reason.sql', 'b1543d8372789e580f5a65981f96ec3858cb5209f7a494436ea78a09aa622292'),
-    ('functions/place_order.sql', '9db6a9f30faaa43847d9331c74070ffc79a69055c09525da23aabbb4977f4623'),
+    ('functions/place_order.sql', 'f588386e54de842b37753c34d4aec279d3200e07f04f956604971620837e418a'),
     ('functions/release_order.sql', '157abcf8fae3da86a87ea2bdc95dc8a1f7ab20b5347650366a2ccde5a99e382c'),
     ('functions/request_cancel.sql', '9bc42a0a86e7ede35b82e73d3b2115ddb63badeb4e05c9e3e391d6f9062e30e7'),
     ('functions/request_erasure.sql', '8e8579f8b8d0866459e4176994e652da3a17e78b6839ca8dd3655ac9b13475e5'),
