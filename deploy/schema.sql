@@ -1172,6 +1172,31 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207044724_ProviderPauses') THEN
+    ALTER TABLE providers ADD auth_failed_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207044724_ProviderPauses') THEN
+    ALTER TABLE providers ADD redirected_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207044724_ProviderPauses') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261207044724_ProviderPauses', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
 
 -- Functions, views and triggers as they are today (src/Fulfillment.Data/Sql), then the security rules, then their record.
 CREATE TABLE IF NOT EXISTS fulfillment_sql_scripts (

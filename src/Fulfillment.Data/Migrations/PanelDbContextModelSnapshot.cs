@@ -756,6 +756,10 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue("")
                         .HasColumnName("api_url");
 
+                    b.Property<DateTimeOffset?>("AuthFailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("auth_failed_at");
+
                     b.Property<decimal?>("Balance")
                         .HasColumnType("numeric(20,6)")
                         .HasColumnName("balance");
@@ -799,6 +803,10 @@ namespace Fulfillment.Data.Migrations
                     b.Property<string>("PausedReason")
                         .HasColumnType("text")
                         .HasColumnName("paused_reason");
+
+                    b.Property<DateTimeOffset?>("RedirectedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("redirected_at");
 
                     b.Property<DateTimeOffset?>("UnreachableSince")
                         .HasColumnType("timestamp with time zone")

@@ -29,6 +29,7 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand("""
             UPDATE providers SET balance = $2, currency = coalesce($3, currency), balance_checked_at = $4, last_error = NULL, unreachable_since = NULL,
+                auth_failed_at = NULL, redirected_at = NULL,
                 paused_reason = CASE WHEN $2 < min_balance
                     THEN 'Dispatch paused: balance ' || $2 || ' is below min_balance ' || min_balance || '.' END
             WHERE id = $1
@@ -65,27 +66,54 @@ public sealed class ProviderStore(NpgsqlDataSource db)
     /// <summary>
     /// A call that got no usable answer (refused connection, timeout, redirect, HTTP error, unreadable body, an
     /// error for the whole call): <paramref name="error"/> goes to last_error, and unreachable_since is set unless
-    /// it already is. Returns unreachable_since: how long the provider has been failing.
+    /// it already is. A refused key or account sets auth_failed_at as well, a redirect redirected_at (which pauses sending),
+    /// each kept from the first such call until a call succeeds (<see cref="RecordReachableAsync"/>). Returns
+    /// unreachable_since: how long the provider has been failing.
     /// </summary>
-    public async Task<DateTimeOffset?> RecordUnreachableAsync(long providerId, string error, DateTimeOffset now, CancellationToken ct)
+    public async Task<DateTimeOffset?> RecordUnreachableAsync(long providerId, string error, DateTimeOffset now, CancellationToken ct,
+        ProviderFailure failure = ProviderFailure.Unreachable)
     {
-        await using var command = db.CreateCommand(
-            "UPDATE providers SET last_error = $2, unreachable_since = coalesce(unreachable_since, $3) WHERE id = $1 RETURNING unreachable_since");
+        await using var command = db.CreateCommand("""
+            UPDATE providers SET last_error = $2, unreachable_since = coalesce(unreachable_since, $3),
+                auth_failed_at = CASE WHEN $4 THEN coalesce(auth_failed_at, $3) ELSE auth_failed_at END,
+                redirected_at = CASE WHEN $5 THEN coalesce(redirected_at, $3) ELSE redirected_at END
+            WHERE id = $1
+            RETURNING unreachable_since
+            """);
         command.Parameters.Add(new() { Value = providerId });
         command.Parameters.Add(new() { Value = error });
         command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = failure == ProviderFailure.AuthenticationFailed });
+        command.Parameters.Add(new() { Value = failure == ProviderFailure.Redirected });
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
     }
 
     /// <summary>
-    /// A usable answer: the provider is reachable again. The outage's last_error goes with unreachable_since; an
-    /// error recorded while the provider was reachable stays. Writes nothing when it was not unreachable.
+    /// A call that succeeded (a balance, a service list, a status answer, an accepted add): the provider works again. The
+    /// outage, a refused key and a redirect go, with their last_error; an error recorded while none of them was set stays.
+    /// Writes nothing when none was.
     /// </summary>
     public async Task RecordReachableAsync(long providerId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(
-            "UPDATE providers SET unreachable_since = NULL, last_error = NULL WHERE id = $1 AND unreachable_since IS NOT NULL");
+        await using var command = db.CreateCommand("""
+            UPDATE providers SET unreachable_since = NULL, last_error = NULL, auth_failed_at = NULL, redirected_at = NULL
+            WHERE id = $1 AND (unreachable_since IS NOT NULL OR auth_failed_at IS NOT NULL OR redirected_at IS NOT NULL)
+            """);
+        command.Parameters.Add(new() { Value = providerId });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// An add answered with a refusal of its own (a link, a service, funds): the provider is reachable, so a plain outage goes.
+    /// It says nothing about the key, nor about where the URL leads: a refused key or a redirect stays until a call succeeds.
+    /// </summary>
+    public async Task RecordAnsweredAsync(long providerId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE providers SET unreachable_since = NULL, last_error = NULL
+            WHERE id = $1 AND unreachable_since IS NOT NULL AND auth_failed_at IS NULL AND redirected_at IS NULL
+            """);
         command.Parameters.Add(new() { Value = providerId });
         await command.ExecuteNonQueryAsync(ct);
     }

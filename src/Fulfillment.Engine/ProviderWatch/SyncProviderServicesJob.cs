@@ -37,7 +37,8 @@ public sealed class SyncProviderServicesJob(
             catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
             {
                 logger.LogWarning("Provider {Provider}: service list fetch failed: {Error}", provider.Name, ex.Message);
-                await store.RecordUnreachableAsync(provider.Id, "Service list fetch failed: " + ex.Message, clock.GetUtcNow(), cancellationToken);
+                await store.RecordUnreachableAsync(provider.Id, "Service list fetch failed: " + ex.Message, clock.GetUtcNow(), cancellationToken,
+                    ProviderFailures.Of(ex));
                 continue;
             }
 
