@@ -1197,6 +1197,24 @@ BEGIN
 END $EF$;
 COMMIT;
 
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207051317_UnknownOrderAnswers') THEN
+    ALTER TABLE orders ADD unknown_answers integer NOT NULL DEFAULT 0;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207051317_UnknownOrderAnswers') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261207051317_UnknownOrderAnswers', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
 
 -- Functions, views and triggers as they are today (src/Fulfillment.Data/Sql), then the security rules, then their record.
 CREATE TABLE IF NOT EXISTS fulfillment_sql_scripts (
@@ -2025,7 +2043,8 @@ $fn$;
 -- An order in review is released by a person. First its attempts whose outcome is not known (sending, or an answer lost) are
 -- settled, saying who decided and how: from then on nothing waits for them. 'refund' cancels it with a full refund; an emulated
 -- drip-feed parent is closed instead (fulfillment_close_parents) and refunded what its runs did not deliver. 'retry' sends it
--- again only when nothing says a provider has it: an accepted attempt with an id is tracked again instead, and one accepted with an
+-- again only when nothing says a provider has it: an accepted attempt with an id is tracked again instead (its count of answers
+-- that did not know it starting afresh), and one accepted with an
 -- id the engine cannot use is refused (provider_has_order); a parent resumes its runs, honouring a cancel that is pending.
 CREATE OR REPLACE FUNCTION release_order(p_order_id bigint, p_action text)
 RETURNS void
@@ -2068,7 +2087,7 @@ BEGIN
         UPDATE orders
         SET status = 'in_progress', provider_order_id = coalesce(v_order.provider_order_id, v_accepted.provider_order_id),
             provider_id = coalesce(v_accepted.provider_id, provider_id), dispatched_at = coalesce(dispatched_at, v_accepted.answered_at, now()),
-            error = NULL, next_check_at = now(), claimed_by = NULL, updated_at = now()
+            error = NULL, next_check_at = now(), unknown_answers = 0, claimed_by = NULL, updated_at = now()
         WHERE id = p_order_id;
         INSERT INTO order_events (order_id, kind, detail)
         VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry', 'tracked', true,
@@ -2456,7 +2475,7 @@ INSERT INTO fulfillment_sql_scripts (name, sha256) VALUES
     ('functions/fulfillment_subscription_refund.sql', '121bad82658165c904b2946031db7a642ce2953dba396f99cd7a2b0a02d889c1'),
     ('functions/fulfillment_user_reason.sql', 'b1543d8372789e580f5a65981f96ec3858cb5209f7a494436ea78a09aa622292'),
     ('functions/place_order.sql', 'f588386e54de842b37753c34d4aec279d3200e07f04f956604971620837e418a'),
-    ('functions/release_order.sql', '157abcf8fae3da86a87ea2bdc95dc8a1f7ab20b5347650366a2ccde5a99e382c'),
+    ('functions/release_order.sql', 'c5fd1164b7213a3d3dcf97bbe254232c1d4eca8f6e8afef7ce9a25a7f4db11a8'),
     ('functions/request_cancel.sql', '9bc42a0a86e7ede35b82e73d3b2115ddb63badeb4e05c9e3e391d6f9062e30e7'),
     ('functions/request_erasure.sql', '8e8579f8b8d0866459e4176994e652da3a17e78b6839ca8dd3655ac9b13475e5'),
     ('functions/request_refill.sql', '77e58ffac3b43460cd855c12a2c5ce83642c13fde5be2a3962916439d97e91d4'),

@@ -468,6 +468,12 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue("pending")
                         .HasColumnName("status");
 
+                    b.Property<int>("UnknownAnswers")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("unknown_answers");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")

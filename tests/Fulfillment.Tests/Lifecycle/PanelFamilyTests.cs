@@ -34,4 +34,49 @@ public sealed class PanelFamilyTests(DatabaseFixture fixture) : IClassFixture<Da
             Assert.True(await engine.Panel.ScalarAsync<bool>("SELECT dripfeed FROM provider_services WHERE provider_id = $1 AND service = '1'", provider));
         }
     }
+
+    [Fact]
+    public async Task An_order_the_provider_says_it_does_not_know_goes_to_review_after_three_answers_in_a_row_with_its_words()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture, s => s.SpeedFactor = 0.0001);
+        var (_, service) = await engine.CreateProviderAndServiceAsync();
+        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
+        var order = await engine.Panel.PlaceOrderAsync(user, service, Link(), 100);
+        await engine.RunAsync(JobNames.DispatchOrders);
+        var known = await engine.Panel.ScalarAsync<string>("SELECT provider_order_id FROM orders WHERE id = $1", order);
+        await engine.Panel.ExecuteAsync("UPDATE orders SET provider_order_id = '99999999' WHERE id = $1", order);
+
+        async Task CheckAsync()
+        {
+            engine.Clock.Advance(TimeSpan.FromMinutes(1));
+            await engine.RunAsync(JobNames.SyncOrderStatus);
+        }
+
+        // Two answers, then one the provider knows (a lagging replica, say): the count starts again.
+        await CheckAsync();
+        await CheckAsync();
+        Assert.Equal("in_progress", await engine.StatusAsync(order));
+        Assert.Equal("Incorrect order ID", await engine.Panel.ScalarAsync<string>("SELECT error FROM orders WHERE id = $1", order));
+        await engine.Panel.ExecuteAsync("UPDATE orders SET provider_order_id = $2 WHERE id = $1", order, known);
+        await CheckAsync();
+        Assert.Equal("in_progress", await engine.StatusAsync(order));
+        Assert.Null(await engine.Panel.ScalarAsync<string?>("SELECT error FROM orders WHERE id = $1", order));
+
+        await engine.Panel.ExecuteAsync("UPDATE orders SET provider_order_id = '99999999' WHERE id = $1", order);
+        await CheckAsync();
+        await CheckAsync();
+        Assert.Equal("in_progress", await engine.StatusAsync(order));
+        await CheckAsync();
+
+        Assert.Equal("review", await engine.StatusAsync(order));
+        var review = await engine.Panel.ScalarAsync<string>("SELECT error FROM orders WHERE id = $1", order);
+        Assert.Contains("Incorrect order ID", review, StringComparison.Ordinal);
+        Assert.Contains("3 answers in a row", review, StringComparison.Ordinal);
+
+        // A person tracks it again (release_order): the count starts afresh, one more such answer is not three.
+        await engine.Panel.ExecuteAsync("SELECT release_order($1, 'retry')", order);
+        await CheckAsync();
+        Assert.Equal("in_progress", await engine.StatusAsync(order));
+        Assert.Equal(1, await engine.Panel.ScalarAsync<int>("SELECT unknown_answers FROM orders WHERE id = $1", order));
+    }
 }
