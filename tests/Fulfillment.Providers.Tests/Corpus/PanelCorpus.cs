@@ -156,8 +156,9 @@ public static class PanelCorpus
             "        \"remains\": \"0\",\n        \"currency\": \"USD\"\n    },\n    \"99\": \"Incorrect order ID\"\n}",
             "1234=state:Completed:remains=0;99=unknown-order:Incorrect order ID"),
         new(SmartPanel, Sp, "multi-status", "wrong key", 200, Php, SpAuth, "throws:AuthenticationFailed"),
+        // No multi-status: orders is not read, order is empty. The client then asks each id alone (here the same body answers those).
         new(PanelScript, Ps, "multi-status", "no multi-status: orders is not read, order is empty", 200, Php, """{"error":"Order not found.","status":"104"}""",
-            "throws:ProviderError"),
+            "1234=unknown-order:Order not found.;99=unknown-order:Order not found."),
         new(Laravel, Lv + "app/Services/Api/Actions/OrdersAction.php", "multi-status", "a known order and an error object", 200, Json,
             """{"1234":{"charge":"1.2","start_count":"0","status":"In progress","remains":"50","currency":"USD"},"99":{"error":"Incorrect order ID"}}""",
             "1234=state:InProgress:remains=50;99=unknown-order:Incorrect order ID"),

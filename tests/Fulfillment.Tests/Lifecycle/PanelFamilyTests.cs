@@ -36,6 +36,42 @@ public sealed class PanelFamilyTests(DatabaseFixture fixture) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task The_php_panel_scripts_orders_are_tracked_one_status_call_each_since_it_has_no_multi_status()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture, s => { s.Family = PanelFamily.PanelScript; s.SpeedFactor = 0.0001; });
+        var (provider, service) = await engine.CreateProviderAndServiceAsync();
+        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
+        var orders = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            orders.Add(await engine.Panel.PlaceOrderAsync(user, service, Link(), 100));
+        }
+
+        await engine.RunAsync(JobNames.DispatchOrders);
+        Assert.Equal(3L, await engine.Panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'in_progress'", orders.ToArray()));
+        await engine.Panel.ExecuteAsync("UPDATE orders SET provider_order_id = '99999999' WHERE id = $1", orders[2]);
+
+        engine.Clock.Advance(TimeSpan.FromSeconds(20));
+        await engine.RunAsync(JobNames.SyncOrderStatus);
+
+        Assert.Equal(2L, await engine.Panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'in_progress' AND provider_status = 'Pending' AND error IS NULL", orders[..2].ToArray()));
+        Assert.Equal("Order not found.", await engine.Panel.ScalarAsync<string>("SELECT error FROM orders WHERE id = $1", orders[2]));
+        Assert.Null(await engine.Panel.ScalarAsync<string?>("SELECT last_error FROM providers WHERE id = $1", provider));
+        Assert.Null(await engine.Panel.ScalarAsync<DateTime?>("SELECT unreachable_since FROM providers WHERE id = $1", provider));
+        Assert.Equal(1, MultiStatusCalls(engine));
+        Assert.Equal(3, SingleStatusCalls(engine));
+
+        // Known for what it is: the next pass asks one id a call, without trying multi-status first.
+        engine.Clock.Advance(TimeSpan.FromMinutes(5));
+        await engine.RunAsync(JobNames.SyncOrderStatus);
+        Assert.Equal(2L, await engine.Panel.ScalarAsync<long>(
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'in_progress' AND error IS NULL", orders[..2].ToArray()));
+        Assert.Equal(1, MultiStatusCalls(engine));
+        Assert.Equal(6, SingleStatusCalls(engine));
+    }
+
+    [Fact]
     public async Task An_order_the_provider_says_it_does_not_know_goes_to_review_after_three_answers_in_a_row_with_its_words()
     {
         await using var engine = await EngineHarness.StartAsync(fixture, s => s.SpeedFactor = 0.0001);
@@ -79,4 +115,10 @@ public sealed class PanelFamilyTests(DatabaseFixture fixture) : IClassFixture<Da
         Assert.Equal("in_progress", await engine.StatusAsync(order));
         Assert.Equal(1, await engine.Panel.ScalarAsync<int>("SELECT unknown_answers FROM orders WHERE id = $1", order));
     }
+
+    private static int MultiStatusCalls(EngineHarness engine) =>
+        engine.Simulator.Record.Requests("status").Count(r => r.Field("orders") is not null);
+
+    private static int SingleStatusCalls(EngineHarness engine) =>
+        engine.Simulator.Record.Requests("status").Count(r => r.Field("order") is not null);
 }
