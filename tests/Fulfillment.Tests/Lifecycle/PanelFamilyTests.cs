@@ -12,6 +12,57 @@ public sealed class PanelFamilyTests(DatabaseFixture fixture) : IClassFixture<Da
 {
     private static string Link() => $"https://instagram.com/p/{Guid.NewGuid():N}";
 
+    [Fact]
+    public async Task A_same_link_refusal_in_SmartPanels_status_error_shape_holds_the_order_and_never_reviews_it()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture, s => s.Family = PanelFamily.SmartPanel);
+        var (provider, service) = await engine.CreateProviderAndServiceAsync(upstreamService: 2);
+        // Another panel service on the same upstream service: the engine's own same-link rule (scope Service) lets both go.
+        var other = await engine.Panel.CreateServiceAsync(provider, 2m, 10, 10_000, providerServiceId: "2");
+        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
+        var link = Link();
+        var first = await engine.Panel.PlaceOrderAsync(user, other, link, 100);
+        await engine.RunAsync(JobNames.DispatchOrders);
+        Assert.Equal("in_progress", await engine.StatusAsync(first));
+
+        var second = await engine.Panel.PlaceOrderAsync(user, service, link, 100);
+        await engine.RunAsync(JobNames.DispatchOrders);
+
+        Assert.Equal("held", await engine.StatusAsync(second));
+        Assert.Contains("You have already an active order for this link", await engine.Panel.ScalarAsync<string>("SELECT error FROM orders WHERE id = $1", second),
+            StringComparison.Ordinal);
+        Assert.Equal("refused", await engine.Panel.ScalarAsync<string>("SELECT outcome FROM order_attempts WHERE order_id = $1", second));
+        Assert.Equal(1, engine.Simulator.Orders.CreatedCount(link));
+    }
+
+    [Fact]
+    public async Task An_html_error_page_reaches_last_error_and_the_orders_error_as_its_visible_text()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture, s => s.Family = PanelFamily.SmartPanel);
+        var (provider, service) = await engine.CreateProviderAndServiceAsync();
+        // SmartPanel serves its API at /api/v1: a POST to /api/v2 meets its CSRF check, an HTML 403 page.
+        await engine.Panel.ExecuteAsync("UPDATE providers SET api_url = replace(api_url, '/api/v1', '/api/v2') WHERE id = $1", provider);
+        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
+        var order = await engine.Panel.PlaceOrderAsync(user, service, Link(), 100);
+
+        await engine.RunAsync(JobNames.DispatchOrders);
+
+        const string page = "HTTP 403: Error: An Error Was Encountered The action you have requested is not allowed.";
+        Assert.Equal("pending", await engine.StatusAsync(order));
+        var error = await engine.Panel.ScalarAsync<string>("SELECT error FROM orders WHERE id = $1", order);
+        Assert.Contains(page, error, StringComparison.Ordinal);
+        Assert.Equal("Add refused: " + page, await engine.Panel.ScalarAsync<string>("SELECT last_error FROM providers WHERE id = $1", provider));
+        await engine.RunAsync(JobNames.CheckProviderBalances);
+        var lastError = await engine.Panel.ScalarAsync<string>("SELECT last_error FROM providers WHERE id = $1", provider);
+        Assert.StartsWith("Balance check failed: ", lastError, StringComparison.Ordinal);
+        Assert.Contains(page, lastError, StringComparison.Ordinal);
+        Assert.All(new[] { error, lastError }, text =>
+        {
+            Assert.DoesNotContain("<", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("::selection", text, StringComparison.Ordinal);
+        });
+    }
+
     [Theory]
     [InlineData(PanelFamily.SmartPanel)]
     [InlineData(PanelFamily.PanelScript)]
