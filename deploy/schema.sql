@@ -1219,6 +1219,38 @@ START TRANSACTION;
 
 DO $EF$
 BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    ALTER TABLE provider_services ALTER COLUMN refill DROP NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    ALTER TABLE provider_services ALTER COLUMN dripfeed DROP NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    ALTER TABLE provider_services ALTER COLUMN cancel DROP NOT NULL;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207041843_ProviderServiceFlagsUnknown') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261207041843_ProviderServiceFlagsUnknown', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207043346_Pricing') THEN
     ALTER TABLE services ADD markup_applied numeric(9,4);
     END IF;
@@ -1312,6 +1344,49 @@ BEGIN
     IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207043346_Pricing') THEN
     INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
     VALUES ('20261207043346_Pricing', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207044724_ProviderPauses') THEN
+    ALTER TABLE providers ADD auth_failed_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207044724_ProviderPauses') THEN
+    ALTER TABLE providers ADD redirected_at timestamp with time zone;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207044724_ProviderPauses') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261207044724_ProviderPauses', '10.0.15');
+    END IF;
+END $EF$;
+COMMIT;
+
+START TRANSACTION;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207051317_UnknownOrderAnswers') THEN
+    ALTER TABLE orders ADD unknown_answers integer NOT NULL DEFAULT 0;
+    END IF;
+END $EF$;
+
+DO $EF$
+BEGIN
+    IF NOT EXISTS(SELECT 1 FROM "__EFMigrationsHistory" WHERE "MigrationId" = '20261207051317_UnknownOrderAnswers') THEN
+    INSERT INTO "__EFMigrationsHistory" ("MigrationId", "ProductVersion")
+    VALUES ('20261207051317_UnknownOrderAnswers', '10.0.15');
     END IF;
 END $EF$;
 COMMIT;
@@ -1974,10 +2049,12 @@ $fn$;
 
 -- functions/fulfillment_service_type.sql
 -- How a service type measures its add (docs/domain.md, "Type-specific add fields"), one row per type the
--- engine knows; an unknown type is measured like Default. SmmServiceType (Fulfillment.Providers)
--- sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
+-- engine knows; an unknown type is measured like Default. A name is read as SmmServiceType (Fulfillment.Providers)
+-- reads it: case aside, underscores and hyphens as spaces, runs of spaces as one (SmartPanel lists custom_comments).
+-- SmmServiceType sends exactly these fields; ServiceTypeRuleTests keeps the two in step.
 --   unit: one order is one unit whatever its size (Package, Activation): the rate is its price;
 --   lines: the amount is the number of non-empty lines of list_field, and the add sends no quantity;
+--   list_field: the param the add sends as a list, one item per line (a package of custom comments too);
 --   subscription: max per post for each of posts;
 --   quantity: the quantity, times runs for a drip-feed (only Default sends runs and interval).
 CREATE OR REPLACE FUNCTION fulfillment_service_type(
@@ -1985,13 +2062,13 @@ CREATE OR REPLACE FUNCTION fulfillment_service_type(
 LANGUAGE sql IMMUTABLE
 AS $fn$
     SELECT coalesce(t.measure, 'quantity'), t.list_field, coalesce(t.dripfeed, true), coalesce(t.takes_handle, false)
-    FROM (SELECT lower(btrim(coalesce(p_type, ''))) AS name) k
+    FROM (SELECT btrim(regexp_replace(translate(lower(coalesce(p_type, '')), '_-', '  '), '\s+', ' ', 'g')) AS name) k
     LEFT JOIN (VALUES
         ('default',                 'quantity',     NULL,        true,  false),
         ('package',                 'unit',         NULL,        false, false),
         ('activation',              'unit',         NULL,        false, false),
         ('custom comments',         'lines',        'comments',  false, false),
-        ('custom comments package', 'unit',         NULL,        false, false),
+        ('custom comments package', 'unit',         'comments',  false, false),
         ('comment replies',         'lines',        'comments',  false, false),
         ('mentions custom list',    'lines',        'usernames', false, false),
         ('mentions',                'quantity',     NULL,        false, false),
@@ -2187,6 +2264,7 @@ DECLARE
     v_runs bigint;
     v_interval bigint;
     v_problem text;
+    v_line record;
     v_units bigint;
     v_posts integer;
     v_charge numeric;
@@ -2215,6 +2293,20 @@ BEGIN
         RAISE EXCEPTION 'invalid_params: params must be a JSON object, not %', jsonb_typeof(v_params);
     END IF;
     v_type := fulfillment_service_type(v_service.type);
+
+    -- A list goes to the provider one item per line. Panel scripts that also split on "|" (SmartPanel splits custom
+    -- comments on " | ") would deliver, and charge for, more items than were paid for.
+    IF v_type.list_field IS NOT NULL THEN
+        SELECT l.n, l.line INTO v_line
+        FROM regexp_split_to_table(coalesce(fulfillment_list_text(v_params -> v_type.list_field), ''), E'\r\n|\r|\n') WITH ORDINALITY AS l(line, n)
+        WHERE strpos(l.line, '|') > 0
+        ORDER BY l.n
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'invalid_params: line % of % contains "|" (%): providers that split on it would deliver, and charge for, more than was ordered',
+                v_line.n, v_type.list_field, left(v_line.line, 100);
+        END IF;
+    END IF;
 
     -- The amount: one unit, the lines of a list (the add carries no quantity), or the quantity.
     IF v_type.measure = 'lines' THEN
@@ -2298,7 +2390,8 @@ $fn$;
 -- An order in review is released by a person. First its attempts whose outcome is not known (sending, or an answer lost) are
 -- settled, saying who decided and how: from then on nothing waits for them. 'refund' cancels it with a full refund; an emulated
 -- drip-feed parent is closed instead (fulfillment_close_parents) and refunded what its runs did not deliver. 'retry' sends it
--- again only when nothing says a provider has it: an accepted attempt with an id is tracked again instead, and one accepted with an
+-- again only when nothing says a provider has it: an accepted attempt with an id is tracked again instead (its count of answers
+-- that did not know it starting afresh), and one accepted with an
 -- id the engine cannot use is refused (provider_has_order); a parent resumes its runs, honouring a cancel that is pending.
 CREATE OR REPLACE FUNCTION release_order(p_order_id bigint, p_action text)
 RETURNS void
@@ -2341,7 +2434,7 @@ BEGIN
         UPDATE orders
         SET status = 'in_progress', provider_order_id = coalesce(v_order.provider_order_id, v_accepted.provider_order_id),
             provider_id = coalesce(v_accepted.provider_id, provider_id), dispatched_at = coalesce(dispatched_at, v_accepted.answered_at, now()),
-            error = NULL, next_check_at = now(), claimed_by = NULL, updated_at = now()
+            error = NULL, next_check_at = now(), unknown_answers = 0, claimed_by = NULL, updated_at = now()
         WHERE id = p_order_id;
         INSERT INTO order_events (order_id, kind, detail)
         VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry', 'tracked', true,
@@ -2727,13 +2820,13 @@ INSERT INTO fulfillment_sql_scripts (name, sha256) VALUES
     ('functions/fulfillment_record_rate_changes.sql', '80eaaa68157d263d5dff0384718b623abcb723d52715830cfb304857f094e82b'),
     ('functions/fulfillment_reprice.sql', '9dfecf938d06ad36debe9293a99d90973211b368f82e53d31dc808da953eaf59'),
     ('functions/fulfillment_secure_functions.sql', 'f0841cdaed10f773318a42caec25981e155c53ff93b69ab6705a02e685f79dab'),
-    ('functions/fulfillment_service_type.sql', 'a023f23b1cb45d0b6e0642363260f340570d24c26a8576021b7521b23451be3b'),
+    ('functions/fulfillment_service_type.sql', '29944b0451b3f7a889e12b34ba14c409bdc556b59d5331af339a13a250db921e'),
     ('functions/fulfillment_subscription_params.sql', '91388ac8960534df1fe252317fb6ae75c93b095927bbe840f1917388b3a9b042'),
     ('functions/fulfillment_subscription_refund.sql', '121bad82658165c904b2946031db7a642ce2953dba396f99cd7a2b0a02d889c1'),
     ('functions/fulfillment_user_reason.sql', 'b1543d8372789e580f5a65981f96ec3858cb5209f7a494436ea78a09aa622292'),
     ('functions/lift_quarantine.sql', 'f48f1b08ef95d200714722e25e811d936bf3e9200e8a39d6bde85a86465612b9'),
-    ('functions/place_order.sql', '9db6a9f30faaa43847d9331c74070ffc79a69055c09525da23aabbb4977f4623'),
-    ('functions/release_order.sql', '157abcf8fae3da86a87ea2bdc95dc8a1f7ab20b5347650366a2ccde5a99e382c'),
+    ('functions/place_order.sql', 'f588386e54de842b37753c34d4aec279d3200e07f04f956604971620837e418a'),
+    ('functions/release_order.sql', 'c5fd1164b7213a3d3dcf97bbe254232c1d4eca8f6e8afef7ce9a25a7f4db11a8'),
     ('functions/request_cancel.sql', '9bc42a0a86e7ede35b82e73d3b2115ddb63badeb4e05c9e3e391d6f9062e30e7'),
     ('functions/request_erasure.sql', '8e8579f8b8d0866459e4176994e652da3a17e78b6839ca8dd3655ac9b13475e5'),
     ('functions/request_refill.sql', '77e58ffac3b43460cd855c12a2c5ce83642c13fde5be2a3962916439d97e91d4'),

@@ -58,6 +58,12 @@ public sealed class Order
     /// <summary>When status tracking next asks the provider about this order.</summary>
     public DateTimeOffset? NextCheckAt { get; set; }
 
+    /// <summary>
+    /// Status answers in a row in which the provider said it does not know this order ("Incorrect order ID"); 0 after an answer
+    /// about it. The order goes to review at Fulfillment:Tracking:UnknownOrderReviewAfter.
+    /// </summary>
+    public int UnknownAnswers { get; set; }
+
     /// <summary>The link normalised per platform, for same-target conflict detection.</summary>
     public string? LinkKey { get; set; }
 

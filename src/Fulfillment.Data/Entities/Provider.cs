@@ -22,4 +22,11 @@ public sealed class Provider
 
     // Engine-internal: since when every call to this provider has failed (no usable answer); null once one succeeds.
     public DateTimeOffset? UnreachableSince { get; set; }
+
+    // Engine-internal: since when the provider has refused the key or the account (its words in LastError); null once a call succeeds.
+    public DateTimeOffset? AuthFailedAt { get; set; }
+
+    // Engine-internal: since when the provider has answered with a redirect (the target in LastError): sending to it is paused
+    // until a call to it succeeds.
+    public DateTimeOffset? RedirectedAt { get; set; }
 }

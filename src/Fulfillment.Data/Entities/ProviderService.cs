@@ -14,8 +14,10 @@ public sealed class ProviderService
     public decimal? Rate { get; set; }
     public int? Min { get; set; }
     public int? Max { get; set; }
-    public bool Refill { get; set; }
-    public bool Cancel { get; set; }
-    public bool Dripfeed { get; set; }
+
+    /// <summary>What the list says of refill, cancel and drip-feed; null where it says nothing (unknown, never "no").</summary>
+    public bool? Refill { get; set; }
+    public bool? Cancel { get; set; }
+    public bool? Dripfeed { get; set; }
     public DateTimeOffset SeenAt { get; set; }
 }

@@ -536,6 +536,12 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue("pending")
                         .HasColumnName("status");
 
+                    b.Property<int>("UnknownAnswers")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("unknown_answers");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
@@ -907,6 +913,10 @@ namespace Fulfillment.Data.Migrations
                         .HasDefaultValue("")
                         .HasColumnName("api_url");
 
+                    b.Property<DateTimeOffset?>("AuthFailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("auth_failed_at");
+
                     b.Property<decimal?>("Balance")
                         .HasColumnType("numeric(20,6)")
                         .HasColumnName("balance");
@@ -951,6 +961,10 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("paused_reason");
 
+                    b.Property<DateTimeOffset?>("RedirectedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("redirected_at");
+
                     b.Property<DateTimeOffset?>("UnreachableSince")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("unreachable_since");
@@ -977,7 +991,7 @@ namespace Fulfillment.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<bool>("Cancel")
+                    b.Property<bool?>("Cancel")
                         .HasColumnType("boolean")
                         .HasColumnName("cancel");
 
@@ -985,7 +999,7 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("category");
 
-                    b.Property<bool>("Dripfeed")
+                    b.Property<bool?>("Dripfeed")
                         .HasColumnType("boolean")
                         .HasColumnName("dripfeed");
 
@@ -1010,7 +1024,7 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("numeric(20,6)")
                         .HasColumnName("rate");
 
-                    b.Property<bool>("Refill")
+                    b.Property<bool?>("Refill")
                         .HasColumnType("boolean")
                         .HasColumnName("refill");
 

@@ -27,6 +27,7 @@ internal static class OrderModel
         e.Property(x => x.Refunded).HasColumnType(MoneyType).HasDefaultValue(0m);
         e.Property(x => x.UpdatedAt).HasDefaultValueSql("now()");
         e.Property(x => x.Attempts).HasDefaultValue(0);
+        e.Property(x => x.UnknownAnswers).HasDefaultValue(0);
         e.Property(x => x.ProviderCharge).HasColumnType(MoneyType);
         e.Property(x => x.RoutePosition).HasDefaultValue(0);
         e.HasIndex(x => x.NextCheckAt).HasDatabaseName("ix_orders_tracking").HasFilter("status = 'in_progress'");

@@ -37,6 +37,8 @@ public sealed class WatchHealthJob(
             cancellationToken);
         await alerts.StateAsync(AlertKind.ProviderUnreachable, AlertSubject.Provider, await ProviderConditions.UnreachableAsync(db, cancellationToken), null,
             cancellationToken);
+        await alerts.StateAsync(AlertKind.ProviderAuthFailed, AlertSubject.Provider, await ProviderConditions.AuthFailedAsync(db, cancellationToken), null,
+            cancellationToken);
         await alerts.StateAsync(AlertKind.OrdersStuck, AlertSubject.Service, await StuckOrders.FindAsync(db, options.Value, now, cancellationToken),
             null, cancellationToken);
         metrics.SetOpenAlerts(await alerts.OpenByKindAsync(cancellationToken));

@@ -36,6 +36,7 @@ public static class LifecycleRules
             problems.Positive(TrackingOptions.Section, nameof(t.Lease), t.Lease);
             problems.Positive(TrackingOptions.Section, nameof(t.ReviewAfter), t.ReviewAfter);
             problems.Positive(TrackingOptions.Section, nameof(t.UnreachableReviewAfter), t.UnreachableReviewAfter);
+            problems.Range(TrackingOptions.Section, nameof(t.UnknownOrderReviewAfter), t.UnknownOrderReviewAfter, 1, 1000);
             problems.Positive(TrackingOptions.Section, nameof(t.SubscriptionMinInterval), t.SubscriptionMinInterval);
             problems.Require(TrackingOptions.Section, nameof(t.SubscriptionMaxInterval), t.SubscriptionMaxInterval >= t.SubscriptionMinInterval,
                 $"must be at least SubscriptionMinInterval ({t.SubscriptionMinInterval}), not {t.SubscriptionMaxInterval}");

@@ -32,6 +32,12 @@ public sealed class TrackingOptions
     public TimeSpan UnreachableReviewAfter { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>
+    /// An order the provider says it does not know ("Incorrect order ID", "Order not found.") in this many status answers in a
+    /// row goes to review with those words; until then the words are the order's error and it is asked again.
+    /// </summary>
+    public int UnknownOrderReviewAfter { get; set; } = 3;
+
+    /// <summary>
     /// A subscription lives for weeks and its posts come when the account posts: its checks are a tenth of its
     /// age apart within these bounds instead of <see cref="MinInterval"/> and <see cref="MaxInterval"/>.
     /// </summary>

@@ -23,6 +23,10 @@ public sealed class OutcomeRecorder(
     TimeProvider clock,
     ILogger<OutcomeRecorder> logger) : IDisposable
 {
+    /// <summary>What an add says about its whole provider, whatever the other adds of its batch said.</summary>
+    private static readonly (ProviderSaid Said, ProviderFailure Failure)[] ProviderWide =
+        [(ProviderSaid.Redirected, ProviderFailure.Redirected), (ProviderSaid.AuthenticationFailed, ProviderFailure.AuthenticationFailed)];
+
     private readonly SemaphoreSlim _one = new(1, 1);
 
     public void Dispose() => _one.Dispose();
@@ -123,9 +127,10 @@ public sealed class OutcomeRecorder(
     }
 
     /// <summary>
-    /// Once per provider and batch, not per order: an answered add clears the provider's outage (unreachable_since and its
-    /// last_error); adds that could not reach it (connection refused, timeout before sending, circuit open, redirect) set both; a
-    /// misconfiguration is written to last_error. Best effort.
+    /// Once per provider and batch, not per order. A redirect or a refused key is the provider's, whatever the batch's other adds
+    /// said: recorded (redirected_at pauses sending, auth_failed_at stays) until a call succeeds. Otherwise an accepted add clears
+    /// the provider's problems; adds that could not reach it set unreachable_since and last_error; a refusal of the order's own
+    /// clears a plain outage only; a misconfiguration is written to last_error. Best effort.
     /// </summary>
     private async Task RecordProviderHealthAsync(IReadOnlyList<ProviderHealth> health)
     {
@@ -133,23 +138,48 @@ public sealed class OutcomeRecorder(
         {
             try
             {
-                if (provider.Any(h => h.Reached == true))
-                {
-                    await providers.RecordReachableAsync(provider.Key, CancellationToken.None);
-                }
-                else if (provider.LastOrDefault(h => h.Reached == false) is { Error: { } unreachable })
-                {
-                    await providers.RecordUnreachableAsync(provider.Key, unreachable, clock.GetUtcNow(), CancellationToken.None);
-                }
-                else if (provider.LastOrDefault(h => h.Error is not null) is { Error: { } error })
-                {
-                    await providers.RecordErrorAsync(provider.Key, error, CancellationToken.None);
-                }
+                await RecordAsync(provider.Key, [.. provider]);
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
                 logger.LogWarning("Provider {ProviderId}: the health seen by dispatch could not be recorded ({Error})", provider.Key, ex.Message);
             }
+        }
+    }
+
+    private async Task RecordAsync(long providerId, List<ProviderHealth> said)
+    {
+        var now = clock.GetUtcNow();
+        var providerWide = false;
+        foreach (var (kind, failure) in ProviderWide)
+        {
+            if (said.LastOrDefault(h => h.Said == kind) is { Error: { } error })
+            {
+                await providers.RecordUnreachableAsync(providerId, error, now, CancellationToken.None, failure);
+                providerWide = true;
+            }
+        }
+
+        if (providerWide)
+        {
+            return;
+        }
+
+        if (said.Any(h => h.Said == ProviderSaid.Succeeded))
+        {
+            await providers.RecordReachableAsync(providerId, CancellationToken.None);
+        }
+        else if (said.LastOrDefault(h => h.Said == ProviderSaid.Unreachable) is { Error: { } unreachable })
+        {
+            await providers.RecordUnreachableAsync(providerId, unreachable, now, CancellationToken.None);
+        }
+        else if (said.Any(h => h.Said == ProviderSaid.Answered))
+        {
+            await providers.RecordAnsweredAsync(providerId, CancellationToken.None);
+        }
+        else if (said.LastOrDefault(h => h.Said == ProviderSaid.Misconfigured) is { Error: { } error })
+        {
+            await providers.RecordErrorAsync(providerId, error, CancellationToken.None);
         }
     }
 }

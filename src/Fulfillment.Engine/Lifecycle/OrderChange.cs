@@ -77,8 +77,10 @@ public abstract record OrderChange(long OrderId)
     /// <summary>The provider's latest words about an order in progress (verbatim), and its next check.</summary>
     /// <param name="PostsServed">A subscription's posts served so far: the count on the order never goes down.</param>
     /// <param name="ProviderCharge">What the provider says it charged (its status answer's charge, made sane), in <paramref name="ProviderCurrency"/>.</param>
+    /// <param name="UnknownAnswers">The answers in a row in which the provider said it does not know the order; null leaves the count as it is.</param>
     public sealed record Progressed(long OrderId, string? ProviderStatus, long? StartCount, long? Remains, DateTimeOffset NextCheckAt, string? Error,
-        string? ResultJson = null, int? PostsServed = null, decimal? ProviderCharge = null, string? ProviderCurrency = null) : OrderChange(OrderId)
+        string? ResultJson = null, int? PostsServed = null, decimal? ProviderCharge = null, string? ProviderCurrency = null, int? UnknownAnswers = null)
+        : OrderChange(OrderId)
     {
         public override OrderLifecycle.Move Move => OrderLifecycle.Progress;
     }

@@ -38,7 +38,8 @@ public sealed class CheckProviderBalancesJob(
             catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
             {
                 logger.LogDebug("Provider {Provider}: balance check failed: {Error}", provider.Name, ex.Message);
-                await store.RecordUnreachableAsync(provider.Id, "Balance check failed: " + ex.Message, clock.GetUtcNow(), cancellationToken);
+                await store.RecordUnreachableAsync(provider.Id, "Balance check failed: " + ex.Message, clock.GetUtcNow(), cancellationToken,
+                    ProviderFailures.Of(ex));
             }
             catch (Exception ex) when (RowByRow.IsBadRow(ex))
             {

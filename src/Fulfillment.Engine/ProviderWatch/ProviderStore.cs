@@ -34,6 +34,7 @@ public sealed class ProviderStore(NpgsqlDataSource db, TimeProvider clock, ILogg
         await using var command = db.CreateCommand($"""
             WITH was AS (SELECT id, paused_reason, unreachable_since FROM providers WHERE id = $1 FOR UPDATE)
             UPDATE providers p SET balance = $2, currency = coalesce($3, p.currency), balance_checked_at = $4, last_error = NULL, unreachable_since = NULL,
+                auth_failed_at = NULL, redirected_at = NULL,
                 paused_reason = CASE WHEN $2 < p.min_balance
                     THEN 'Dispatch paused: balance ' || $2 || ' is below min_balance ' || p.min_balance || '.' END
             FROM was
@@ -88,14 +89,18 @@ public sealed class ProviderStore(NpgsqlDataSource db, TimeProvider clock, ILogg
     /// <summary>
     /// A call that got no usable answer (refused connection, timeout, redirect, HTTP error, unreadable body, an
     /// error for the whole call): <paramref name="error"/> goes to last_error, and unreachable_since is set unless
-    /// it already is. The outage is logged once, when it starts, with the orders at the provider. Returns
-    /// unreachable_since: how long the provider has been failing.
+    /// it already is. A refused key or account sets auth_failed_at as well, a redirect redirected_at (which pauses sending),
+    /// each kept from the first such call until a call succeeds (<see cref="RecordReachableAsync"/>). The outage is logged
+    /// once, when it starts, with the orders at the provider. Returns unreachable_since: how long the provider has been failing.
     /// </summary>
-    public async Task<DateTimeOffset?> RecordUnreachableAsync(long providerId, string error, DateTimeOffset now, CancellationToken ct)
+    public async Task<DateTimeOffset?> RecordUnreachableAsync(long providerId, string error, DateTimeOffset now, CancellationToken ct,
+        ProviderFailure failure = ProviderFailure.Unreachable)
     {
         await using var command = db.CreateCommand($"""
             WITH was AS (SELECT id, unreachable_since FROM providers WHERE id = $1 FOR UPDATE)
-            UPDATE providers p SET last_error = $2, unreachable_since = coalesce(p.unreachable_since, $3)
+            UPDATE providers p SET last_error = $2, unreachable_since = coalesce(p.unreachable_since, $3),
+                auth_failed_at = CASE WHEN $4 THEN coalesce(p.auth_failed_at, $3) ELSE p.auth_failed_at END,
+                redirected_at = CASE WHEN $5 THEN coalesce(p.redirected_at, $3) ELSE p.redirected_at END
             FROM was
             WHERE p.id = was.id
             RETURNING p.unreachable_since, p.name, was.unreachable_since IS NULL, {OpenOrders}
@@ -103,6 +108,8 @@ public sealed class ProviderStore(NpgsqlDataSource db, TimeProvider clock, ILogg
         command.Parameters.Add(new() { Value = providerId });
         command.Parameters.Add(new() { Value = error });
         command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = failure == ProviderFailure.AuthenticationFailed });
+        command.Parameters.Add(new() { Value = failure == ProviderFailure.Redirected });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
         {
@@ -119,24 +126,38 @@ public sealed class ProviderStore(NpgsqlDataSource db, TimeProvider clock, ILogg
     }
 
     /// <summary>
-    /// A usable answer: the provider is reachable again. The outage's last_error goes with unreachable_since; an
-    /// error recorded while the provider was reachable stays. Writes nothing when it was not unreachable; the end of
-    /// an outage is logged once.
+    /// A call that succeeded (a balance, a service list, a status answer, an accepted add): the provider works again. The
+    /// outage, a refused key and a redirect go, with their last_error; an error recorded while none of them was set stays.
+    /// Writes nothing when none was; the end of an outage is logged once.
     /// </summary>
-    public async Task RecordReachableAsync(long providerId, CancellationToken ct)
+    public Task RecordReachableAsync(long providerId, CancellationToken ct) => ClearAsync(providerId, everything: true, ct);
+
+    /// <summary>
+    /// An add answered with a refusal of its own (a link, a service, funds): the provider is reachable, so a plain outage goes.
+    /// It says nothing about the key, nor about where the URL leads: a refused key or a redirect stays until a call succeeds.
+    /// </summary>
+    public Task RecordAnsweredAsync(long providerId, CancellationToken ct) => ClearAsync(providerId, everything: false, ct);
+
+    private async Task ClearAsync(long providerId, bool everything, CancellationToken ct)
     {
         await using var command = db.CreateCommand($"""
-            WITH was AS (SELECT id, unreachable_since FROM providers WHERE id = $1 AND unreachable_since IS NOT NULL FOR UPDATE)
-            UPDATE providers p SET unreachable_since = NULL, last_error = NULL
+            WITH was AS (
+                SELECT id, unreachable_since FROM providers
+                WHERE id = $1 AND CASE WHEN $2 THEN unreachable_since IS NOT NULL OR auth_failed_at IS NOT NULL OR redirected_at IS NOT NULL
+                                       ELSE unreachable_since IS NOT NULL AND auth_failed_at IS NULL AND redirected_at IS NULL END
+                FOR UPDATE)
+            UPDATE providers p SET unreachable_since = NULL, last_error = NULL,
+                auth_failed_at = CASE WHEN $2 THEN NULL ELSE p.auth_failed_at END, redirected_at = CASE WHEN $2 THEN NULL ELSE p.redirected_at END
             FROM was
-            WHERE p.id = was.id AND p.unreachable_since IS NOT NULL
+            WHERE p.id = was.id
             RETURNING p.name, was.unreachable_since, {OpenOrders}
             """);
         command.Parameters.Add(new() { Value = providerId });
+        command.Parameters.Add(new() { Value = everything });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (await reader.ReadAsync(ct))
         {
-            LogBack(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), clock.GetUtcNow());
+            LogBack(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt64(2), clock.GetUtcNow());
         }
     }
 

@@ -73,7 +73,7 @@ public sealed class ServiceListStore(NpgsqlDataSource db)
         return (reader.GetInt32(0), reader.GetInt32(1));
     }
 
-    /// <summary>The list stored as it was read: a flag the list did not give is stored as false until the columns can hold "unknown".</summary>
+    /// <summary>The list stored as it was read: a flag the list did not give is NULL, unknown (docs/providers.md).</summary>
     private static NpgsqlBatchCommand Upsert(long providerId, List<ProviderServiceInfo> services, DateTimeOffset now)
     {
         var upsert = new NpgsqlBatchCommand("""
@@ -89,8 +89,8 @@ public sealed class ServiceListStore(NpgsqlDataSource db)
         [
             providerId, services.Select(s => s.ServiceId).ToArray(), services.Select(s => s.Name).ToArray(), services.Select(s => s.Type).ToArray(),
             services.Select(s => s.Category).ToArray(), services.Select(s => s.Rate).ToArray(), services.Select(s => ClampToInt(s.Min)).ToArray(),
-            services.Select(s => ClampToInt(s.Max)).ToArray(), services.Select(s => s.Refill ?? false).ToArray(),
-            services.Select(s => s.Cancel ?? false).ToArray(), services.Select(s => s.Dripfeed ?? false).ToArray(), now,
+            services.Select(s => ClampToInt(s.Max)).ToArray(), services.Select(s => s.Refill).ToArray(),
+            services.Select(s => s.Cancel).ToArray(), services.Select(s => s.Dripfeed).ToArray(), now,
         ];
         foreach (var value in values)
         {

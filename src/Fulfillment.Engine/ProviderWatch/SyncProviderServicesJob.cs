@@ -68,7 +68,7 @@ public sealed class SyncProviderServicesJob(
         catch (Exception ex) when (ex is ProviderCallException or HttpRequestException)
         {
             logger.LogDebug("Provider {Provider}: service list fetch failed: {Error}", provider.Name, ex.Message);
-            await store.RecordUnreachableAsync(provider.Id, "Service list fetch failed: " + ex.Message, clock.GetUtcNow(), ct);
+            await store.RecordUnreachableAsync(provider.Id, "Service list fetch failed: " + ex.Message, clock.GetUtcNow(), ct, ProviderFailures.Of(ex));
             return null;
         }
     }

@@ -180,7 +180,7 @@ public sealed class StatusTracker(
             logger.LogDebug("Status check of {Count} order(s) at provider {Provider} failed: {Error}", orders.Length, endpoint.Name, ex.Message);
             Interlocked.Increment(ref tally.FailedCalls);
             var error = "Status check failed: " + ex.Message;
-            var since = await health.UnreachableAsync(endpoint, error, clock.GetUtcNow());
+            var since = await health.UnreachableAsync(endpoint, error, ProviderFailures.Of(ex), clock.GetUtcNow());
             return new Checked(endpoint.Name, orders.Length,
                 [.. orders.Select(order => StatusAnswers.Unanswered(order, endpoint.Name, error, since, o, clock.GetUtcNow()))]);
         }
@@ -213,17 +213,17 @@ public sealed class StatusTracker(
         private readonly ConcurrentDictionary<long, Lazy<Task<DateTimeOffset?>>> _unreachable = new();
         private readonly ConcurrentDictionary<long, Lazy<Task>> _reachable = new();
 
-        public Task<DateTimeOffset?> UnreachableAsync(ProviderEndpoint endpoint, string error, DateTimeOffset now) =>
-            _unreachable.GetOrAdd(endpoint.Id, _ => new(() => MarkAsync(endpoint, error, now))).Value;
+        public Task<DateTimeOffset?> UnreachableAsync(ProviderEndpoint endpoint, string error, ProviderFailure failure, DateTimeOffset now) =>
+            _unreachable.GetOrAdd(endpoint.Id, _ => new(() => MarkAsync(endpoint, error, failure, now))).Value;
 
         public Task ReachableAsync(ProviderEndpoint endpoint) =>
             _reachable.GetOrAdd(endpoint.Id, _ => new(() => ClearAsync(endpoint))).Value;
 
-        private async Task<DateTimeOffset?> MarkAsync(ProviderEndpoint endpoint, string error, DateTimeOffset now)
+        private async Task<DateTimeOffset?> MarkAsync(ProviderEndpoint endpoint, string error, ProviderFailure failure, DateTimeOffset now)
         {
             try
             {
-                return await providers.RecordUnreachableAsync(endpoint.Id, error, now, CancellationToken.None);
+                return await providers.RecordUnreachableAsync(endpoint.Id, error, now, CancellationToken.None, failure);
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {

@@ -22,8 +22,8 @@ public sealed class TrackingStore(NpgsqlDataSource db)
             leased AS (
                 UPDATE orders o SET next_check_at = $3 FROM due WHERE o.id = due.id
                 RETURNING o.id, o.provider_id, o.provider_order_id, o.quantity, coalesce(o.dispatched_at, o.created_at) AS dispatched_at,
-                          o.result::text AS result, o.charged_posts, o.posts_served)
-            SELECT l.id, l.provider_order_id, l.quantity, l.dispatched_at, l.result, l.charged_posts, l.posts_served,
+                          o.result::text AS result, o.charged_posts, o.posts_served, o.unknown_answers)
+            SELECT l.id, l.provider_order_id, l.quantity, l.dispatched_at, l.result, l.charged_posts, l.posts_served, l.unknown_answers,
                    {ProviderColumns.Select("p", "p_")}
             FROM leased l LEFT JOIN providers p ON p.id = l.provider_id
             """;
@@ -43,7 +43,7 @@ public sealed class TrackingStore(NpgsqlDataSource db)
         {
             orders.Add(new TrackedOrder(reader.Value<long>("id"), ProviderColumns.Read(reader, "p_"), reader.Text("provider_order_id"),
                 reader.Value<int>("quantity"), reader.Value<DateTimeOffset>("dispatched_at"), reader.Text("result"),
-                reader.Maybe<int>("charged_posts"), reader.Maybe<int>("posts_served")));
+                reader.Maybe<int>("charged_posts"), reader.Maybe<int>("posts_served"), reader.Value<int>("unknown_answers")));
         }
 
         return orders;

@@ -17,7 +17,11 @@ public interface ISmmClient
 
     Task<StatusResult> GetStatusAsync(ProviderEndpoint provider, string providerOrderId, CancellationToken cancellationToken);
 
-    /// <summary>Every requested id gets an entry; per-order errors ("Incorrect order ID") are inside it.</summary>
+    /// <summary>
+    /// Every requested id gets an entry; per-order errors ("Incorrect order ID") are inside it. A provider whose multi-status
+    /// call answers one "no such order" for the whole call (the PHP panel script has none) is asked one id a call instead, one
+    /// call at a time, and, once known for it, without trying multi-status first.
+    /// </summary>
     Task<IReadOnlyDictionary<string, StatusResult>> GetStatusesAsync(ProviderEndpoint provider, IReadOnlyCollection<string> providerOrderIds, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ProviderServiceInfo>> GetServicesAsync(ProviderEndpoint provider, CancellationToken cancellationToken);

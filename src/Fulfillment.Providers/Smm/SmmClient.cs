@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace Fulfillment.Providers.Smm;
 
 /// <inheritdoc cref="ISmmClient"/>
-public sealed class SmmClient(ProviderTransport transport, ILogger<SmmClient> logger) : ISmmClient
+public sealed class SmmClient(ProviderTransport transport, ProviderClock clock, ILogger<SmmClient> logger) : ISmmClient
 {
+    private readonly MultiStatusSupport _multiStatus = new(clock);
+
     public async Task<AddOutcome> AddAsync(ProviderEndpoint provider, AddOrderRequest request, CancellationToken cancellationToken)
     {
         var result = await SendAsync(provider, SmmActions.Add, request.FormFields(), repeatable: false, cancellationToken);
@@ -27,8 +29,47 @@ public sealed class SmmClient(ProviderTransport transport, ILogger<SmmClient> lo
         ProviderEndpoint provider, IReadOnlyCollection<string> providerOrderIds, CancellationToken cancellationToken)
     {
         var ids = IdList(providerOrderIds, nameof(providerOrderIds));
-        using var document = await SafeAsync(provider, SmmActions.Status, [new("orders", ids)], cancellationToken);
-        return StatusAnswer.ReadMany(document.RootElement, providerOrderIds, provider);
+        string? wholeCall;
+        if (!_multiStatus.Lacks(provider))
+        {
+            using var document = await SafeAsync(provider, SmmActions.Status, [new("orders", ids)], cancellationToken);
+            wholeCall = StatusAnswer.UnknownOrderForTheWholeCall(document.RootElement);
+            if (wholeCall is null)
+            {
+                return StatusAnswer.ReadMany(document.RootElement, providerOrderIds, provider);
+            }
+        }
+        else
+        {
+            wholeCall = null;
+        }
+
+        return await OneByOneAsync(provider, providerOrderIds, wholeCall, cancellationToken);
+    }
+
+    /// <summary>
+    /// Each id in a status call of its own, one call at a time (at most <see cref="SmmActions.MaxIdsPerCall"/>, as the multi-status call
+    /// would have carried); a call that fails fails them all, as the multi-status call would have. When one of them knew an order the
+    /// multi-status call said it did not (<paramref name="wholeCall"/>), the provider has no multi-status: remembered.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, StatusResult>> OneByOneAsync(
+        ProviderEndpoint provider, IReadOnlyCollection<string> providerOrderIds, string? wholeCall, CancellationToken cancellationToken)
+    {
+        var answers = new Dictionary<string, StatusResult>(StringComparer.Ordinal);
+        foreach (var id in providerOrderIds.Distinct(StringComparer.Ordinal))
+        {
+            answers[id] = await GetStatusAsync(provider, id.Trim(), cancellationToken);
+        }
+
+        if (wholeCall is not null && answers.Values.Any(a => !a.OrderUnknown))
+        {
+            _multiStatus.RememberLacking(provider);
+            logger.LogInformation(
+                "Provider {Provider} answered multi-status with one error for the whole call ({Error}) while it knows the orders: it has no " +
+                "multi-status, so its orders are asked one status call each", provider.Name, wholeCall);
+        }
+
+        return answers;
     }
 
     public async Task<IReadOnlyList<ProviderServiceInfo>> GetServicesAsync(ProviderEndpoint provider, CancellationToken cancellationToken)

@@ -63,12 +63,13 @@ public sealed record SmmServiceType(string Name, QuantityRule Quantity, bool All
     public static readonly FrozenSet<string> AllFields = Known.Values.SelectMany(t => t.Fields).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>
-    /// The type by name, case-insensitive, with underscores and hyphens read as spaces (SmartPanel lists
-    /// <c>custom_comments</c>, <c>mentions_custom_list</c>); an unknown or empty name is <see cref="Default"/>.
+    /// The type by name, case-insensitive, with underscores and hyphens read as spaces and runs of whitespace as one space
+    /// (SmartPanel lists <c>custom_comments</c>, <c>mentions_custom_list</c>); an unknown or empty name is <see cref="Default"/>.
+    /// fulfillment_service_type reads a name the same way (ServiceTypeRuleTests).
     /// </summary>
     public static SmmServiceType For(string? name) =>
         name is not null && Known.TryGetValue(Normalise(name), out var type) ? type : Default;
 
     private static string Normalise(string name) =>
-        string.Join(' ', name.Replace('_', ' ').Replace('-', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string.Join(' ', name.Replace('_', ' ').Replace('-', ' ').Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

@@ -159,18 +159,42 @@ public sealed class FamilySimulatorTests
     }
 
     [Fact]
-    public async Task The_panel_script_has_no_multi_status_and_no_cancel()
+    public async Task The_panel_script_has_no_multi_status_so_its_orders_are_asked_one_call_each_and_it_has_no_cancel()
     {
         await using var sim = await ProviderSimulator.StartAsync(Settings(PanelFamily.PanelScript));
         await using var harness = new ClientHarness(sim.ApiUrl);
         Assert.Equal("accepted", await AddAsync(harness, new AddOrderRequest("1", "https://x/m", 100)));
+        var known = sim.Record.Requests("add").Single().CreatedOrderId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        var multi = await Assert.ThrowsAsync<ProviderCallException>(() => harness.Client.GetStatusesAsync(harness.Provider, ["1", "2"], CancellationToken.None));
-        var cancel = await harness.Client.CancelAsync(harness.Provider, ["1"], CancellationToken.None);
+        var first = await harness.Client.GetStatusesAsync(harness.Provider, [known, "99999"], CancellationToken.None);
+        var again = await harness.Client.GetStatusesAsync(harness.Provider, [known, "99999"], CancellationToken.None);
+        var cancel = await harness.Client.CancelAsync(harness.Provider, [known], CancellationToken.None);
 
-        Assert.Equal(ProviderCallFailure.ProviderError, multi.Failure);
-        Assert.Contains("Order not found.", multi.Message, StringComparison.Ordinal);
-        Assert.IsType<CancelOutcome.Unknown>(cancel["1"]);
+        foreach (var answers in new[] { first, again })
+        {
+            Assert.Equal(ProviderOrderState.Pending, answers[known].State);
+            Assert.True(answers["99999"].OrderUnknown);
+            Assert.Equal("Order not found.", answers["99999"].Error);
+        }
+
+        // One multi-status call, answered "Order not found." for the whole call; from then on one id a call, one call at a time.
+        var statusCalls = sim.Record.Requests("status");
+        Assert.Single(statusCalls, r => r.Field("orders") is not null);
+        Assert.Equal(4, statusCalls.Count(r => r.Field("order") is not null));
+        Assert.IsType<CancelOutcome.Unknown>(cancel[known]);
+    }
+
+    [Fact]
+    public async Task A_multi_status_answer_that_knows_none_of_the_orders_is_asked_again_next_time()
+    {
+        await using var sim = await ProviderSimulator.StartAsync(Settings(PanelFamily.PanelScript));
+        await using var harness = new ClientHarness(sim.ApiUrl);
+
+        var first = await harness.Client.GetStatusesAsync(harness.Provider, ["99998", "99999"], CancellationToken.None);
+        await harness.Client.GetStatusesAsync(harness.Provider, ["99998", "99999"], CancellationToken.None);
+
+        Assert.All(first.Values, a => Assert.True(a.OrderUnknown));
+        Assert.Equal(2, sim.Record.Requests("status").Count(r => r.Field("orders") is not null));
     }
 
     private static string Flag(bool? flag) => flag switch { true => "true", false => "false", null => "null" };

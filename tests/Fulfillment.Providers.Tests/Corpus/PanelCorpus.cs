@@ -156,8 +156,9 @@ public static class PanelCorpus
             "        \"remains\": \"0\",\n        \"currency\": \"USD\"\n    },\n    \"99\": \"Incorrect order ID\"\n}",
             "1234=state:Completed:remains=0;99=unknown-order:Incorrect order ID"),
         new(SmartPanel, Sp, "multi-status", "wrong key", 200, Php, SpAuth, "throws:AuthenticationFailed"),
+        // No multi-status: orders is not read, order is empty. The client then asks each id alone (here the same body answers those).
         new(PanelScript, Ps, "multi-status", "no multi-status: orders is not read, order is empty", 200, Php, """{"error":"Order not found.","status":"104"}""",
-            "throws:ProviderError"),
+            "1234=unknown-order:Order not found.;99=unknown-order:Order not found."),
         new(Laravel, Lv + "app/Services/Api/Actions/OrdersAction.php", "multi-status", "a known order and an error object", 200, Json,
             """{"1234":{"charge":"1.2","start_count":"0","status":"In progress","remains":"50","currency":"USD"},"99":{"error":"Incorrect order ID"}}""",
             "1234=state:InProgress:remains=50;99=unknown-order:Incorrect order ID"),
@@ -204,6 +205,10 @@ public static class PanelCorpus
         new(PanelScript, Ps, "services", "refill from its own 1/2 flag column, no cancel or dripfeed", 200, Php,
             """[{"rate":"0.9000","service":"3","category":"Instagram","name":"Followers","type":"Package","min":"1","max":"1","desc":"","refill":"2"}]""",
             "services:1:refill=null:cancel=null:dripfeed=null:type=Package"),
+        new(PanelScript, Ps, "services", "its 1 (no refill) beside a 2 is not a yes", 200, Php,
+            """[{"rate":"0.9000","service":"3","category":"Instagram","name":"Followers","type":"Default","min":"10","max":"100","desc":"","refill":"1"},""" +
+            """{"rate":"0.5000","service":"4","category":"Instagram","name":"Likes","type":"Default","min":"10","max":"100","desc":"","refill":"2"}]""",
+            "services:2:refill=null:cancel=null:dripfeed=null:type=Default"),
         new(Laravel, Lv + "app/Services/Api/Actions/ServicesAction.php", "services", "refill and cancel false, no dripfeed", 200, Json,
             """[{"service":"7","name":"Followers","type":"Default","category":"Instagram","rate":"1.2","min":"100","max":"10000","refill":false,"cancel":false}]""",
             "services:1:refill=false:cancel=false:dripfeed=null:type=Default"),

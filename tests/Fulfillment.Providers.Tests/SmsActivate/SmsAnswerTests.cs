@@ -131,7 +131,8 @@ public sealed class SmsAnswerTests
     }
 
     [Theory]
-    [InlineData("BAD_KEY", ProviderCallFailure.ProviderError)]
+    [InlineData("BAD_KEY", ProviderCallFailure.AuthenticationFailed)]
+    [InlineData("BANNED:2026-12-01 10:00:00", ProviderCallFailure.AuthenticationFailed)]
     [InlineData("ERROR_SQL", ProviderCallFailure.ProviderError)]
     [InlineData("BAD_ACTION", ProviderCallFailure.ProviderError)]
     [InlineData("ACCESS_NUMBER:1:2", ProviderCallFailure.UnreadableAnswer)]
@@ -233,7 +234,7 @@ public sealed class SmsAnswerTests
     }
 
     [Theory]
-    [InlineData("BAD_KEY", ProviderCallFailure.ProviderError)]
+    [InlineData("BAD_KEY", ProviderCallFailure.AuthenticationFailed)]
     [InlineData("ACCESS_BALANCE:lots", ProviderCallFailure.UnreadableAnswer)]
     public async Task A_balance_call_without_a_balance_throws(string body, ProviderCallFailure failure)
     {

@@ -101,6 +101,29 @@ public sealed class ProviderAlertTests(DatabaseFixture fixture) : IClassFixture<
         AlertWatch.AssertAt(again, second.Detail.GetProperty("unreachable_since").GetDateTimeOffset());
     }
 
+    [Fact]
+    public async Task A_refused_key_raises_provider_auth_failed_not_provider_unreachable_and_it_clears_when_a_call_succeeds()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture, null, "--Fulfillment:Providers:Defaults:CircuitBreakerMinimumThroughput=1000");
+        var watch = new AlertWatch(engine);
+        var (provider, _) = await engine.CreateProviderAndServiceAsync();
+        var subject = provider.ToString(CultureInfo.InvariantCulture);
+        await engine.Panel.ExecuteAsync("UPDATE providers SET api_key = 'a key the provider never issued' WHERE id = $1", provider);
+
+        var refused = await CheckAsync(engine, watch);
+        var alert = await watch.AssertAsync(AlertKind.ProviderAuthFailed, AlertSubject.Provider, subject, rows: 1, open: true);
+        AlertWatch.AssertAt(refused, alert.Detail.GetProperty("auth_failed_at").GetDateTimeOffset());
+        Assert.Contains("check providers.api_key", alert.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("a key the provider never issued", alert.Message + alert.Detail.GetRawText(), StringComparison.Ordinal);
+        // One cause, one alert: the refused key is not also reported as an outage.
+        await watch.AssertNoneAsync(AlertKind.ProviderUnreachable, subject);
+
+        await engine.Panel.ExecuteAsync("UPDATE providers SET api_key = $2 WHERE id = $1", provider, engine.Simulator.Settings.ApiKey);
+        var back = await CheckAsync(engine, watch);
+        AlertWatch.AssertAt(back, (await watch.AssertAsync(AlertKind.ProviderAuthFailed, AlertSubject.Provider, subject, rows: 1, open: false)).ClearedAt);
+        Assert.True(await engine.Panel.ScalarAsync<bool>("SELECT auth_failed_at IS NULL AND unreachable_since IS NULL FROM providers WHERE id = $1", provider));
+    }
+
     /// <summary>A minute later: the balance check, then WatchHealth. Returns the time they ran at.</summary>
     private static async Task<DateTimeOffset> CheckAsync(EngineHarness engine, AlertWatch watch)
     {

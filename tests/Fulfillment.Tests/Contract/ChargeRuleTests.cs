@@ -1,4 +1,3 @@
-using Fulfillment.Providers.Smm;
 using Fulfillment.Tests.Infrastructure;
 
 namespace Fulfillment.Tests.Contract;
@@ -246,24 +245,5 @@ public sealed class ChargeRuleTests(DatabaseFixture fixture) : IClassFixture<Dat
         var other = await PlaceAsync(user, service, "https://instagram.com/p/n2", 100);
         await PostgresAssert.FailsWithCodeAsync("invalid_argument", () => _panel.ScalarAsync<bool>(
             "SELECT fulfillment_finish_order($1, 'failed', NULL, NULL, now(), '{}', 'provider acme said no')", other));
-    }
-
-    /// <summary>The SQL measure of each type and the client's whitelist of what it sends must tell the same story.</summary>
-    [Fact]
-    public async Task The_sql_type_rules_match_what_the_client_sends_for_every_known_type()
-    {
-        foreach (var type in SmmServiceType.All)
-        {
-            var measure = await _panel.ScalarAsync<string>("SELECT measure FROM fulfillment_service_type($1)", type.Name);
-            var dripfeed = await _panel.ScalarAsync<bool>("SELECT dripfeed FROM fulfillment_service_type($1)", type.Name);
-            var listField = await _panel.ScalarAsync<string?>("SELECT list_field FROM fulfillment_service_type($1)", type.Name);
-
-            Assert.True(type.SendsQuantity == (measure == "quantity"), $"{type.Name}: sends quantity {type.SendsQuantity}, measured by {measure}");
-            Assert.True(type.AllowsDripFeed == dripfeed, $"{type.Name}: drip-feed {type.AllowsDripFeed} in the client, {dripfeed} in SQL");
-            Assert.True(listField is null || type.Fields.Contains(listField), $"{type.Name}: counts {listField}, which it does not send");
-        }
-
-        Assert.Equal("quantity", await _panel.ScalarAsync<string>("SELECT measure FROM fulfillment_service_type('Something New')"));
-        Assert.Equal("unit", await _panel.ScalarAsync<string>("SELECT measure FROM fulfillment_service_type('Activation')"));
     }
 }

@@ -160,6 +160,24 @@ public sealed class DecisionTests
     }
 
     [Theory]
+    [InlineData(0, true, "1")]
+    [InlineData(1, true, "2")]
+    [InlineData(2, true, "3,ToReview")]
+    [InlineData(2, false, "0")]
+    public void An_order_the_provider_does_not_know_goes_to_review_after_UnknownOrderReviewAfter_answers_in_a_row(int before, bool unknown, string expected)
+    {
+        var order = new TrackedOrder(1, Provider, "42", 100, Now - TimeSpan.FromHours(1), UnknownAnswers: before);
+        var answer = unknown ? StatusResult.ForError("Incorrect order ID") : new StatusResult(ProviderOrderState.InProgress, "In progress", 10, 50, null, null);
+
+        var changes = StatusAnswers.Decide(order, answer, new TrackingOptions { UnknownOrderReviewAfter = 3 }, Now);
+
+        var progressed = Assert.IsType<OrderChange.Progressed>(changes[0]);
+        Assert.Equal(expected, string.Join(",", [progressed.UnknownAnswers.ToString(), .. changes.Skip(1).Select(Describe)]));
+        Assert.All(changes.OfType<OrderChange.ToReview>(), r => Assert.Contains("Incorrect order ID", r.Reason, StringComparison.Ordinal));
+        Assert.Null(StatusAnswers.Decide(order, StatusResult.Missing(), new TrackingOptions(), Now).OfType<OrderChange.Progressed>().Single().UnknownAnswers);
+    }
+
+    [Theory]
     [InlineData(0, 15)]
     [InlineData(600, 60)]
     [InlineData(100_000, 1800)]

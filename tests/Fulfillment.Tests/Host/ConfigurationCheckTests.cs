@@ -66,6 +66,13 @@ public sealed class ConfigurationCheckTests
         Assert.DoesNotContain(Check(("Fulfillment:Engine:HealthFile", "/run/fulfillment/engine.json")), p => p.Key == "Fulfillment:Engine:HealthFile");
     }
 
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("1001", true)]
+    [InlineData("1", false)]
+    public void Reviewing_an_order_the_provider_does_not_know_takes_at_least_one_answer(string value, bool refused) =>
+        Assert.Equal(refused, Check(("Fulfillment:Tracking:UnknownOrderReviewAfter", value)).Any(p => p.Key == "Fulfillment:Tracking:UnknownOrderReviewAfter"));
+
     [Fact]
     public void The_connection_string_password_is_never_echoed()
     {

@@ -144,9 +144,11 @@ public sealed class HostileProviderTests(DatabaseFixture fixture) : IClassFixtur
                  + (SELECT count(*) FROM providers WHERE strpos(last_error, $1) > 0)
             """, engine.ApiKey));
 
-        // An operator fixes api_url (here: the provider stops redirecting) and, having checked it does not hold the order, retries it.
+        // An operator fixes api_url (here: the provider stops redirecting) and, having checked it does not hold the order, retries it;
+        // sending resumes once a call to the provider succeeds (here the next balance check).
         engine.Simulator.Settings.RedirectTo = null;
         await engine.Panel.ExecuteAsync("SELECT release_order($1, 'retry')", order);
+        await engine.RunAsync(JobNames.CheckProviderBalances);
         await engine.RunAsync(JobNames.DispatchOrders);
 
         Assert.Equal("in_progress", await engine.StatusAsync(order));

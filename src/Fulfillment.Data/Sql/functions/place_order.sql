@@ -16,6 +16,7 @@ DECLARE
     v_runs bigint;
     v_interval bigint;
     v_problem text;
+    v_line record;
     v_units bigint;
     v_posts integer;
     v_charge numeric;
@@ -44,6 +45,20 @@ BEGIN
         RAISE EXCEPTION 'invalid_params: params must be a JSON object, not %', jsonb_typeof(v_params);
     END IF;
     v_type := fulfillment_service_type(v_service.type);
+
+    -- A list goes to the provider one item per line. Panel scripts that also split on "|" (SmartPanel splits custom
+    -- comments on " | ") would deliver, and charge for, more items than were paid for.
+    IF v_type.list_field IS NOT NULL THEN
+        SELECT l.n, l.line INTO v_line
+        FROM regexp_split_to_table(coalesce(fulfillment_list_text(v_params -> v_type.list_field), ''), E'\r\n|\r|\n') WITH ORDINALITY AS l(line, n)
+        WHERE strpos(l.line, '|') > 0
+        ORDER BY l.n
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'invalid_params: line % of % contains "|" (%): providers that split on it would deliver, and charge for, more than was ordered',
+                v_line.n, v_type.list_field, left(v_line.line, 100);
+        END IF;
+    END IF;
 
     -- The amount: one unit, the lines of a list (the add carries no quantity), or the quantity.
     IF v_type.measure = 'lines' THEN

@@ -1,7 +1,8 @@
 -- An order in review is released by a person. First its attempts whose outcome is not known (sending, or an answer lost) are
 -- settled, saying who decided and how: from then on nothing waits for them. 'refund' cancels it with a full refund; an emulated
 -- drip-feed parent is closed instead (fulfillment_close_parents) and refunded what its runs did not deliver. 'retry' sends it
--- again only when nothing says a provider has it: an accepted attempt with an id is tracked again instead, and one accepted with an
+-- again only when nothing says a provider has it: an accepted attempt with an id is tracked again instead (its count of answers
+-- that did not know it starting afresh), and one accepted with an
 -- id the engine cannot use is refused (provider_has_order); a parent resumes its runs, honouring a cancel that is pending.
 CREATE OR REPLACE FUNCTION release_order(p_order_id bigint, p_action text)
 RETURNS void
@@ -44,7 +45,7 @@ BEGIN
         UPDATE orders
         SET status = 'in_progress', provider_order_id = coalesce(v_order.provider_order_id, v_accepted.provider_order_id),
             provider_id = coalesce(v_accepted.provider_id, provider_id), dispatched_at = coalesce(dispatched_at, v_accepted.answered_at, now()),
-            error = NULL, next_check_at = now(), claimed_by = NULL, updated_at = now()
+            error = NULL, next_check_at = now(), unknown_answers = 0, claimed_by = NULL, updated_at = now()
         WHERE id = p_order_id;
         INSERT INTO order_events (order_id, kind, detail)
         VALUES (p_order_id, 'released', jsonb_build_object('action', 'retry', 'tracked', true,

@@ -16,13 +16,23 @@ public static class ProviderConditions
         ORDER BY p.id
         """, ct);
 
-    /// <summary>Every call failing since <c>unreachable_since</c>.</summary>
+    /// <summary>The key or the account refused since <c>auth_failed_at</c> (its words in <c>last_error</c>), until a call succeeds.</summary>
+    public static Task<IReadOnlyList<AlertCondition>> AuthFailedAsync(NpgsqlDataSource db, CancellationToken ct) => ReadAsync(db, """
+        SELECT p.id::text, format('Provider %s has refused the engine''s API key or account since %s (%s): check providers.api_key with the provider.',
+                   p.name, to_char(p.auth_failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS"Z"'), coalesce(p.last_error, 'no error recorded')),
+               jsonb_build_object('auth_failed_at', p.auth_failed_at, 'last_error', p.last_error)
+        FROM providers p
+        WHERE p.enabled AND p.auth_failed_at IS NOT NULL
+        ORDER BY p.id
+        """, ct);
+
+    /// <summary>Every call failing since <c>unreachable_since</c>, for a reason other than a refused key (that is provider_auth_failed).</summary>
     public static Task<IReadOnlyList<AlertCondition>> UnreachableAsync(NpgsqlDataSource db, CancellationToken ct) => ReadAsync(db, """
         SELECT p.id::text, format('Provider %s has failed every call since %s (%s): check that it is up and that its api_url is right.',
                    p.name, to_char(p.unreachable_since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS"Z"'), coalesce(p.last_error, 'no error recorded')),
                jsonb_build_object('unreachable_since', p.unreachable_since, 'last_error', p.last_error)
         FROM providers p
-        WHERE p.enabled AND p.unreachable_since IS NOT NULL
+        WHERE p.enabled AND p.unreachable_since IS NOT NULL AND p.auth_failed_at IS NULL
         ORDER BY p.id
         """, ct);
 

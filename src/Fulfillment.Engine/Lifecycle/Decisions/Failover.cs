@@ -25,6 +25,7 @@ namespace Fulfillment.Engine.Lifecycle.Decisions;
 /// | upstream service not in the provider's stored list (vanished)        | unusable                                     |
 /// | upstream rate above the sale rate, SellBelowUpstreamRate off         | unusable (the price guard)                   |
 /// | listed rate in a currency that cannot be converted, guard on         | unusable (the price guard cannot compare)    |
+/// | provider answered with a redirect (providers.redirected_at)          | paused: waited for if no route is usable     |
 /// | provider paused for balance (below min_balance)                      | paused: waited for if no route is usable     |
 /// | route in quarantine (route_quarantines)                              | quarantined: waited for if none is usable    |
 /// | otherwise                                                            | usable                                       |
@@ -125,15 +126,23 @@ public static class Failover
     /// <summary>The last two verdicts of <see cref="Judge"/>: a route that could take the order may still have to wait.</summary>
     private static (Verdict Verdict, string? Why) PausedOrQuarantined(Route route, ProviderRow provider, DateTimeOffset now)
     {
-        if (provider.IsPaused)
+        if (Paused(provider) is { } why)
         {
-            return (Verdict.Paused, $"provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}.");
+            return (Verdict.Paused, why);
         }
 
         return route.QuarantinedUntil is { } until && until > now
             ? (Verdict.Quarantined, $"provider {provider.Name}'s service {route.ProviderServiceId} is in quarantine until {until:u}.")
             : (Verdict.Usable, null);
     }
+
+    /// <summary>Why sending to the provider is paused (its orders wait, or go out on another usable route), or null.</summary>
+    private static string? Paused(ProviderRow provider) =>
+        // An add sent into a redirect would be one more order in review; a call to the provider that succeeds lifts it.
+        provider.IsRedirecting
+            ? $"provider {provider.Name} answered with a redirect at {provider.RedirectedAt:u}; sending to it is paused until a call to it succeeds " +
+              $"(fix its api_url). Last error: {provider.LastError ?? "none"}"
+            : provider.IsPaused ? $"provider {provider.Name}'s balance {provider.Balance} is below its minimum {provider.MinBalance}." : null;
 
     /// <summary>Where a claimed order goes out: a route to send on (maybe after a move), one to wait on, or none left.</summary>
     public abstract record Choice

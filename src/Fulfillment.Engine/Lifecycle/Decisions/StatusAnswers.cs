@@ -10,8 +10,8 @@ public static class StatusAnswers
     /// <summary>
     /// Completed, partial (with remains), canceled, refunded or failed: finished, refunded by the rule, with the
     /// provider's words recorded on the order. Anything else is progress with the next check, a tenth of the
-    /// order's age apart; an unknown word is never final. Partial without remains, or an order still running
-    /// after ReviewAfter: review as well.
+    /// order's age apart; an unknown word is never final. Partial without remains, an order still running
+    /// after ReviewAfter, or one the provider has said it does not know UnknownOrderReviewAfter answers in a row: review as well.
     /// </summary>
     public static IReadOnlyList<OrderChange> Decide(TrackedOrder order, StatusResult? answer, TrackingOptions options, DateTimeOffset now)
     {
@@ -42,10 +42,15 @@ public static class StatusAnswers
                 return [End(OrderStatus.Failed, answer!.Remains, $"The provider reported the order as failed ({answer.RawStatus}); refunded in full.")];
         }
 
+        var unknown = UnknownAnswers(order, answer);
         List<OrderChange> changes =
             [new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, delivery, now + NextInterval(age, options), answer?.Error,
-                ProviderCharge: charge, ProviderCurrency: currency)];
-        if (state == ProviderOrderState.Partial)
+                ProviderCharge: charge, ProviderCurrency: currency, UnknownAnswers: unknown)];
+        if (UnknownToProvider(order, answer, unknown, options) is { } unknownThere)
+        {
+            changes.Add(unknownThere);
+        }
+        else if (state == ProviderOrderState.Partial)
         {
             changes.Add(new OrderChange.ToReview(order.Id, OrderStatus.InProgress,
                 "The provider reports the order as Partial without saying how much remains; a person must decide the refund."));
@@ -58,6 +63,25 @@ public static class StatusAnswers
 
         return changes;
     }
+
+    /// <summary>
+    /// The answers in a row in which the provider said it does not know the order: one more for such an answer, 0 for an answer
+    /// about the order (any status word), unchanged (null) for anything else: another error, an id left out of the answer.
+    /// </summary>
+    public static int? UnknownAnswers(TrackedOrder order, StatusResult? answer) =>
+        answer is { OrderUnknown: true } ? order.UnknownAnswers + 1 : answer?.RawStatus is not null ? 0 : null;
+
+    /// <summary>
+    /// Review, with the provider's words, once it has said it does not know the order <see cref="TrackingOptions.UnknownOrderReviewAfter"/>
+    /// answers in a row: it accepted the order under that id, so a person must find out what became of it. Null before.
+    /// </summary>
+    public static OrderChange.ToReview? UnknownToProvider(TrackedOrder order, StatusResult? answer, int? unknownAnswers, TrackingOptions options) =>
+        answer is { OrderUnknown: true } && unknownAnswers >= options.UnknownOrderReviewAfter
+            ? new OrderChange.ToReview(order.Id, OrderStatus.InProgress,
+                $"Provider {order.Provider?.Name ?? "(deleted)"} says it does not know this order ({answer.Error}), {unknownAnswers} answers in a row, " +
+                $"although it accepted it as order {order.ProviderOrderId}. Check it there, then settle it by hand: release_order(id, 'refund') if it was " +
+                "not delivered, or release_order(id, 'retry') to track it again; never send it again, that could deliver it twice.")
+            : null;
 
     /// <summary>
     /// A status call that failed: asked again soon, unless the provider has been failing every call for

@@ -50,12 +50,18 @@ public static class SubscriptionAnswers
         }
 
         var age = now - order.DispatchedAt;
+        var unknown = StatusAnswers.UnknownAnswers(order, answer);
         List<OrderChange> changes =
         [
             new OrderChange.Progressed(order.Id, answer?.RawStatus, answer?.StartCount, answer?.Remains,
-                now + StatusAnswers.NextInterval(age, options.SubscriptionMinInterval, options.SubscriptionMaxInterval), answer?.Error, result, served, charge, currency),
+                now + StatusAnswers.NextInterval(age, options.SubscriptionMinInterval, options.SubscriptionMaxInterval), answer?.Error, result, served, charge, currency,
+                unknown),
         ];
-        if (age >= options.SubscriptionReviewAfter)
+        if (StatusAnswers.UnknownToProvider(order, answer, unknown, options) is { } unknownThere)
+        {
+            changes.Add(unknownThere);
+        }
+        else if (age >= options.SubscriptionReviewAfter)
         {
             changes.Add(new OrderChange.ToReview(order.Id, OrderStatus.InProgress,
                 $"A subscription still running at the provider {age.TotalDays:0} days after dispatch (last status: {answer?.RawStatus ?? answer?.Error ?? "none"}, " +

@@ -4,6 +4,8 @@ namespace Fulfillment.Providers.Smm.Answers;
 
 internal static class ServicesAnswer
 {
+    private static readonly string[] FlagNames = ["refill", "cancel", "dripfeed"];
+
     /// <summary>
     /// An array of services (some providers key them by id in an object). Entries without a usable id
     /// (<see cref="ProviderText.IdProblem"/>: an add could not name them) are skipped; texts are cleaned and cut.
@@ -18,6 +20,10 @@ internal static class ServicesAnswer
             _ => throw SafeAnswer.Unexpected(root, provider, SmmActions.Services),
         };
 
+        // The PHP panel script's refill column is its own 1 (no) / 2 (yes): a column that holds anything but a yes or a no in one
+        // entry is not a yes/no flag in any entry of that list, so its "1" is not read as yes.
+        var flags = FlagNames.Where(name => !items.Any(item => SmmJson.NotAFlag(item, name))).ToHashSet(StringComparer.Ordinal);
+        bool? Flag(JsonElement item, string name) => flags.Contains(name) ? SmmJson.Flag(item, name) : null;
         var services = new List<ProviderServiceInfo>(items.Count);
         foreach (var item in items)
         {
@@ -31,9 +37,9 @@ internal static class ServicesAnswer
                 SmmJson.Decimal(item, "rate"),
                 SmmJson.Long(item, "min"),
                 SmmJson.Long(item, "max"),
-                SmmJson.Flag(item, "refill"),
-                SmmJson.Flag(item, "cancel"),
-                SmmJson.Flag(item, "dripfeed")));
+                Flag(item, "refill"),
+                Flag(item, "cancel"),
+                Flag(item, "dripfeed")));
         }
 
         return services;

@@ -142,6 +142,10 @@ internal static class SmmJson
         _ => null,
     };
 
+    /// <summary>Whether the field is there with a value that is neither a yes nor a no (<see cref="Flag"/>): "2", "maybe".</summary>
+    public static bool NotAFlag(JsonElement element, string name) =>
+        Text(element, name) is { } text && !string.IsNullOrWhiteSpace(text) && Flag(element, name) is null;
+
     /// <summary>
     /// The error text of an error answer, cleaned for storing; null when the element is not one. Two shapes: an
     /// <c>error</c> field (a <c>status</c> beside it is ignored: <c>{"error":"API key invalid","status":"102"}</c>), and

@@ -23,6 +23,13 @@ internal static class StatusAnswer
     }
 
     /// <summary>
+    /// The error of a multi-status answer that is one "no such order" for the whole call (the PHP panel script, which has no
+    /// multi-status, answers "Order not found." to it), or null for any other answer.
+    /// </summary>
+    public static string? UnknownOrderForTheWholeCall(JsonElement root) =>
+        SmmJson.Error(root) is { } error && SmmErrorClassifier.IsUnknownOrder(error) && !SmmErrorClassifier.IsProviderWide(error) ? error : null;
+
+    /// <summary>
     /// A multi-status answer: an object keyed by id (or, from some providers, an array of objects with
     /// an <c>order</c> field). Every requested id gets an entry; one missing from the answer gets an error.
     /// </summary>

@@ -49,7 +49,8 @@ internal static class SafeSmsAnswer
             case ExchangeResult.Answered a:
                 var sms = SmsAnswer.Of(a.Body);
                 if (sms.IsAccountError || sms.IsStorageError)
-                    throw new ProviderCallException(ProviderCallFailure.ProviderError, provider.Name, action, sms.Text);
+                    throw new ProviderCallException(sms.IsAuthenticationFailure ? ProviderCallFailure.AuthenticationFailed : ProviderCallFailure.ProviderError,
+                        provider.Name, action, sms.Text);
                 if (a.StatusCode is < 200 or >= 300)
                     throw new ProviderCallException(ProviderCallFailure.HttpStatus, provider.Name, action, SmsAnswer.Http(a));
                 if (sms.Text.Length == 0 || sms.Text[0] == '<')

@@ -28,7 +28,10 @@ internal readonly record struct SmsAnswer(string Text, string Token, string Rest
     public bool Is(string token) => Token.Equals(token, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Errors about the account or the request as a whole, which any action may get.</summary>
-    public bool IsAccountError => Is("BAD_KEY") || Is("BAD_ACTION") || Is("BANNED") || Is("NO_KEY");
+    public bool IsAccountError => IsAuthenticationFailure || Is("BAD_ACTION");
+
+    /// <summary>The key or the account is refused: every call fails until someone fixes the provider row or the account.</summary>
+    public bool IsAuthenticationFailure => Is("BAD_KEY") || Is("BANNED") || Is("NO_KEY");
 
     /// <summary>
     /// The provider's own database failed. Its code ran and broke somewhere we cannot see, so a rent or a
