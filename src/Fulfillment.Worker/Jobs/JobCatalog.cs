@@ -5,6 +5,7 @@ using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.DripFeed;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Partitions;
 using Fulfillment.Engine.Pricing;
 using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Requests;
@@ -71,7 +72,8 @@ public sealed class JobCatalog
         .Add<PurgeExpiredDataJob>(JobNames.PurgeExpiredData)
         .Add<WatchHealthJob>(JobNames.WatchHealth)
         .Add<ReconcileMoneyJob>(JobNames.ReconcileMoney)
-        .Add<UpdateServiceStatsJob>(JobNames.UpdateServiceStats);
+        .Add<UpdateServiceStatsJob>(JobNames.UpdateServiceStats)
+        .Add<MaintainPartitionsJob>(JobNames.MaintainPartitions);
 
     public void Register(IServiceCollection services)
     {
