@@ -301,7 +301,9 @@ BEGIN
 
     -- The internal helpers it calls (fulfillment_finish_orders, fulfillment_post_ledger and what they
     -- call). Trigger functions need no EXECUTE to fire. The engine calls none of the write API
-    -- functions, so it gets no EXECUTE on them.
+    -- functions, so it gets no EXECUTE on them. Two helpers run with the owner's rights, as the write
+    -- API does: fulfillment_add_event_partitions and fulfillment_drop_event_partitions add and drop
+    -- the month partitions of order_events, the only DDL the engine needs and nothing else.
     FOR v_fn IN
         SELECT p.oid::regprocedure AS signature FROM pg_proc p
         WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'fulfillment\_%' AND p.prokind = 'f'

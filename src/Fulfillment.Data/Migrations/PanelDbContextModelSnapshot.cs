@@ -724,7 +724,7 @@ namespace Fulfillment.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("order_id");
 
-                    b.HasKey("Id")
+                    b.HasKey("Id", "At")
                         .HasName("pk_order_events");
 
                     b.HasIndex("OrderId", "Id")

@@ -12,7 +12,12 @@ internal static class ActivityModel
     {
         modelBuilder.Entity<OrderEvent>(e =>
         {
+            // Partitioned by the month of `at` (migration PartitionOrderEvents, in SQL: the model has no word for it), so new
+            // events fill a young partition's pages instead of a gap on a years-old one. A partitioned table's primary key
+            // must hold the partition key, hence (id, at); id alone stays unique by its identity.
             e.ToTable("order_events");
+            e.HasKey(x => new { x.Id, x.At });
+            e.Property(x => x.Id).UseIdentityByDefaultColumn();
             e.Property(x => x.At).HasDefaultValueSql("now()");
             e.Property(x => x.Detail).HasDefaultValueSql("'{}'::jsonb");
             e.HasOne<Order>().WithMany().HasForeignKey(x => x.OrderId).OnDelete(DeleteBehavior.Cascade);

@@ -14,10 +14,12 @@ public static class JobNames
     public const string WatchHealth = "WatchHealth";
     public const string ReconcileMoney = "ReconcileMoney";
     public const string UpdateServiceStats = "UpdateServiceStats";
+    public const string MaintainPartitions = "MaintainPartitions";
 
     public static readonly IReadOnlyList<string> Contract =
     [
         DispatchOrders, SyncOrderStatus, ProcessOrderRequests, ResolveConflicts,
         CheckProviderBalances, SyncProviderServices, PurgeExpiredData, Heartbeat, WatchHealth, ReconcileMoney, UpdateServiceStats,
+        MaintainPartitions,
     ];
 }

@@ -34,6 +34,7 @@ public sealed class RetentionRunner(
             results.Add(result);
         }
 
+        results.Add(await DropEventPartitionsAsync(context, failures, cancellationToken));
         var (pending, held, overdue) = await ErasureBacklogAsync(context, cancellationToken);
         var report = new RetentionReport(context.Now, context.Options.DryRun, results, pending, held, overdue);
         Summarise(report, context);
@@ -108,6 +109,25 @@ public sealed class RetentionRunner(
         logger.LogInformation("Retention {Step}: {Rows} rows {Verb} in {Batches} batches, {Elapsed:0.###} s",
             step.Name, rows, step.Verb, batches, elapsed.TotalSeconds);
         return new RetentionStepResult(step.Name, step.Verb, rows, batches, elapsed);
+    }
+
+    private async Task<RetentionStepResult> DropEventPartitionsAsync(RetentionContext context, List<Exception> failures, CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        try
+        {
+            var dropped = await EventPartitions.DropEmptyAsync(db, context, ct);
+            logger.LogInformation("Retention {Step}: {Count} partitions {Verb}{Mode}: {Partitions}", RetentionSteps.EventPartitions, dropped.Count,
+                EventPartitions.Verb, context.Options.DryRun ? " (dry run: would have been)" : "", string.Join(", ", dropped));
+            return new RetentionStepResult(RetentionSteps.EventPartitions, EventPartitions.Verb, dropped.Count, 0, clock.GetElapsedTime(started));
+        }
+        catch (NpgsqlException ex)
+        {
+            // A lock not granted in time (a long transaction on order_events) leaves the partitions to the next run.
+            logger.LogError(ex, "Retention {Step} failed", RetentionSteps.EventPartitions);
+            failures.Add(ex);
+            return new RetentionStepResult(RetentionSteps.EventPartitions, EventPartitions.Verb, 0, 0, clock.GetElapsedTime(started), Failed: true);
+        }
     }
 
     private async Task<(long Pending, long Held, long Overdue)> ErasureBacklogAsync(RetentionContext context, CancellationToken ct)

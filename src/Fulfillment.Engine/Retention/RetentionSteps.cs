@@ -17,10 +17,14 @@ public static class RetentionSteps
     public const string OrdersDeleted = "orders_deleted";
     public const string OrdersAnonymized = "orders_anonymized";
 
+    /// <summary>Month partitions of order_events dropped, once every event of the month went with its order (<see cref="Retention.EventPartitions"/>).</summary>
+    public const string EventPartitions = "event_partitions";
+
     /// <summary>
     /// Erasure first (it has a legal deadline); a returning user's notice is cleared before the
     /// inactive are anonymised; a user anonymised in this run is not noticed afterwards; orders of
-    /// erased users are swept before their requests are completed.
+    /// erased users are swept before their requests are completed. After them all, the emptied months of
+    /// order_events are dropped (<see cref="Retention.EventPartitions"/>).
     /// </summary>
     public static IReadOnlyList<RetentionOperation> All { get; } =
     [

@@ -84,12 +84,15 @@ public static class EngineCommandLine
         return !problems.Any(p => !p.IsWarning);
     }
 
-    /// <summary>The schedule `run` will store, job by job: with several instances, the last one to start sets it for all.</summary>
+    /// <summary>
+    /// The schedule `run` will store, job by job: with several instances, the last one to start sets it for all; a job that
+    /// runs on every instance is fired by each on the schedule of its own configuration.
+    /// </summary>
     public static void ReportSchedule(IConfiguration configuration, JobCatalog catalog, TextWriter output)
     {
         var schedules = JobSchedule.Read(configuration, catalog);
         var width = schedules.Max(s => s.Job.Length);
-        output.WriteLine("schedule (`run` stores it at start, replacing what earlier starts stored):");
+        output.WriteLine("schedule (`run` stores it at start, replacing what earlier starts stored; jobs \"on each instance\" are fired by every instance itself):");
         foreach (var schedule in schedules)
         {
             output.WriteLine($"  {schedule.Job.PadRight(width)}  {schedule.Describe()}");

@@ -16,10 +16,15 @@ public static class SchemaMigrator
     /// <summary>Quartz's own "create what is missing" script for PostgreSQL, shipped inside Quartz.dll.</summary>
     private const string QuartzSchemaResource = "Quartz.Impl.AdoJobStore.Schema.create_postgres.sql";
 
+    /// <summary>How long one migration's statement may run: a day, so in practice never cut short.</summary>
+    private const int MigrationTimeoutSeconds = 24 * 60 * 60;
+
     /// <summary>Applies what is pending; returns the migrations and SQL files applied.</summary>
     public static async Task<IReadOnlyList<string>> MigrateAsync(string connectionString, string quartzPrefix, CancellationToken ct = default)
     {
-        await using var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>().UseNpgsql(connectionString).Options);
+        // A migration may rewrite a large table (PartitionOrderEvents copies every order event): it runs as long as it takes.
+        await using var db = new PanelDbContext(new DbContextOptionsBuilder<PanelDbContext>()
+            .UseNpgsql(connectionString, o => o.CommandTimeout(MigrationTimeoutSeconds)).Options);
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         await db.Database.MigrateAsync(ct);
 

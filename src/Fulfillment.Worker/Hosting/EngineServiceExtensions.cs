@@ -33,7 +33,7 @@ public static class EngineServiceExtensions
         return builder;
     }
 
-    /// <summary>The long-running service: schema gate, heartbeat, clustered scheduler, systemd.</summary>
+    /// <summary>The long-running service: schema gate, heartbeat, clustered scheduler and the jobs each instance fires, systemd.</summary>
     public static HostApplicationBuilder AddEngineService(this HostApplicationBuilder builder)
     {
         var engine = new EngineOptions();
@@ -82,7 +82,10 @@ public static class EngineServiceExtensions
         });
 
         // Before Quartz's hosted service: the stored triggers follow the configuration before anything fires.
+        builder.Services.AddSingleton<JobExecution>();
         builder.Services.AddHostedService<ScheduleSync>();
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        // The jobs every instance fires itself; started last, stopped first.
+        builder.Services.AddHostedService<InstanceJobs>();
     }
 }

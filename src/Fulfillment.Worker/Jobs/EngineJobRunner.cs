@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using Fulfillment.Engine.Database;
-using Fulfillment.Engine.Heartbeat;
-using Fulfillment.Engine.Jobs;
-using Fulfillment.Engine.Telemetry;
 using Quartz;
 
 namespace Fulfillment.Worker.Jobs;
@@ -13,45 +8,8 @@ namespace Fulfillment.Worker.Jobs;
 /// DisallowConcurrentExecution is per job key, so a job never overlaps itself across the cluster.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class EngineJobRunner(
-    JobCatalog catalog,
-    IServiceProvider services,
-    DatabaseAvailability availability,
-    EngineActivity activity,
-    EngineMetrics metrics,
-    TimeProvider clock,
-    ILogger<EngineJobRunner> logger) : IJob
+public sealed class EngineJobRunner(JobExecution execution) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
-    {
-        var name = context.JobDetail.Key.Name;
-        var startedAt = clock.GetUtcNow();
-        var stopwatch = Stopwatch.StartNew();
-        var succeeded = false;
-        try
-        {
-            await using var scope = services.CreateAsyncScope();
-            await catalog.Resolve(scope.ServiceProvider, name).RunAsync(cancellationToken);
-            succeeded = true;
-            availability.ReportReachable();
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            logger.LogInformation("Job {Job} was interrupted by shutdown", name);
-        }
-        catch (Exception ex)
-        {
-            // A failing run is logged and counted; the next trigger runs it again. A lost contact with the
-            // database is logged once for the whole outage, by DatabaseAvailability, not once per run.
-            if (!availability.Report(ex, $"Job {name}"))
-            {
-                logger.LogError(ex, "Job {Job} failed", name);
-            }
-        }
-        finally
-        {
-            activity.Record(name, startedAt, stopwatch.Elapsed, succeeded, context.ScheduledFireTimeUtc);
-            metrics.JobRan(name, stopwatch.Elapsed, succeeded);
-        }
-    }
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
+        new(execution.RunAsync(context.JobDetail.Key.Name, context.ScheduledFireTimeUtc, cancellationToken));
 }

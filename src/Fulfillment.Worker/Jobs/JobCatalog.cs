@@ -5,6 +5,7 @@ using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.DripFeed;
 using Fulfillment.Engine.Heartbeat;
 using Fulfillment.Engine.Jobs;
+using Fulfillment.Engine.Partitions;
 using Fulfillment.Engine.Pricing;
 using Fulfillment.Engine.ProviderWatch;
 using Fulfillment.Engine.Requests;
@@ -21,12 +22,28 @@ namespace Fulfillment.Worker.Jobs;
 public sealed class JobCatalog
 {
     private readonly Dictionary<string, Type[]> _jobs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _onEveryInstance = new(StringComparer.Ordinal);
 
     /// <summary>Each job's steps, in the order they run (most jobs have one).</summary>
     public IReadOnlyDictionary<string, Type[]> Jobs => _jobs;
 
+    /// <summary>
+    /// Jobs every instance fires itself, on its own timer (<see cref="InstanceJobs"/>), instead of one clustered trigger
+    /// firing on one instance: each pass claims its share with <c>SKIP LOCKED</c>, so more instances do more of it.
+    /// </summary>
+    public IReadOnlySet<string> OnEveryInstance => _onEveryInstance;
+
     public JobCatalog Add<TJob>(string name)
         where TJob : class, IEngineJob => Add(name, typeof(TJob));
+
+    /// <summary>A job each instance runs on its own schedule (<see cref="OnEveryInstance"/>).</summary>
+    public JobCatalog AddOnEveryInstance<TJob>(string name)
+        where TJob : class, IEngineJob
+    {
+        Add(name, typeof(TJob));
+        _onEveryInstance.Add(name);
+        return this;
+    }
 
     /// <summary>A job made of steps that different modules own, run in this order (<see cref="JobSteps"/>).</summary>
     public JobCatalog Add(string name, params Type[] steps)
@@ -45,7 +62,8 @@ public sealed class JobCatalog
         // Emulated drip-feeds first (due runs created, stopped parents closed, ended ones finished), then recovery and dispatch,
         // which sends the runs just created.
         .Add(JobNames.DispatchOrders, typeof(DripFeedJob), typeof(DispatchOrdersJob))
-        .Add<SyncOrderStatusJob>(JobNames.SyncOrderStatus)
+        // Its claim takes due orders with SKIP LOCKED and a lease, so instances check disjoint orders side by side.
+        .AddOnEveryInstance<SyncOrderStatusJob>(JobNames.SyncOrderStatus)
         // The orders of blocked and departed accounts closed first, then cancel and refill requests.
         .Add(JobNames.ProcessOrderRequests, typeof(CloseAccountsJob), typeof(ProcessRequestsJob))
         .Add<CheckProviderBalancesJob>(JobNames.CheckProviderBalances)
@@ -54,7 +72,8 @@ public sealed class JobCatalog
         .Add<PurgeExpiredDataJob>(JobNames.PurgeExpiredData)
         .Add<WatchHealthJob>(JobNames.WatchHealth)
         .Add<ReconcileMoneyJob>(JobNames.ReconcileMoney)
-        .Add<UpdateServiceStatsJob>(JobNames.UpdateServiceStats);
+        .Add<UpdateServiceStatsJob>(JobNames.UpdateServiceStats)
+        .Add<MaintainPartitionsJob>(JobNames.MaintainPartitions);
 
     public void Register(IServiceCollection services)
     {

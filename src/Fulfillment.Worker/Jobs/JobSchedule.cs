@@ -9,9 +9,10 @@ namespace Fulfillment.Worker.Jobs;
 /// <summary>
 /// One job's schedule as the configuration gives it. The configuration is the truth: <c>run</c>
 /// makes the scheduler's stored triggers match this list on every start (<see cref="ScheduleSync"/>),
-/// and <c>check-config</c> and the start-up log print it.
+/// and <c>check-config</c> and the start-up log print it. A job that runs on every instance
+/// (<see cref="OnEveryInstance"/>) has no stored trigger: each instance fires it on this schedule (<see cref="InstanceJobs"/>).
 /// </summary>
-public sealed record JobSchedule(string Job, bool Enabled, string? Cron, TimeSpan? Interval)
+public sealed record JobSchedule(string Job, bool Enabled, string? Cron, TimeSpan? Interval, bool OnEveryInstance = false)
 {
     /// <summary>
     /// The group every engine job and trigger lives in. Earlier versions stored theirs under Quartz's
@@ -39,7 +40,7 @@ public sealed record JobSchedule(string Job, bool Enabled, string? Cron, TimeSpa
             var options = new JobOptions();
             configuration.GetSection($"{JobOptions.Section}:{name}").Bind(options);
             var cron = string.IsNullOrWhiteSpace(options.Cron) ? null : options.Cron.Trim();
-            return new JobSchedule(name, options.Enabled, cron, cron is null ? options.Interval : null);
+            return new JobSchedule(name, options.Enabled, cron, cron is null ? options.Interval : null, catalog.OnEveryInstance.Contains(name));
         })];
 
     public IJobDetail BuildJob() => JobBuilder.Create<EngineJobRunner>().WithIdentity(JobKey).StoreDurably().Build();
@@ -67,9 +68,30 @@ public sealed record JobSchedule(string Job, bool Enabled, string? Cron, TimeSpa
         _ => false,
     };
 
+    /// <summary>
+    /// When a job that runs on every instance fires next, by the rules of a stored trigger: an interval job at once on start,
+    /// then every interval, and once at once when a run outlasted its interval (never a burst of catch-ups); a cron job at
+    /// its next time after now (a time missed while a run went on is skipped).
+    /// </summary>
+    /// <param name="previous">The fire just run, or null on start.</param>
+    public DateTimeOffset NextFire(DateTimeOffset? previous, DateTimeOffset now)
+    {
+        if (Cron is not null)
+        {
+            var cron = new CronExpression(Cron, TimeZoneInfo.Utc);
+            return cron.GetNextValidTimeAfter(now) ?? DateTimeOffset.MaxValue;
+        }
+
+        var next = previous is { } fired ? fired + Interval!.Value : now;
+        return next > now ? next : now;
+    }
+
     /// <summary>How the schedule reads in <c>check-config</c> and the start-up log.</summary>
     public string Describe() =>
         !Enabled ? "disabled (its stored trigger is removed at start)"
+        : OnEveryInstance ? Cron is not null
+            ? $"cron '{Cron}' UTC on each instance (not stored; a missed run waits for the next time)"
+            : $"every {Interval} on each instance (not stored; a missed run runs once, at once)"
         : Cron is not null ? $"cron '{Cron}' UTC (a missed run waits for the next time)"
         : $"every {Interval} (a missed run runs once, at once)";
 }

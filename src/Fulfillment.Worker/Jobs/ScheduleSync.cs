@@ -12,9 +12,10 @@ namespace Fulfillment.Worker.Jobs;
 /// <remarks>
 /// Overwrite rule: a stored trigger that already fires the configured schedule is kept as it is (its
 /// next fire time too, so a rolling restart does not re-time every job); one that differs (interval,
-/// cron, misfire rule, type) or is in ERROR is replaced; a disabled job and a job this version does not
-/// have are deleted with their triggers. Each step is one store operation under Quartz's cluster lock,
-/// so instances starting together cannot interleave within one, and the last one to start wins.
+/// cron, misfire rule, type) or is in ERROR is replaced; a disabled job, a job that runs on every instance
+/// (each fires it itself) and a job this version does not have are deleted with their triggers. Each step
+/// is one store operation under Quartz's cluster lock, so instances starting together cannot interleave
+/// within one, and the last one to start wins.
 /// </remarks>
 public sealed class ScheduleSync(
     ISchedulerFactory schedulers,
@@ -27,9 +28,13 @@ public sealed class ScheduleSync(
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         foreach (var schedule in JobSchedule.Read(configuration, catalog))
         {
-            var outcome = schedule.Enabled
-                ? await StoreAsync(scheduler, schedule, cancellationToken)
-                : await scheduler.DeleteJob(schedule.JobKey, cancellationToken) ? "stored trigger removed" : "nothing stored";
+            // A job that runs on every instance has no stored trigger: one an earlier version stored would also fire it
+            // once per interval on some instance, beside every instance's own timer.
+            var outcome = !schedule.Enabled
+                ? await scheduler.DeleteJob(schedule.JobKey, cancellationToken) ? "stored trigger removed" : "nothing stored"
+                : schedule.OnEveryInstance
+                    ? await scheduler.DeleteJob(schedule.JobKey, cancellationToken) ? "removed the clustered trigger an earlier version stored" : "nothing stored"
+                    : await StoreAsync(scheduler, schedule, cancellationToken);
             logger.LogInformation("Schedule {Job}: {Schedule}: {Outcome}", schedule.Job, schedule.Describe(), outcome);
         }
 

@@ -92,6 +92,52 @@ public sealed class MigrationTests(EmptyDatabaseFixture databases) : IClassFixtu
     }
 
     [Fact]
+    public async Task Migrate_partitions_an_order_events_table_that_holds_events_by_month_keeping_every_row_id_and_the_identity()
+    {
+        var connectionString = await databases.CreateAsync();
+        await using (var context = Context(connectionString))
+        {
+            var migrations = context.Database.GetMigrations().ToList();
+            await context.Database.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_PartitionOrderEvents", StringComparison.Ordinal)) - 1]);
+        }
+
+        await using var source = NpgsqlDataSource.Create(connectionString);
+        var panel = new Panel(source);
+        var user = await panel.CreateUserAsync();
+        var service = await panel.CreateServiceAsync(await panel.CreateProviderAsync());
+        var kept = await panel.ScalarAsync<long>("INSERT INTO orders (user_id, service_id, link, quantity) VALUES ($1, $2, 'https://x.example/a', 100) RETURNING id", user, service);
+        var deleted = await panel.ScalarAsync<long>("INSERT INTO orders (user_id, service_id, link, quantity) VALUES ($1, $2, 'https://x.example/b', 100) RETURNING id", user, service);
+        // Events of this month, of two months ago and of fourteen months ago (UTC months); ids as they were, the identity ahead of them.
+        await panel.ExecuteAsync("""
+            INSERT INTO order_events (order_id, at, kind, detail)
+            SELECT o, now() - make_interval(months => m), 'placed', jsonb_build_object('months_ago', m)
+            FROM unnest(ARRAY[$1, $2]) o, unnest(ARRAY[0, 2, 14]) m
+            """, kept, deleted);
+        await panel.ExecuteAsync("SELECT setval(pg_get_serial_sequence('order_events', 'id'), 1000)");
+        var before = await panel.ScalarAsync<string>("SELECT string_agg(format('%s %s %s %s %s', id, order_id, at, kind, detail), E'\n' ORDER BY id) FROM order_events");
+
+        Assert.Equal(0, await EngineCommandLine.RunAsync(["migrate", $"--ConnectionStrings:Panel={connectionString}"]));
+
+        Assert.Equal("p", await panel.ScalarAsync<string>("SELECT relkind::text FROM pg_class WHERE oid = 'order_events'::regclass"));
+        Assert.Equal(before, await panel.ScalarAsync<string>("SELECT string_agg(format('%s %s %s %s %s', id, order_id, at, kind, detail), E'\n' ORDER BY id) FROM order_events"));
+        // Each event in the partition of its month; this month and the next two have one; anything else has the default partition.
+        Assert.Equal(0L, await panel.ScalarAsync<long>(
+            "SELECT count(*) FROM order_events WHERE tableoid::regclass::text <> 'order_events_' || to_char(at AT TIME ZONE 'UTC', 'YYYY_MM')"));
+        Assert.Equal(3L, await panel.ScalarAsync<long>("""
+            SELECT count(*) FROM generate_series(0, 2) g
+            WHERE to_regclass('order_events_' || to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => g), 'YYYY_MM')) IS NOT NULL
+            """));
+        Assert.Equal(6L, await panel.ScalarAsync<long>("SELECT count(*) FROM pg_inherits WHERE inhparent = 'order_events'::regclass"));
+        Assert.Equal(1001L, await panel.ScalarAsync<long>("INSERT INTO order_events (order_id, kind) VALUES ($1, 'next') RETURNING id", kept));
+        Assert.Equal("order_events_default", await panel.ScalarAsync<string>(
+            "INSERT INTO order_events (order_id, at, kind) VALUES ($1, now() + interval '5 years', 'later') RETURNING tableoid::regclass::text", kept));
+        // The foreign key holds and still takes an order's events with it.
+        await panel.ExecuteAsync("DELETE FROM orders WHERE id = $1", deleted);
+        Assert.Equal(0L, await panel.ScalarAsync<long>("SELECT count(*) FROM order_events WHERE order_id = $1", deleted));
+        await Assert.ThrowsAsync<PostgresException>(() => panel.ExecuteAsync("INSERT INTO order_events (order_id, kind) VALUES (-1, 'orphan')"));
+    }
+
+    [Fact]
     public async Task Migrate_applies_again_only_the_sql_file_whose_recorded_version_differs()
     {
         var connectionString = await databases.CreateAsync();

@@ -109,6 +109,7 @@ public sealed class ConfigurationCheckTests
         Assert.Contains(lines, l => l.StartsWith("DispatchOrders ", StringComparison.Ordinal) && l.Contains("every 00:00:42", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("CheckProviderBalances ", StringComparison.Ordinal) && l.Contains("disabled", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("PurgeExpiredData ", StringComparison.Ordinal) && l.Contains("cron '0 15 4 * * ?' UTC", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("SyncOrderStatus ", StringComparison.Ordinal) && l.Contains("every 00:00:05 on each instance", StringComparison.Ordinal));
         foreach (var job in JobCatalog.Default.Jobs.Keys)
         {
             Assert.Contains(lines, l => l.StartsWith(job + " ", StringComparison.Ordinal));

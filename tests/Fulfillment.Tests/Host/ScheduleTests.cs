@@ -125,6 +125,33 @@ public sealed class ScheduleTests(FreshDatabases databases) : IClassFixture<Fres
         Assert.Equal(1L, await CountAsync(db, "qrtz_triggers", JobNames.DispatchOrders));
     }
 
+    [Fact]
+    public async Task The_clustered_trigger_an_earlier_version_stored_for_SyncOrderStatus_is_removed_and_each_instance_fires_it()
+    {
+        var db = await databases.CreateAsync();
+        var settings = FastEngine.Settings(db, "schedule-every-instance");
+        var host = EngineHost.CreateBuilder(EngineMode.Service, settings).Build();
+        // What an earlier version stored: SyncOrderStatus as a clustered job with its trigger.
+        var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        await scheduler.ScheduleJob(
+            JobBuilder.Create<EngineJobRunner>().WithIdentity(JobNames.SyncOrderStatus).StoreDurably().Build(),
+            [TriggerBuilder.Create().WithIdentity(JobNames.SyncOrderStatus).ForJob(JobNames.SyncOrderStatus)
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(5)).RepeatForever()).Build()],
+            ScheduleJobOptions.Replacing);
+        Assert.Equal(1L, await CountAsync(db, "qrtz_triggers", JobNames.SyncOrderStatus));
+
+        await using (var engine = new RunningEngine(host))
+        {
+            await host.StartAsync();
+            Assert.Equal(0L, await CountAsync(db, "qrtz_triggers", JobNames.SyncOrderStatus));
+            Assert.Equal(0L, await CountAsync(db, "qrtz_job_details", JobNames.SyncOrderStatus));
+            // Every 0.3 s on this instance (FastEngine), with nothing stored.
+            await Poll.UntilAsync(() => engine.Runs(JobNames.SyncOrderStatus) >= 3, Patience, () => "SyncOrderStatus did not fire on the instance");
+        }
+
+        Assert.Equal(0L, await CountAsync(db, "qrtz_job_details", JobNames.SyncOrderStatus));
+    }
+
     private static async Task<RunningEngine> StartAsync(string[] settings)
     {
         var host = EngineHost.CreateBuilder(EngineMode.Service, settings).Build();
