@@ -48,9 +48,13 @@ internal static class AccountOrders
         return unsent.Count;
     }
 
-    /// <summary>Asks the provider to cancel the started orders of <paramref name="accounts"/> that can be (<see cref="Cancelable"/>), once each.</summary>
+    /// <summary>
+    /// Asks the provider to cancel the started orders of <paramref name="accounts"/> that can be (<see cref="Cancelable"/>), once each. The
+    /// request carries the user-facing <paramref name="reason"/>: an emulated drip-feed parent it stops is finished for the account's
+    /// closing, not as its user's own cancel.
+    /// </summary>
     public static async Task AskProviderCancelsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long[] accounts, string stillClosing,
-        string why, DateTimeOffset now, CancellationToken ct)
+        string why, string reason, DateTimeOffset now, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
             WITH started AS (
@@ -60,8 +64,8 @@ internal static class AccountOrders
                 WHERE u.id = ANY($2) AND {stillClosing} AND o.status = '{OrderStatus.InProgress}' AND {Cancelable}
                   AND NOT EXISTS (SELECT 1 FROM order_requests r WHERE r.order_id = o.id AND r.kind = '{OrderRequestKind.Cancel}')),
             requested AS (
-                INSERT INTO order_requests (order_id, kind, message, created_at, updated_at)
-                SELECT id, '{OrderRequestKind.Cancel}', 'Requested by the engine: ' || $3, $1, $1 FROM started
+                INSERT INTO order_requests (order_id, kind, message, reason, created_at, updated_at)
+                SELECT id, '{OrderRequestKind.Cancel}', 'Requested by the engine: ' || $3, $4, $1, $1 FROM started
                 RETURNING order_id, id)
             INSERT INTO order_events (order_id, at, kind, detail)
             SELECT order_id, $1, 'cancel_requested', jsonb_build_object('request_id', id, 'reason', $3) FROM requested
@@ -69,6 +73,7 @@ internal static class AccountOrders
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = accounts });
         command.Parameters.Add(new() { Value = why });
+        command.Parameters.Add(new() { Value = reason });
         await command.ExecuteNonQueryAsync(ct);
     }
 

@@ -61,7 +61,8 @@ public sealed class BlockedAccounts(NpgsqlDataSource db, IOptions<RequestOptions
         // Orders not yet sent are canceled and refunded (ToS 4.6); started ones are asked to stop at the provider.
         var canceled = (long)await AccountOrders.CancelUnsentAsync(connection, transaction, accounts, Blocked, "Canceled: the account was blocked.",
             UserReason.AccountBlocked, now, ct);
-        await AccountOrders.AskProviderCancelsAsync(connection, transaction, accounts, Blocked, "the account was blocked.", now, ct);
+        await AccountOrders.AskProviderCancelsAsync(connection, transaction, accounts, Blocked, "the account was blocked.", UserReason.AccountBlocked,
+            now, ct);
         var forfeited = 0L;
         if (options.Value.ForfeitBlockedBalance)
         {

@@ -46,7 +46,8 @@ public sealed class DepartedAccounts(NpgsqlDataSource db, TimeProvider clock, IL
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var canceled = await AccountOrders.CancelUnsentAsync(connection, transaction, accounts, Departing,
             "Canceled: the account was deleted or its erasure requested.", UserReason.NotDelivered, now, ct);
-        await AccountOrders.AskProviderCancelsAsync(connection, transaction, accounts, Departing, "the account was deleted or its erasure requested.", now, ct);
+        await AccountOrders.AskProviderCancelsAsync(connection, transaction, accounts, Departing, "the account was deleted or its erasure requested.",
+            UserReason.NotDelivered, now, ct);
         await transaction.CommitAsync(ct);
         return canceled;
     }

@@ -154,6 +154,47 @@ public sealed class QuarantineTests(DatabaseFixture fixture) : IClassFixture<Dat
         Assert.Equal(await engine.Panel.LedgerSumAsync(users[0]), await engine.Panel.BalanceAsync(users[0]));
     }
 
+    [Fact]
+    public async Task A_provider_down_for_a_while_quarantines_none_of_its_routes_but_lost_answers_quarantine_the_route_they_came_from()
+    {
+        await using var engine = await EngineHarness.StartAsync(fixture, null, "--Fulfillment:Providers:Defaults:CircuitBreakerMinimumThroughput=1000");
+        var watch = new AlertWatch(engine);
+        var (a, service) = await engine.CreateProviderAndServiceAsync();
+        var user = await engine.Panel.CreateUserAsync(deposit: 100m);
+        var route = $"{a}:1";
+
+        // Down: ten adds never leave (connection refused), each refused for now; the provider is unreachable, its routes are not to blame.
+        await engine.Simulator.GoDownAsync();
+        var waiting = new List<long>();
+        for (var i = 0; i < 10; i++)
+        {
+            waiting.Add(await engine.Panel.PlaceOrderAsync(user, service, Link(), 100));
+        }
+
+        await engine.RunAsync(JobNames.DispatchOrders);
+        Assert.Equal(10L, await engine.Panel.ScalarAsync<long>(
+            "SELECT count(*) FROM order_attempts WHERE order_id = ANY($1) AND refusal = 'temporary:unreachable'", waiting.ToArray()));
+        await watch.WatchHealthAsync();
+        await watch.AssertNoneAsync(AlertKind.RouteQuarantined, route);
+
+        // Back: the waiting orders go out as soon as they are due again.
+        await engine.Simulator.ComeBackAsync();
+        engine.Clock.Advance(TimeSpan.FromMinutes(20));
+        await engine.RunAsync(JobNames.DispatchOrders);
+        Assert.Equal(10L, await engine.Panel.ScalarAsync<long>("SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'in_progress'", waiting.ToArray()));
+
+        // Answers lost after the add left are the route's: five in the hour quarantine it.
+        engine.Simulator.Settings.HtmlPageRate = 1;
+        for (var i = 0; i < 5; i++)
+        {
+            await engine.Panel.PlaceOrderAsync(user, service, Link(), 100);
+        }
+
+        await engine.RunAsync(JobNames.DispatchOrders);
+        await watch.WatchHealthAsync();
+        await watch.AssertAsync(AlertKind.RouteQuarantined, AlertSubject.Route, route, rows: 1, open: true);
+    }
+
     private static async Task<long[]> UsersAsync(EngineHarness engine) =>
         [await engine.Panel.CreateUserAsync(deposit: 100m), await engine.Panel.CreateUserAsync(deposit: 100m), await engine.Panel.CreateUserAsync(deposit: 100m)];
 

@@ -84,6 +84,9 @@ public sealed class AccountCompositionTests(DatabaseFixture fixture) : IClassFix
         Assert.Equal(["canceled"], (await RunsAsync(engine, parent)).Select(r => r.Status));
         Assert.Equal(1, engine.Simulator.Record.AddCount(link));
         Assert.Equal("canceled", await engine.StatusAsync(parent));
+        // Stopped because the account goes away, not at its user's wish: the reason the user is told says so.
+        Assert.Equal("not_delivered", await engine.Panel.ScalarAsync<string>(
+            "SELECT detail->>'user_reason' FROM order_events WHERE order_id = $1 AND kind = 'canceled'", parent));
         Assert.Equal(0.8m, await engine.Panel.ScalarAsync<decimal>("SELECT amount FROM ledger WHERE order_id = $1 AND kind = 'refund'", parent));
         Assert.Equal(10m, await engine.Panel.BalanceAsync(user));
         await AssertBalanceIsLedgerAsync(engine, user);

@@ -81,6 +81,13 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         // A drip-feed minute lasts a second here, so parents run all their runs while the engines are killed.
         "--Fulfillment:DripFeed:IntervalUnit=00:00:01",
         "--Fulfillment:DripFeed:CheckInterval=00:00:00.5",
+        // One add in ten fails at both providers, so their routes are quarantined within a minute at the defaults (5 errors an
+        // hour, 30 minutes first). Quarantines run, on seconds: the orders of a quarantined route fail over or wait through
+        // the cooldown while engines are killed, and still settle.
+        "--Fulfillment:Jobs:WatchHealth:Interval=00:00:02",
+        "--Fulfillment:Quarantine:Cooldowns:0=00:00:03",
+        "--Fulfillment:Quarantine:Cooldowns:1=00:00:05",
+        "--Fulfillment:Quarantine:Cooldowns:2=00:00:10",
     ];
 
     /// <summary>One SIGKILL: the victim's adds marked sent and not yet recorded at that instant, and the simulator's adds not yet answered.</summary>

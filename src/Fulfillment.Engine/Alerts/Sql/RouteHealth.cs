@@ -15,6 +15,17 @@ public sealed record Quarantined(long ProviderId, string Service, int Level, Dat
 /// </summary>
 public static class RouteHealth
 {
+    /// <summary>
+    /// Refusals for now that say nothing of the route: the provider's own same-link rule and throttling, and failures of the whole
+    /// provider, each with its own remedy and alert (unreachable: failover and provider_unreachable; a refused key: provider_auth_failed;
+    /// funds: the balance pause; their SMS-activate equivalents alike). Counted as route errors they would quarantine every route of a provider that was down a few minutes,
+    /// for half an hour after it came back.
+    /// </summary>
+    private const string ProviderWide = """
+        'temporary:duplicate_link', 'temporary:rate_limited', 'temporary:unreachable', 'temporary:authentication_failed', 'temporary:insufficient_funds',
+        'temporary:not_sent', 'temporary:bad_key', 'temporary:banned', 'temporary:no_balance'
+        """;
+
     private static readonly string Sql = $"""
         WITH q AS (SELECT provider_id, service, quarantined_until, level FROM route_quarantines),
         errors AS (
@@ -24,7 +35,7 @@ public static class RouteHealth
             WHERE a.sent_at > greatest($1 - interval '1 hour', coalesce(q.quarantined_until, '-infinity'))
               AND a.provider_id IS NOT NULL AND a.provider_service_id IS NOT NULL
               AND ((a.outcome = '{AttemptOutcome.Refused}' AND a.refusal LIKE 'temporary:%'
-                    AND a.refusal NOT IN ('temporary:duplicate_link', 'temporary:rate_limited'))
+                    AND a.refusal NOT IN ({ProviderWide}))
                    OR a.outcome = '{AttemptOutcome.Unknown}')
             GROUP BY 1, 2),
         finished AS (
