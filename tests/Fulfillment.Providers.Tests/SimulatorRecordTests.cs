@@ -86,7 +86,8 @@ public sealed class SimulatorRecordTests
         var settings = Settings();
         settings.LatencyMin = settings.LatencyMax = TimeSpan.FromSeconds(30);
         await using var sim = await ProviderSimulator.StartAsync(settings);
-        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
+        // Long enough for the request to reach the simulator on a loaded machine, far shorter than its 30 s latency.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
 
         await Assert.ThrowsAsync<TaskCanceledException>(() => PostAsync(http, sim.ApiUrl, "key=record-key&action=add&service=1&link=https://x/gone&quantity=100"));
         await Poll.UntilAsync(() => sim.Record.InFlight("add") == 0, TimeSpan.FromSeconds(30), "the abandoned add to leave the simulator");

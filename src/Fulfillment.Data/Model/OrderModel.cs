@@ -52,6 +52,12 @@ internal static class OrderModel
         e.HasIndex(x => new { x.ParentId, x.RunNumber }, "ux_orders_one_row_per_run").IsUnique().HasFilter("parent_id IS NOT NULL");
         e.HasIndex(x => x.NextAttemptAt, "ix_orders_dripfeed_due").HasFilter("emulated_runs IS NOT NULL AND status = 'in_progress'");
         e.HasIndex(x => x.ProviderId);
+        ConfigureQueues(e);
+    }
+
+    /// <summary>The indexes the engine's queues and lookups read, each over a few rows of the table.</summary>
+    private static void ConfigureQueues(EntityTypeBuilder<Order> e)
+    {
         // The engine's queues: small partial indexes over the open states only, so their size follows the
         // open orders, not the table. (status, id) serves every "orders in this state, oldest first" query
         // (the dispatch claim, recovery, held releases, queue depths). Named overloads: EF merges unnamed
