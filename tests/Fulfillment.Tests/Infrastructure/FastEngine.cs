@@ -24,5 +24,11 @@ public static class FastEngine
         "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
         "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
         "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
+        // Quarantine on the same compressed time: a simulator that loses answers on purpose quarantines its route for seconds,
+        // not the half hour that would outlast the test.
+        "--Fulfillment:Jobs:WatchHealth:Interval=00:00:01",
+        "--Fulfillment:Quarantine:Cooldowns:0=00:00:02",
+        "--Fulfillment:Quarantine:Cooldowns:1=00:00:04",
+        "--Fulfillment:Quarantine:Cooldowns:2=00:00:08",
     ];
 }
