@@ -139,16 +139,23 @@ public static class ReferenceEngine
         }
 
         /// <summary>
-        /// Claims until nothing is due; each batch goes out without waiting for the one before. Never cancelled: a claim
-        /// committed is sent and recorded, whatever stops the program meanwhile.
+        /// Claims until a batch comes back short (an order placed after that claim's snapshot has signalled a wake of its own);
+        /// each batch goes out without waiting for the one before. Never cancelled: a claim committed is sent and recorded,
+        /// whatever stops the program meanwhile.
         /// </summary>
         private async Task ClaimAllAsync()
         {
             _inFlight.RemoveAll(t => t.IsCompleted);
-            while (await ClaimAsync() is { Count: > 0 } claimed)
+            List<Claimed> claimed;
+            do
             {
-                _inFlight.Add(SendAndRecordAsync(claimed));
+                claimed = await ClaimAsync();
+                if (claimed.Count > 0)
+                {
+                    _inFlight.Add(SendAndRecordAsync(claimed));
+                }
             }
+            while (claimed.Count == batchSize);
         }
 
         private async Task<List<Claimed>> ClaimAsync()
