@@ -21,6 +21,8 @@ public static class ReferenceWindows
     {
         Console.WriteLine($"pickup against the reference: {a.ReferenceWindows} + {a.ReferenceWindows} windows of {a.WindowSeconds:0.#} s at {a.Rate} orders/s, alternating...");
         var postgres = await PostgresCpu.FindAsync(db);
+        // Orders left unsent by an earlier phase would be the first window's to send, and would hold every window's wait to its limit.
+        report.Details["reference_windows_unsent_before"] = await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE status IN ('pending', 'dispatching')");
         var windows = new List<PickupWindowResult>();
         await sim.SetAsync(new { RecordRequests = true });
         try

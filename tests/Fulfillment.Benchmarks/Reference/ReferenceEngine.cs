@@ -67,7 +67,8 @@ public static class ReferenceEngine
             context.Cancel = true;
             stop.Cancel();
         });
-        await using var db = NpgsqlDataSource.Create(connectionString);
+        // As the engine's own data source: it leaves no session state, so no DISCARD ALL throws the server's cached plans away.
+        await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseCookies = false });
         using var sends = new SemaphoreSlim(concurrency);
         using var reference = new Runner(db, http, sends, Guid.NewGuid(), batchSize);
