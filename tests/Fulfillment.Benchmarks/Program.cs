@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "engine" => await Fulfillment.Benchmarks.Engine.EngineBenchmark.RunAsync(args[1..]),
     "scale" => await Fulfillment.Benchmarks.Scale.ScaleBenchmark.RunAsync(args[1..]),
     "growth" => await Fulfillment.Benchmarks.Growth.GrowthBenchmark.RunAsync(args[1..]),
+    "reference" => await Fulfillment.Benchmarks.Reference.ReferenceEngine.RunAsync(args[1..]),
     _ => Usage(),
 };
 

@@ -275,6 +275,10 @@ public static class EngineBenchmark
         // (8) The engine as its own process (fulfillment run), at steady load from this process: its resident memory.
         monitor.Phase = "engine-process";
         await MeasureEngineProcessAsync(connectionString, db, panel, sim, common, a, report);
+
+        // (9) Pickup windows alternating between the engine process and the reference, each its own process: latency and CPU.
+        monitor.Phase = "reference";
+        await ReferenceWindows.MeasureAsync(connectionString, db, panel, sim, [.. common, .. ServiceSettings, NoHealthWatch], a, report);
         report.Environment["cores"] = Environment.ProcessorCount;
         report.Environment["dotnet"] = Environment.Version.ToString();
         report.Environment["server_gc"] = GCSettings.IsServerGC;
@@ -290,13 +294,15 @@ public static class EngineBenchmark
     /// <summary>
     /// Two cohorts of <see cref="EngineBenchmarkArgs.LifecycleOrders"/> orders, each placed, dispatched, checked once and
     /// finished by the tracker: one the provider completes (no refund), one it cancels (refunded). WAL bytes from
-    /// <c>pg_current_wal_lsn()</c> and rows from <c>pg_stat_user_tables</c>, before and after each cohort; the WAL of
-    /// placement alone is read between (the baseline).
+    /// <c>pg_current_wal_lsn()</c>, rows from <c>pg_stat_user_tables</c> and PostgreSQL's CPU (<see cref="PostgresCpu"/>), before
+    /// and after each cohort; the WAL and CPU of placement alone are read between (the baselines). The engine's CPU is this
+    /// process's from the end of placement to the last finish.
     /// </summary>
     private static async Task MeasureLifecycleAsync(string connectionString, NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim,
         DispatchPass dispatcher, StatusTracker tracker, EngineBenchmarkArgs a, EngineReport report)
     {
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
+        var postgres = await PostgresCpu.FindAsync(db);
         foreach (var (tag, refund) in new[] { ("lc", false), ("lr", true) })
         {
             var cohort = refund ? "refunded" : "completed";
@@ -311,9 +317,14 @@ public static class EngineBenchmark
                 UnknownStatusRate = 0,
                 AltStatusSpellingRate = 0,
             });
-            var before = await ServerCounters.TakeAsync(connectionString);
+            // A quick run skips the wait for the backends' table counters: its rows written may read short, its WAL does not.
+            var before = await ServerCounters.TakeAsync(connectionString, flushPools: !a.Quick);
+            var postgresBefore = postgres?.Seconds() ?? double.NaN;
             var (ids, _) = await panel.PlaceManyAsync(tag, a.LifecycleOrders, connections: 8);
             var placed = await ServerCounters.TakeAsync(connectionString, flushPools: false);
+            var postgresPlaced = postgres?.Seconds() ?? double.NaN;
+            // From here to the last finish, this process runs the engine's passes and nothing else of weight (no host is started).
+            var engineBefore = OwnCpuSeconds();
             await dispatcher.DrainAsync(CancellationToken.None);
             for (var pass = 0; pass < 20; pass++)
             {
@@ -326,8 +337,13 @@ public static class EngineBenchmark
                 }
             }
 
-            var delta = (await ServerCounters.TakeAsync(connectionString)).Since(before);
+            var engineCpu = OwnCpuSeconds() - engineBefore;
+            var postgresCpu = (postgres?.Seconds() ?? double.NaN) - postgresBefore;
+            var delta = (await ServerCounters.TakeAsync(connectionString, flushPools: !a.Quick)).Since(before);
             var n = (double)ids.Length;
+            report.Details[$"life_{cohort}_engine_cpu_ms_per_order"] = Round(engineCpu * 1000 / n);
+            report.Details[$"life_{cohort}_db_cpu_ms_per_order"] = Round(postgresCpu * 1000 / n);
+            report.Details[$"life_{cohort}_placement_db_cpu_ms_per_order"] = Round((postgresPlaced - postgresBefore) * 1000 / n);
             report.Details[$"life_{cohort}_statuses"] = await StatusesAsync(db, ids[0], ids[^1]);
             report.Details[$"life_{cohort}_wal_bytes_per_order"] = Math.Round(delta.WalBytes / n);
             report.Details[$"life_{cohort}_rows_written_per_order"] = Math.Round(delta.RowsWritten(t => !t.StartsWith("qrtz_", StringComparison.Ordinal)) / n, 2);
@@ -337,6 +353,9 @@ public static class EngineBenchmark
             {
                 report.WalBytesPerOrder = delta.WalBytes / n;
                 report.WalBytesPerPlacement = (placed.WalLsn - before.WalLsn) / n;
+                report.EngineCpuMsPerOrder = engineCpu * 1000 / n;
+                report.DbCpuMsPerOrder = postgresCpu * 1000 / n;
+                report.DbCpuMsPerPlacement = (postgresPlaced - postgresBefore) * 1000 / n;
             }
         }
 
@@ -354,7 +373,8 @@ public static class EngineBenchmark
         Console.WriteLine($"engine process: fulfillment run, {a.Rate} orders/s for {a.RssSeconds:0} s...");
         await sim.SetAsync(StatusMixSettings);
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
-        await using var engine = EngineProcess.StartRun("bench-process", [.. common, "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false"], outputLimit: 200_000);
+        await using var engine = EngineProcess.StartRun("bench-process", [.. common, "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false", NoHealthWatch],
+            outputLimit: 200_000);
         await engine.WaitStartedAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(3));
         report.EngineIdleRssMb = engine.RssMb();
@@ -382,6 +402,7 @@ public static class EngineBenchmark
         await sampler;
         var cpu = engine.CpuSeconds() - cpuBefore;
         await WaitForDispatchAsync(db, TimeSpan.FromSeconds(10));
+        report.Details["engine_process_orders_not_sent"] = await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE status IN ('pending', 'dispatching')");
         double[] steady;
         lock (samples)
         {
@@ -419,6 +440,12 @@ public static class EngineBenchmark
     internal const string StatusMix =
         "lifetimes 0..10 s (speed 16, jitter 1), 20% partial, 5% canceled, 5% over-delivered, 30% other spellings, 50% numbers as strings, 5% unknown words while under way";
 
+    /// <summary>
+    /// For the engine processes started after the refund and cost phases: their provider canceled every order on purpose, and
+    /// WatchHealth would quarantine the benchmark's only route for it (its orders then wait instead of going out).
+    /// </summary>
+    internal const string NoHealthWatch = "--Fulfillment:Jobs:WatchHealth:Enabled=false";
+
     /// <summary>The Service host with no scheduled job competing: only the NOTIFY listener dispatches.</summary>
     internal static readonly string[] ServiceSettings =
     [
@@ -452,40 +479,13 @@ public static class EngineBenchmark
 
             // Every order placed counts, from the moment it was scheduled (before any wait for a pool connection) to the
             // provider's receipt of its first add; one the provider had not received within the window counts as the window.
-            var arrived = new Dictionary<int, DateTimeOffset>();
-            foreach (var add in await sim.RequestsAsync("add"))
-            {
-                if (PanelLoad.ParseLink(add.Field("link")) is ("pk", var n) && !arrived.ContainsKey(n))
-                {
-                    arrived[n] = add.At;
-                }
-            }
-
-            var fromDue = new List<double>(load.Orders.Length);
-            var fromCall = new List<double>(load.Orders.Length);
-            var fromCommit = new List<double>(load.Orders.Length);
-            var missed = 0;
-            for (var n = 0; n < load.Orders.Length; n++)
-            {
-                var order = load.Orders[n];
-                if (arrived.TryGetValue(n, out var at) && at - order.Due <= PickupWindow)
-                {
-                    fromDue.Add((at - order.Due).TotalMilliseconds);
-                    fromCall.Add((at - order.Called).TotalMilliseconds);
-                    fromCommit.Add((at - order.Committed).TotalMilliseconds);
-                }
-                else
-                {
-                    missed++;
-                    fromDue.Add(PickupWindow.TotalMilliseconds);
-                }
-            }
-
+            var latency = await PickupLatency.ReadAsync(sim, "pk", load);
+            var (fromDue, fromCall, fromCommit) = (latency.FromDue, latency.FromCall, latency.FromCommit);
             report.PickupP50 = Stats.Percentile(fromDue, 0.50);
             report.PickupP99 = Stats.Percentile(fromDue, 0.99);
             report.Details["pickup_orders"] = load.Orders.Length;
-            report.Details["pickup_received"] = arrived.Count;
-            report.Details["pickup_missed_window"] = missed;
+            report.Details["pickup_received"] = latency.Received;
+            report.Details["pickup_missed_window"] = latency.Missed;
             report.Details["pickup_max_ms"] = Round(fromDue.DefaultIfEmpty(double.NaN).Max());
             report.Details["pickup_from_call_p50_ms"] = Round(Stats.Percentile(fromCall, 0.50));
             report.Details["pickup_from_call_p99_ms"] = Round(Stats.Percentile(fromCall, 0.99));
@@ -521,6 +521,12 @@ public static class EngineBenchmark
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     internal static double Round(double value) => Math.Round(value, 2);
+
+    private static double OwnCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
 
     internal static string Format(double value, string format) => double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -39,6 +39,27 @@ public sealed class EngineReport
     /// <summary>WAL bytes per order of <c>place_order</c> alone, in the same cohort.</summary>
     public double WalBytesPerPlacement { get; set; } = double.NaN;
 
+    /// <summary>The engine process's pickup p99 over its windows alternating with the reference's.</summary>
+    public double PickupP99Windows { get; set; } = double.NaN;
+
+    /// <summary>The reference's pickup p99 over its windows (<see cref="Reference.ReferenceEngine"/>).</summary>
+    public double PickupP99Reference { get; set; } = double.NaN;
+
+    /// <summary>The engine process's CPU ms per order picked up in its windows.</summary>
+    public double PickupCpuMsPerOrder { get; set; } = double.NaN;
+
+    /// <summary>The reference process's CPU ms per order picked up in its windows.</summary>
+    public double ReferenceCpuMsPerOrder { get; set; } = double.NaN;
+
+    /// <summary>The engine's CPU ms per order over a whole completed life (its dispatch, one status check, the finish).</summary>
+    public double EngineCpuMsPerOrder { get; set; } = double.NaN;
+
+    /// <summary>PostgreSQL's CPU ms per order over a whole completed life (placement included).</summary>
+    public double DbCpuMsPerOrder { get; set; } = double.NaN;
+
+    /// <summary>PostgreSQL's CPU ms per order of <c>place_order</c> alone, in the same cohort.</summary>
+    public double DbCpuMsPerPlacement { get; set; } = double.NaN;
+
     /// <summary>The engine process's (<c>fulfillment run</c>) highest resident memory at steady load, without the load generator.</summary>
     public double EngineRssMb { get; set; } = double.NaN;
 
@@ -69,7 +90,23 @@ public sealed class EngineReport
             "floor: 2 commits + 1 add, p99 alone (ms)", Floor(p99: true), ratio: PickupP99 / Floor(p99: true)),
         Figure("wal_bytes_per_order", WalBytesPerOrder, "bytes", "-", null, "WAL bytes of place_order alone, per order", WalBytesPerPlacement),
         Figure("engine_rss_mb", EngineRssMb, "MB", "-", null, "the engine process idle after start (VmRSS)", EngineIdleRssMb),
+        Figure("pickup_p99_reference_ms", PickupP99Reference, "ms", "-", null, "floor: 2 commits + 1 add, p99 alone", Floor(p99: true)),
+        Figure("pickup_p99_reference_ratio", ReferenceRatio, "x", "<= 1.5", ReferenceRatio <= 1.5,
+            "the reference's p99 (ms), windows alternating with the engine process's", PickupP99Reference, ratio: ReferenceRatio),
+        Figure("engine_cpu_ms_per_order", EngineCpuMsPerOrder, "ms", "-", null, "the engine process's CPU ms per order picked up (pickup windows)",
+            PickupCpuMsPerOrder),
+        Figure("db_cpu_ms_per_order", DbCpuMsPerOrder, "ms", "-", null, "PostgreSQL's CPU ms per order of place_order alone", DbCpuMsPerPlacement),
+        Figure("engine_cpu_reference_ratio", CpuRatio, "x", "<= 2", CpuRatio <= 2,
+            "the reference's CPU ms per order picked up (pickup windows)", ReferenceCpuMsPerOrder, ratio: CpuRatio),
+        Figure("wal_place_order_ratio", WalRatio, "x", "<= 2.5", WalRatio <= 2.5, "WAL bytes of place_order alone, per order", WalBytesPerPlacement,
+            ratio: WalRatio),
     ];
+
+    private double ReferenceRatio => PickupP99Windows / PickupP99Reference;
+
+    private double CpuRatio => PickupCpuMsPerOrder / ReferenceCpuMsPerOrder;
+
+    private double WalRatio => WalBytesPerOrder / WalBytesPerPlacement;
 
     private static VerbFigure Figure(string name, double value, string unit, string target, bool? met, string baseline, double baselineValue, double? ratio = null) =>
         new(name, Math.Round(value, 2), unit, target, double.IsNaN(value) ? null : met, baseline, Math.Round(baselineValue, 2),
@@ -132,6 +169,11 @@ public sealed class EngineReport
                 working_set_before_engine_mb = Json(WorkingSetBeforeEngineMb),
                 wal_bytes_per_placement = Json(WalBytesPerPlacement),
                 engine_idle_rss_mb = Json(EngineIdleRssMb),
+                reference_pickup_p99_ms = Json(PickupP99Reference),
+                engine_windows_pickup_p99_ms = Json(PickupP99Windows),
+                reference_cpu_ms_per_order = Json(ReferenceCpuMsPerOrder),
+                engine_pickup_cpu_ms_per_order = Json(PickupCpuMsPerOrder),
+                db_cpu_ms_per_placement = Json(DbCpuMsPerPlacement),
             },
             results = VerbReport.Results(figures),
             settings = Settings,
