@@ -101,6 +101,7 @@ public static class GrowthBenchmark
             {
                 var at = size.ToString(CultureInfo.InvariantCulture);
                 var cluster = await empty.CopyAsync(Path.Combine(root, "size-" + at));
+                templates[size] = cluster;
                 await cluster.StartAsync();
                 Console.WriteLine($"growth: seeding {size:N0} finished orders with their history...");
                 await using (var db = NpgsqlDataSource.Create(cluster.ConnectionString))
@@ -119,7 +120,6 @@ public static class GrowthBenchmark
 
                 await cluster.StopAsync();
                 report.Details[$"cluster_mb_at_{at}"] = cluster.SizeMb();
-                templates[size] = cluster;
             }
 
             var points = new List<Point>();

@@ -79,15 +79,12 @@ public static class HistorySeeder
 
         var instance = Guid.NewGuid();
         await using (var create = new NpgsqlCommand("""
-            DROP TABLE IF EXISTS seed_o;
             CREATE TEMP TABLE seed_o AS
             WITH base AS (SELECT coalesce((SELECT max(id) FROM orders), 0) AS o, coalesce((SELECT max(id) FROM users), 0) AS u)
             SELECT base.o + k + 1 AS id, base.u + 1 + k / $2 AS user_id, $3::timestamptz + $4::double precision * k / $1 * interval '1 second' AS at,
                    CASE WHEN (k * 7919) % 100 < 85 THEN 'completed' WHEN (k * 7919) % 100 < 90 THEN 'partial'
                         WHEN (k * 7919) % 100 < 97 THEN 'canceled' ELSE 'failed' END AS fate
-            FROM generate_series(0, $1::bigint - 1) k, base;
-            CREATE INDEX ON seed_o (id);
-            ANALYZE seed_o;
+            FROM generate_series(0, $1::bigint - 1) k, base
             """, connection) { CommandTimeout = 0 })
         {
             create.Parameters.Add(new NpgsqlParameter { Value = n });
@@ -95,6 +92,11 @@ public static class HistorySeeder
             create.Parameters.Add(new NpgsqlParameter { Value = from });
             create.Parameters.Add(new NpgsqlParameter { Value = span.TotalSeconds });
             await create.ExecuteNonQueryAsync();
+        }
+
+        await using (var index = new NpgsqlCommand("CREATE INDEX ON seed_o (id); ANALYZE seed_o", connection))
+        {
+            await index.ExecuteNonQueryAsync();
         }
 
         var sent = "'" + instance + "'::uuid";
