@@ -55,7 +55,7 @@ public static class GrowthBenchmark
         }
 
         var quick = values.IsQuick();
-        var sizes = values.GetValueOrDefault("rows", quick ? "20000" : "1000000,5000000").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).Order().ToArray();
+        var sizes = values.GetValueOrDefault("rows", quick ? "20000" : "2000000").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).Order().ToArray();
         var orders = values.Count("orders", quick ? 500 : 10_000);
         var repeat = Math.Max(1, values.Count("repeat", quick ? 1 : 5));
         // After seeding, autovacuum gets this long to finish what the history left it (a real history is written over years).
@@ -411,8 +411,17 @@ public static class GrowthBenchmark
         var dispatcher = tool.Services.GetRequiredService<DispatchPass>();
         var tracker = tool.Services.GetRequiredService<StatusTracker>();
         // Every order of the passes ends 10 s after its add (speed 8, no jitter): 85% completed, 8% partial, 7% canceled.
-        await sim.SetAsync(new { SpeedFactor = Speed, DurationJitter = 0, PartialProbability = 0.08, CanceledProbability = 0.07, OverDeliveryProbability = 0.05,
-            AltStatusSpellingRate = 0.3, StringNumbersRate = 0.5, UnknownStatusRate = 0 });
+        await sim.SetAsync(new
+        {
+            SpeedFactor = Speed,
+            DurationJitter = 0,
+            PartialProbability = 0.08,
+            CanceledProbability = 0.07,
+            OverDeliveryProbability = 0.05,
+            AltStatusSpellingRate = 0.3,
+            StringNumbersRate = 0.5,
+            UnknownStatusRate = 0
+        });
         // The pickup phase's orders are set aside before anything is timed (a setup write).
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
         var tag = $"{(char)('g' + Math.Min(attempt, 15))}{(char)('a' + (int)Math.Min(25, history / 1_000_000))}";

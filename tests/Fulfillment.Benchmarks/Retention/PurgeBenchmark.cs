@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Fulfillment.Data;
 using Fulfillment.Benchmarks.Shared;
+using Fulfillment.Data;
 using Fulfillment.Engine.Retention;
 using Fulfillment.LocalPostgres;
 using Microsoft.EntityFrameworkCore;
