@@ -438,14 +438,16 @@ public static class GrowthBenchmark
 
         // The first check: every order under way (ended orders would make this the finish).
         clock.Restart();
-        var statusStarted = DateTimeOffset.UtcNow;
         var checkedCount = await tracker.DrainAsync(CancellationToken.None);
         var statusSeconds = clock.Elapsed.TotalSeconds;
         var s2 = await StatementsAsync(db);
         var endedEarly = await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE id BETWEEN $1 AND $2 AND status <> 'in_progress'", ids[0], ids[^1]);
 
-        // The second check, due 15 s after the first (Tracking:MinInterval): every order has ended at the provider.
-        var wait = Max(statusStarted + TimeSpan.FromSeconds(15.5), lastAdd + TimeSpan.FromSeconds((80 / Speed) + 0.5)) - DateTimeOffset.UtcNow;
+        // The second check, once every order is due again (Tracking:MinInterval after its first check) and has ended at the provider.
+        var due = await PanelLoad.ScalarAsync(db,
+            "SELECT coalesce(ceil(extract(epoch FROM max(next_check_at) - now()) * 1000), 0)::bigint FROM orders WHERE id BETWEEN $1 AND $2 AND status = 'in_progress'",
+            ids[0], ids[^1]);
+        var wait = Max(DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(due + 500), lastAdd + TimeSpan.FromSeconds((80 / Speed) + 0.5)) - DateTimeOffset.UtcNow;
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait);
