@@ -19,10 +19,12 @@ public sealed record BenchmarkArgs(int Concurrency, TimeSpan Duration, TimeSpan 
         double Seconds(string key, double fallback) =>
             values.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
+        // --quick takes no value: a run of seconds.
+        var quick = args.Contains("--quick", StringComparer.Ordinal);
         return new BenchmarkArgs(
             values.TryGetValue("concurrency", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 32,
-            TimeSpan.FromSeconds(Seconds("duration", 10)),
-            TimeSpan.FromSeconds(Seconds("warmup", 2)),
+            TimeSpan.FromSeconds(Seconds("duration", quick ? 2 : 10)),
+            TimeSpan.FromSeconds(Seconds("warmup", quick ? 0.5 : 2)),
             values.GetValueOrDefault("json"));
     }
 }

@@ -14,7 +14,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Fulfillment.Benchmarks simulator [--concurrency N] [--duration SECONDS] [--warmup SECONDS] [--json PATH]");
+    Console.Error.WriteLine("usage: Fulfillment.Benchmarks simulator [--concurrency N] [--duration SECONDS] [--warmup SECONDS] [--quick] [--json PATH]");
     Console.Error.WriteLine("       Fulfillment.Benchmarks " + Fulfillment.Benchmarks.Retention.PurgeBenchmark.Usage);
     Console.Error.WriteLine("       Fulfillment.Benchmarks " + Fulfillment.Benchmarks.Engine.EngineBenchmarkArgs.Usage);
     Console.Error.WriteLine("       Fulfillment.Benchmarks " + Fulfillment.Benchmarks.Growth.GrowthBenchmark.Usage);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Fulfillment.Benchmarks.Shared;
 using Fulfillment.Simulator;
 
 namespace Fulfillment.Benchmarks;
@@ -37,7 +38,21 @@ public static class SimulatorBenchmark
         Console.WriteLine(BenchmarkResult.Header);
         Console.WriteLine(result.TableLine);
         if (args.JsonPath is { } path)
-            await result.WriteJsonAsync(path);
+        {
+            var report = new VerbReport("simulator");
+            report.Add("add_requests_per_s", result.RequestsPerSecond, "requests/s", ">= 5000", result.RequestsPerSecond >= 5000, "-", 0, ratio: double.NaN);
+            report.Add("add_p99_ms", result.P99Ms, "ms", "-", null, "add p50 (ms)", result.P50Ms);
+            report.Settings["concurrency"] = args.Concurrency;
+            report.Settings["duration_seconds"] = args.Duration.TotalSeconds;
+            report.Settings["warmup_seconds"] = args.Warmup.TotalSeconds;
+            report.Details["requests"] = result.Requests;
+            report.Details["accepted"] = result.Accepted;
+            report.Details["failed"] = result.Failed;
+            report.Environment["cores"] = Environment.ProcessorCount;
+            report.Environment["load_average_after"] = VerbArgs.LoadAverage();
+            await report.WriteJsonAsync(path);
+        }
+
         return 0;
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using Fulfillment.Benchmarks.Shared;
 using Fulfillment.Data;
 using Fulfillment.Engine.Retention;
 using Fulfillment.LocalPostgres;
@@ -19,10 +19,8 @@ namespace Fulfillment.Benchmarks.Retention;
 /// </summary>
 public static class PurgeBenchmark
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public const string Usage =
-        "usage: Fulfillment.Benchmarks purge [--rows N] [--kept N] [--batch-size N] [--pause-ms MS] [--baseline SECONDS] [--json PATH]";
+        "usage: Fulfillment.Benchmarks purge [--rows N] [--kept N] [--batch-size N] [--pause-ms MS] [--baseline SECONDS] [--quick] [--json PATH]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -33,9 +31,10 @@ public static class PurgeBenchmark
             return 2;
         }
 
-        var rows = settings.GetValueOrDefault("rows", 1_000_000);
-        var kept = settings.GetValueOrDefault("kept", 100_000);
-        var baselineSeconds = settings.GetValueOrDefault("baseline", 3);
+        var quick = args.Contains("--" + VerbArgs.Quick, StringComparer.Ordinal);
+        var rows = settings.GetValueOrDefault("rows", quick ? 20_000 : 1_000_000);
+        var kept = settings.GetValueOrDefault("kept", quick ? 2_000 : 100_000);
+        var baselineSeconds = settings.GetValueOrDefault("baseline", quick ? 1 : 3);
         var json = Value(args, "json");
 
         await using var server = await PostgresServer.StartAsync(Console.WriteLine);
@@ -92,7 +91,24 @@ public static class PurgeBenchmark
                 $"| purge activity_log | {step.Rows} | {options.BatchSize} | {options.BatchPause.TotalMilliseconds:0} | {step.Elapsed.TotalSeconds:0.00} | {rowsPerSecond:0} | {during.Calls} | {during.P50:0.00} | {during.P99:0.00} | {during.Worst:0.00} | {baseline.Worst:0.00} |"));
             if (json is not null)
             {
-                await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { results = new[] { result } }, Indented));
+                var verb = new VerbReport("purge");
+                verb.Add("purge_rows_per_s", rowsPerSecond, "rows/s", ">= 100000", rowsPerSecond >= 100_000, "-", 0, ratio: double.NaN);
+                verb.Add("purge_worst_place_order_ms", during.Worst, "ms", "< 50", during.Worst < 50, "worst place_order before the purge (ms)", baseline.Worst);
+                verb.Add("purge_place_order_p99_ms", during.P99, "ms", "-", null, "place_order p99 before the purge (ms)", baseline.P99);
+                verb.Baselines["place_order_worst_ms_before"] = baseline.Worst;
+                verb.Baselines["place_order_p99_ms_before"] = baseline.P99;
+                verb.Settings["rows"] = rows;
+                verb.Settings["kept"] = kept;
+                verb.Settings["batch_size"] = options.BatchSize;
+                verb.Settings["batch_pause_ms"] = options.BatchPause.TotalMilliseconds;
+                foreach (var property in result.GetType().GetProperties())
+                {
+                    verb.Details[property.Name] = property.GetValue(result)!;
+                }
+
+                verb.Environment["cores"] = Environment.ProcessorCount;
+                verb.Environment["postgres"] = server.Source;
+                await verb.WriteJsonAsync(json);
             }
 
             var ok = step.Rows == rows && left == kept;

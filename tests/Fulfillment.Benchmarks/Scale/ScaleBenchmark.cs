@@ -19,25 +19,40 @@ namespace Fulfillment.Benchmarks.Scale;
 /// </summary>
 public static class ScaleBenchmark
 {
-    public const string Usage = "usage: Fulfillment.Benchmarks scale [--instances 1,2,4] [--orders N] [--per-instance-concurrency N] [--upstream-cap N] [--json PATH]";
+    public const string Usage =
+        "usage: Fulfillment.Benchmarks scale [--instances 1,2,4] [--orders N] [--per-instance-concurrency N] [--tracking-concurrency N] [--upstream-cap N] [--quick] [--json PATH]";
 
     private const string Key = "bench";
 
-    private sealed record Run(int Instances, double Dispatch, double Status, double DispatchSeconds, double StatusSeconds, long QuartzRows, long QuartzRowsStatus,
+    /// <summary>One round: <paramref name="Instances"/> engine processes, each with <paramref name="Times"/> times the per-instance concurrency.</summary>
+    private sealed record Round(int Instances, int Times)
+    {
+        public string Name => Times == 1 ? Instances.ToString(CultureInfo.InvariantCulture) : $"1x{Times}";
+    }
+
+    private sealed record Run(Round Round, double Dispatch, double Status, double DispatchSeconds, double StatusSeconds, long QuartzRows, long QuartzRowsStatus,
         double QuartzRowsPerS, long WalBytes, double EngineCpuMs, double SimulatorCpuMs, double MachineBusy, double RestCpuMs, double ClaimBuffersPerOrder,
-        double ClaimMsPerOrder, string Statuses, double Load1, double PostgresCpuMs);
+        double ClaimMsPerOrder, string Statuses, double Load1, double PostgresCpuMs)
+    {
+        public int Instances => Round.Instances;
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (VerbArgs.Parse(args, "instances", "orders", "per-instance-concurrency", "upstream-cap", "json") is not { } values)
+        if (VerbArgs.Parse(args, "instances", "orders", "per-instance-concurrency", "tracking-concurrency", "upstream-cap", "json") is not { } values)
         {
             Console.Error.WriteLine(Usage);
             return 2;
         }
 
         var counts = values.GetValueOrDefault("instances", "1,2,4").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var orders = values.Count("orders", 12_000);
+        var quick = values.IsQuick();
+        var orders = values.Count("orders", quick ? 1_200 : 12_000);
         var perInstance = values.Count("per-instance-concurrency", 16);
+        // Status calls in flight per instance (Fulfillment:Tracking:MaxParallelCalls). One call of 100 ids at 50 ms is 2,000
+        // orders/s: low enough that two instances stay below what this machine's database records, so the round measures
+        // how instances share the due orders, not the CPU.
+        var tracking = values.Count("tracking-concurrency", 1);
         var upstreamCap = values.Count("upstream-cap", 100);
         var report = new VerbReport("scale");
         report.Environment["load_average_before"] = VerbArgs.LoadAverage();
@@ -69,42 +84,71 @@ public static class ScaleBenchmark
             [
                 $"--ConnectionStrings:Panel={connectionString}",
                 "--Serilog:MinimumLevel:Default=Warning",
-                $"--Fulfillment:Providers:Defaults:MaxConcurrency={perInstance}",
                 // Checks wait until the status phase makes them due; then the clustered SyncOrderStatus job fires every second.
                 "--Fulfillment:Tracking:FirstCheckAfter=01:00:00",
                 "--Fulfillment:Jobs:SyncOrderStatus:Interval=00:00:01",
                 "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false",
                 "--Fulfillment:Jobs:SyncProviderServices:Enabled=false",
             ];
+            // Coordination: one instance with N times the concurrency of each of N instances, against the same provider.
+            var rounds = counts.Select(n => new Round(n, 1))
+                .Concat(counts.Where(n => n > 1).Select(n => new Round(1, n)))
+                .ToList();
             var runs = new List<Run>();
-            foreach (var n in counts)
+            foreach (var round in rounds)
             {
-                Console.WriteLine($"scale: {n} engine process(es), {orders:N0} queued orders...");
-                runs.Add(await MeasureAsync(connectionString, db, panel, sim, common, n, orders, runs.Count));
+                Console.WriteLine($"scale: {round.Instances} engine process(es), {round.Times * perInstance} adds and {round.Times * tracking} status calls in flight each, {orders:N0} queued orders...");
+                string[] concurrency =
+                [
+                    $"--Fulfillment:Providers:Defaults:MaxConcurrency={round.Times * perInstance}",
+                    $"--Fulfillment:Dispatch:MaxParallelSends={Math.Max(64, round.Times * perInstance)}",
+                    $"--Fulfillment:Tracking:MaxParallelCalls={round.Times * tracking}",
+                ];
+                runs.Add(await MeasureAsync(connectionString, db, panel, sim, [.. common, .. concurrency], round, orders, runs.Count, quick));
             }
 
-            var one = runs.FirstOrDefault(r => r.Instances == 1) ?? runs[0];
-            foreach (var r in runs)
+            var scaled = runs.Where(r => r.Round.Times == 1).ToList();
+            var one = scaled.FirstOrDefault(r => r.Instances == 1) ?? runs[0];
+            foreach (var r in scaled)
             {
                 report.Add($"dispatch_per_s_{r.Instances}", r.Dispatch, "orders/s", "-", null, "provider bound: instances x per-instance cap / 50 ms",
                     r.Instances * perInstance / 0.050);
             }
 
-            foreach (var r in runs.Where(r => r.Instances > 1))
+            foreach (var r in scaled.Where(r => r.Instances > 1))
             {
                 var goal = r.Instances == 2 ? 1.8 : r.Instances >= 4 ? 3.0 : double.NaN;
                 report.Add($"scale_ratio_{r.Instances}", r.Dispatch / one.Dispatch, "x", double.IsNaN(goal) ? "-" : $">= {goal}",
                     double.IsNaN(goal) ? null : r.Dispatch / one.Dispatch >= goal, "dispatch_per_s_1", one.Dispatch, ratio: r.Dispatch / one.Dispatch);
             }
 
-            foreach (var r in runs)
+            foreach (var r in scaled)
             {
                 report.Add($"status_sync_per_s_{r.Instances}", r.Status, "orders/s", "-", null, "status_sync_per_s_1", one.Status);
             }
 
+            foreach (var r in scaled.Where(r => r.Instances > 1))
+            {
+                if (runs.FirstOrDefault(c => c.Round == new Round(1, r.Instances)) is not { } alone)
+                {
+                    continue;
+                }
+
+                var at = r.Instances.ToString(CultureInfo.InvariantCulture);
+                report.Add($"dispatch_per_s_1x{at}", alone.Dispatch, "orders/s", "-", null, $"provider bound: {r.Instances} x per-instance cap / 50 ms",
+                    r.Instances * perInstance / 0.050);
+                report.Add($"scale_coordination_ratio_{at}", r.Dispatch / alone.Dispatch, "x", ">= 0.9", r.Dispatch / alone.Dispatch >= 0.9,
+                    $"dispatch_per_s_1x{at}: one instance with {r.Instances}x the adds in flight", alone.Dispatch, ratio: r.Dispatch / alone.Dispatch);
+                report.Add($"status_sync_per_s_1x{at}", alone.Status, "orders/s", "-", null, $"provider bound: {r.Instances} x tracking calls x 100 ids / 50 ms",
+                    r.Instances * tracking * 100 / 0.050);
+                var statusGoal = r.Instances == 2;
+                report.Add($"status_coordination_ratio_{at}", r.Status / alone.Status, "x", statusGoal ? ">= 0.9" : "-", statusGoal ? r.Status / alone.Status >= 0.9 : null,
+                    $"status_sync_per_s_1x{at}: one instance with {r.Instances}x the status calls in flight", alone.Status, ratio: r.Status / alone.Status);
+            }
+
             foreach (var r in runs)
             {
-                var at = r.Instances.ToString(CultureInfo.InvariantCulture);
+                var at = r.Round.Name;
                 report.Add($"quartz_rows_per_order_{at}", (double)r.QuartzRows / orders, "rows", "-", null, "rows written per order (all tables but qrtz_*)",
                     0, ratio: double.NaN);
                 report.Add($"claim_buffers_per_order_{at}", r.ClaimBuffersPerOrder, "8 kB pages", "-", null, "-", 0, ratio: double.NaN);
@@ -115,7 +159,7 @@ public static class ScaleBenchmark
                     $"machine busy {r.MachineBusy:P0} of {Environment.ProcessorCount} cores; claim {r.ClaimBuffersPerOrder:0.0} pages/order, {r.ClaimMsPerOrder:0.000} ms/order; load1 {r.Load1:0.0}; {r.Statuses}");
             }
 
-            var last = runs[^1];
+            var last = scaled[^1];
             var providerBound = last.Instances * perInstance / 0.050;
             var bottleneck = last.Instances * perInstance >= upstreamCap && last.Dispatch >= 0.8 * upstreamCap / 0.050
                 ? $"the provider's cap: {last.Instances} x {perInstance} requests in flight meet its {upstreamCap} at 50 ms each"
@@ -126,11 +170,14 @@ public static class ScaleBenchmark
                         : "none reached: the curve is still provider-bound (add instances or raise the per-instance cap)";
             report.Details["bottleneck"] = bottleneck;
             report.Settings["instances"] = string.Join(',', counts);
+            report.Settings["rounds"] = string.Join(',', rounds.Select(r => r.Name));
+            report.Settings["per_instance_status_calls"] = tracking;
+            report.Settings["quick"] = quick;
             report.Settings["queued_orders"] = orders;
             report.Settings["per_instance_provider_concurrency"] = perInstance;
             report.Settings["upstream_cap"] = upstreamCap;
             report.Settings["provider_latency"] = "uniform 25..75 ms (50 ms median), on every action";
-            report.Settings["status_job"] = "SyncOrderStatus every 1 s, clustered (one instance per fire)";
+            report.Settings["status_job"] = "SyncOrderStatus every 1 s on every instance (each claims its share with SKIP LOCKED)";
             report.Baselines["per_instance_provider_bound_per_s"] = perInstance / 0.050;
             report.Baselines["dispatch_per_s_1"] = VerbReport.Json(one.Dispatch);
             report.Baselines["status_sync_per_s_1"] = VerbReport.Json(one.Status);
@@ -139,6 +186,7 @@ public static class ScaleBenchmark
             report.Environment["total_seconds"] = Math.Round(total.Elapsed.TotalSeconds, 1);
             report.Environment["load_average_after"] = VerbArgs.LoadAverage();
             report.Notes.Add("scale_ratio_N = dispatch_per_s_N / dispatch_per_s_1 (same run). Status checks are made due by one UPDATE (a setup write, untimed).");
+            report.Notes.Add("scale_coordination_ratio_N = dispatch_per_s_N / dispatch_per_s_1xN; status_coordination_ratio_N likewise: N instances against one instance with N times the concurrency, the same provider cap.");
             report.Print();
             if (values.GetValueOrDefault("json") is { } path)
             {
@@ -153,15 +201,16 @@ public static class ScaleBenchmark
         }
     }
 
-    private static async Task<Run> MeasureAsync(string connectionString, NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, string[] common, int n,
-        int orders, int round)
+    private static async Task<Run> MeasureAsync(string connectionString, NpgsqlDataSource db, PanelLoad panel, SimulatorProcess sim, string[] common, Round shape,
+        int orders, int round, bool quick)
     {
+        var n = shape.Instances;
         var engines = new List<EngineProcess>();
         try
         {
             for (var i = 0; i < n; i++)
             {
-                engines.Add(EngineProcess.StartRun($"scale-{n}-{i}", common, outputLimit: 200_000));
+                engines.Add(EngineProcess.StartRun($"scale-{shape.Name}-{i}", common, outputLimit: 200_000));
             }
 
             foreach (var engine in engines)
@@ -169,12 +218,13 @@ public static class ScaleBenchmark
                 await engine.WaitStartedAsync(TimeSpan.FromSeconds(90));
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(3)); // JIT and pools settle, listeners are up
+            await Task.Delay(TimeSpan.FromSeconds(quick ? 1 : 3)); // JIT and pools settle, listeners are up
             var tag = $"s{(char)('a' + round)}";
             // The claim's plan and buffers on a queue of the same shape (placed, explained, rolled back).
             var (claimPages, claimMs) = await ClaimCostAsync(db, panel, tag);
 
-            var before = await ServerCounters.TakeAsync(connectionString);
+            // A quick run skips the wait for other processes' table counters: its rows-written figures undercount.
+            var before = await ServerCounters.TakeAsync(connectionString, flushPools: !quick);
             var cpu = CpuSnapshot.Take(engines, sim);
             var postgres = await PostgresCpu.FindAsync(db);
             var pgBefore = postgres?.Seconds() ?? double.NaN;
@@ -193,7 +243,7 @@ public static class ScaleBenchmark
             var status = await SustainedAsync(db, first, last, "status NOT IN ('pending', 'dispatching', 'in_progress')", TimeSpan.FromMinutes(5));
             var cpuAfter = CpuSnapshot.Take(engines, sim);
             var pgCpu = (postgres?.Seconds() ?? double.NaN) - pgBefore;
-            var after = await ServerCounters.TakeAsync(connectionString);
+            var after = await ServerCounters.TakeAsync(connectionString, flushPools: !quick);
             var delta = after.Since(before);
             var quartz = delta.Tables.Where(t => t.Key.StartsWith("qrtz_", StringComparison.Ordinal)).Sum(t => t.Value.Ins + t.Value.Upd + t.Value.Del);
             var seconds = (cpuAfter.At - cpu.At).TotalSeconds;
@@ -208,7 +258,7 @@ public static class ScaleBenchmark
                 Console.Error.WriteLine("an engine exited early:\n" + engine.Output);
             }
 
-            return new Run(n, dispatch.Rate, status.Rate, dispatch.Seconds, status.Seconds, quartz, quartz - quartzDispatch, quartz / Math.Max(1, seconds),
+            return new Run(shape, dispatch.Rate, status.Rate, dispatch.Seconds, status.Seconds, quartz, quartz - quartzDispatch, quartz / Math.Max(1, seconds),
                 delta.WalBytes, engineCpu * 1000 / orders, simCpu * 1000 / orders, machineCpu / (seconds * Environment.ProcessorCount),
                 (machineCpu - engineCpu - simCpu - pgCpu) * 1000 / orders, claimPages, claimMs, statuses, load1, pgCpu * 1000 / orders);
         }

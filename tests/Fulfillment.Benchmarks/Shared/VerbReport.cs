@@ -93,14 +93,22 @@ public sealed class VerbReport(string benchmark)
     private static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.###", CultureInfo.InvariantCulture);
 }
 
-/// <summary><c>--name value</c> pairs; null when an argument is unknown or has no value.</summary>
+/// <summary><c>--name value</c> pairs, and the <c>--quick</c> flag (no value, any verb); null when an argument is unknown or has no value.</summary>
 public static class VerbArgs
 {
+    public const string Quick = "quick";
+
     public static Dictionary<string, string>? Parse(IReadOnlyList<string> args, params string[] known)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Count; i++)
         {
+            if (args[i] == "--" + Quick)
+            {
+                values[Quick] = "true";
+                continue;
+            }
+
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count || !known.Contains(args[i][2..], StringComparer.OrdinalIgnoreCase))
             {
                 return null;
@@ -111,6 +119,9 @@ public static class VerbArgs
 
         return values;
     }
+
+    /// <summary>Whether <c>--quick</c> was given: a run of seconds that still prints every figure (rough).</summary>
+    public static bool IsQuick(this Dictionary<string, string> values) => values.ContainsKey(Quick);
 
     public static int Count(this Dictionary<string, string> values, string key, int fallback) =>
         values.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
