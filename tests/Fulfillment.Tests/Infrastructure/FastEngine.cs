@@ -24,9 +24,11 @@ public static class FastEngine
         "--Fulfillment:Providers:Defaults:Timeout=00:00:02",
         "--Fulfillment:Providers:Defaults:RetryBaseDelay=00:00:00.05",
         "--Fulfillment:Providers:Defaults:CircuitBreakerFailureRatio=0.9",
-        // Quarantine on the same compressed time: a simulator that loses answers on purpose quarantines its route for seconds,
-        // not the half hour that would outlast the test.
+        // WatchHealth runs, on the same compressed time, but add errors quarantine no route: at the default five an hour, a
+        // simulator that loses a tenth of its answers on purpose would keep the soak's only route in quarantine most of the time
+        // (the kill loop runs that case, with a second provider to fail over to). Cooldowns of seconds for the other triggers.
         "--Fulfillment:Jobs:WatchHealth:Interval=00:00:01",
+        "--Fulfillment:Quarantine:ErrorsPerHour=100000",
         "--Fulfillment:Quarantine:Cooldowns:0=00:00:02",
         "--Fulfillment:Quarantine:Cooldowns:1=00:00:04",
         "--Fulfillment:Quarantine:Cooldowns:2=00:00:08",
