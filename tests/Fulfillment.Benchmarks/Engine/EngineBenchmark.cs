@@ -339,8 +339,11 @@ public static class EngineBenchmark
 
             var engineCpu = OwnCpuSeconds() - engineBefore;
             var postgresCpu = (postgres?.Seconds() ?? double.NaN) - postgresBefore;
-            var delta = (await ServerCounters.TakeAsync(connectionString, flushPools: !a.Quick)).Since(before);
+            var after = await ServerCounters.TakeAsync(connectionString, flushPools: !a.Quick);
+            var delta = after.Since(before);
             var n = (double)ids.Length;
+            report.Details[$"life_{cohort}_wal_bytes_per_order_by_relation"] = await after.WalByRelationAsync(connectionString, before, n) ?? "unavailable";
+            report.Details[$"life_{cohort}_placement_wal_bytes_per_order_by_relation"] = await placed.WalByRelationAsync(connectionString, before, n) ?? "unavailable";
             report.Details[$"life_{cohort}_engine_cpu_ms_per_order"] = Round(engineCpu * 1000 / n);
             report.Details[$"life_{cohort}_db_cpu_ms_per_order"] = Round(postgresCpu * 1000 / n);
             report.Details[$"life_{cohort}_placement_db_cpu_ms_per_order"] = Round((postgresPlaced - postgresBefore) * 1000 / n);

@@ -45,6 +45,80 @@ public sealed record ServerCounters(long WalLsn, IReadOnlyDictionary<string, (lo
         return new ServerCounters(lsn, tables);
     }
 
+    /// <summary>
+    /// The WAL written since <paramref name="before"/>, by what it was written for: "orders 2,310, pk_orders 420, ..." in
+    /// bytes per <paramref name="per"/> (orders), each record counted once, for the first block it names (the heap for a
+    /// row, the index for an index entry; a commit, which names none, by its resource manager). From
+    /// <c>pg_walinspect</c>, a contrib extension of PostgreSQL 15; null when it cannot be created (not a superuser, the
+    /// contrib package not installed) or the WAL was already recycled.
+    /// </summary>
+    public async Task<string?> WalByRelationAsync(string connectionString, ServerCounters before, double per)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        try
+        {
+            await using (var create = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_walinspect", connection))
+            {
+                await create.ExecuteNonQueryAsync();
+            }
+
+            // With synchronous_commit off the last records may not be flushed yet, and only flushed WAL can be read; the WAL
+            // writer flushes within wal_writer_delay.
+            for (var i = 0; i < 50; i++)
+            {
+                await using var flushed = new NpgsqlCommand("SELECT pg_current_wal_flush_lsn() >= '0/0'::pg_lsn + $1::numeric", connection);
+                flushed.Parameters.AddWithValue(WalLsn);
+                if (await flushed.ExecuteScalarAsync() is true)
+                {
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            await using var command = new NpgsqlCommand("""
+                WITH r AS (
+                    SELECT record_length, resource_manager, record_type,
+                           substring(block_ref FROM 'rel (\d+)/\d+/\d+')::oid AS space,
+                           substring(block_ref FROM 'rel \d+/\d+/(\d+)')::oid AS node
+                    FROM pg_get_wal_records_info('0/0'::pg_lsn + $1::numeric, '0/0'::pg_lsn + $2::numeric))
+                , named AS (
+                    SELECT r.record_length, r.record_type, r.resource_manager = 'Heap' AS heap,
+                           coalesce(pg_filenode_relation(CASE WHEN space = 1663 THEN 0 ELSE space END, node)::regclass::text,
+                                    CASE WHEN node IS NULL THEN lower(resource_manager) ELSE 'other relations' END) AS name
+                    FROM r),
+                kinds AS (
+                    SELECT name, record_type, count(*) AS n FROM named WHERE heap GROUP BY 1, 2)
+                SELECT n.name, sum(n.record_length),
+                       (SELECT string_agg(k.record_type || ' ' || k.n, ' ' ORDER BY k.n DESC) FROM kinds k WHERE k.name = n.name)
+                FROM named n GROUP BY 1 ORDER BY 2 DESC
+                """, connection);
+            command.Parameters.AddWithValue(before.WalLsn);
+            command.Parameters.AddWithValue(WalLsn);
+            var parts = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var bytes = Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture) / per;
+                if (bytes >= 1)
+                {
+                    // A table's records by kind, per order: "orders 1,533 (UPDATE 4, HOT_UPDATE+INIT 1, ...)".
+                    var kinds = reader.IsDBNull(2) ? "" : " (" + string.Join(", ", reader.GetString(2).Split(' ').Chunk(2)
+                        .Select(k => string.Create(CultureInfo.InvariantCulture, $"{k[0]} {long.Parse(k[1], CultureInfo.InvariantCulture) / per:0.##}"))) + ")";
+                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)} {bytes:N0}{kinds}"));
+                }
+            }
+
+            return string.Join(", ", parts);
+        }
+        catch (PostgresException e)
+        {
+            Console.Error.WriteLine($"WAL by relation not read: {e.MessageText}");
+            return null;
+        }
+    }
+
     /// <summary>The difference to an earlier snapshot: WAL bytes, and rows written per table (tables with none left out).</summary>
     public ServerDelta Since(ServerCounters before)
     {
