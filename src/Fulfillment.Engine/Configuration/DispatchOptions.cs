@@ -31,7 +31,10 @@ public sealed class DispatchOptions
     /// </summary>
     public bool SellBelowUpstreamRate { get; set; }
 
-    /// <summary>How long orders of a paused provider (balance below min_balance, or a redirect) wait before they are looked at again.</summary>
+    /// <summary>
+    /// How long orders of a paused provider (balance below min_balance, or a redirect) or of a route in quarantine wait before they are
+    /// looked at again; a quarantine that ends sooner wakes them as it ends.
+    /// </summary>
     public TimeSpan PausedRecheck { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Service types whose link may be a bare handle (<c>@name</c>) rather than a URL.</summary>

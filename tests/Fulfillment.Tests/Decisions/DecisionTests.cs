@@ -61,6 +61,18 @@ public sealed class DecisionTests
     }
 
     [Theory]
+    [InlineData(20, 20)]
+    [InlineData(600, 60)]
+    public void An_order_waiting_on_a_quarantined_route_is_looked_at_again_as_the_quarantine_ends_if_that_is_sooner(int endsInSeconds, int wakesInSeconds)
+    {
+        var order = Order() with { Routes = [new Route(0, Provider, "9", QuarantinedUntil: Now.AddSeconds(endsInSeconds))] };
+
+        var decision = PreSendChecks.Decide(order, new DispatchOptions { PausedRecheck = TimeSpan.FromMinutes(1) }, Now);
+
+        Assert.Equal(Now.AddSeconds(wakesInSeconds), Assert.IsType<DispatchDecision.Wait>(decision).Until);
+    }
+
+    [Theory]
     [InlineData(null, ConflictPolicy.Hold, null)]
     [InlineData(5L, ConflictPolicy.Hold, "HeldBehind")]
     [InlineData(5L, ConflictPolicy.Fail, "Finished:failed:duplicate_link")]

@@ -81,10 +81,11 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
         // A drip-feed minute lasts a second here, so parents run all their runs while the engines are killed.
         "--Fulfillment:DripFeed:IntervalUnit=00:00:01",
         "--Fulfillment:DripFeed:CheckInterval=00:00:00.5",
-        // One add in ten fails at both providers, so their routes are quarantined within a minute at the defaults (5 errors an
-        // hour, 30 minutes first). Quarantines run, on seconds: the orders of a quarantined route fail over or wait through
-        // the cooldown while engines are killed, and still settle.
+        // One add in ten fails at both providers, so at the default threshold (5 errors) a route would be quarantined again
+        // within a second of each release. Quarantines run, on seconds, every few hundred adds: the orders of a quarantined
+        // route fail over or wait through the cooldown (woken as it ends) while engines are killed, and still settle.
         "--Fulfillment:Jobs:WatchHealth:Interval=00:00:02",
+        "--Fulfillment:Quarantine:ErrorsPerHour=40",
         "--Fulfillment:Quarantine:Cooldowns:0=00:00:03",
         "--Fulfillment:Quarantine:Cooldowns:1=00:00:05",
         "--Fulfillment:Quarantine:Cooldowns:2=00:00:10",
@@ -323,6 +324,10 @@ public sealed class KillLoopTests(DatabaseFixture fixture) : IClassFixture<Datab
             "no order was caught at the first provider when it went away");
         Assert.Equal(0L, await _panel.ScalarAsync<long>(
             "SELECT count(*) FROM (SELECT order_id FROM order_events WHERE kind = 'rerouted' GROUP BY order_id HAVING count(*) > 1) twice"));
+        // Quarantines happened while engines were killed (a route's level counts its quarantines in the run).
+        var quarantines = await _panel.ScalarAsync<long>("SELECT coalesce(sum(level), 0) FROM route_quarantines WHERE provider_id = $1", routes.Backup);
+        Console.WriteLine($"kill-loop: the second provider's routes were quarantined {quarantines} times");
+        Assert.True(quarantines > 0, "no route of the second provider was quarantined");
     }
 
     /// <summary>No engine, killed or surviving, logged an error that a kill does not explain.</summary>
