@@ -152,7 +152,12 @@ public static class Failover
         public sealed record Send(Route Route, Reroute? Move) : Choice;
 
         /// <param name="Quarantined">Every route that could take it is in quarantine: the order is given up on after GiveUpAfter.</param>
-        public sealed record Wait(Route Route, Reroute? Move, string Why, bool Quarantined = false) : Choice;
+        public sealed record Wait(Route Route, Reroute? Move, string Why, bool Quarantined = false) : Choice
+        {
+            /// <summary>When the order is looked at again: after <paramref name="recheck"/>, or as its route's quarantine ends if sooner.</summary>
+            public DateTimeOffset WakeAt(DateTimeOffset now, TimeSpan recheck) =>
+                Route.QuarantinedUntil is { } until && until > now && until < now + recheck ? until : now + recheck;
+        }
 
         public sealed record NoRoute(string Error) : Choice;
 

@@ -77,7 +77,7 @@ public static partial class PreSendChecks
             case Failover.Choice.Wait { Quarantined: true } wait when now - order.CreatedAt >= options.GiveUpAfter && order.Pin is null:
                 return new DispatchDecision.Fail($"Not sent: every route that could take it stayed in quarantine for {options.GiveUpAfter.TotalHours:0.#} hours ({wait.Why}).", UserReason.ServiceUnavailable);
             case Failover.Choice.Wait wait:
-                return new DispatchDecision.Wait(WakeAt(wait.Route, options, now), wait.Why) { Route = wait.Route, Move = wait.Move };
+                return new DispatchDecision.Wait(wait.WakeAt(now, options.PausedRecheck), wait.Why) { Route = wait.Route, Move = wait.Move };
             case Failover.Choice.Send send when checkedOrder.Runs is { } runs && order.Pin is null
                                              && DripFeedRuns.Emulates(order.DripfeedMode, send.Route.OffersDripfeed):
                 // Native or emulated is decided for the route the order would go out on: a route whose list does not say it offers
@@ -93,10 +93,6 @@ public static partial class PreSendChecks
                 throw new InvalidOperationException("Unexpected route choice.");
         }
     }
-
-    /// <summary>When a waiting order is looked at again: after PausedRecheck, or as its route's quarantine ends if that is sooner.</summary>
-    private static DateTimeOffset WakeAt(Route route, DispatchOptions options, DateTimeOffset now) =>
-        route.QuarantinedUntil is { } until && until > now && until < now + options.PausedRecheck ? until : now + options.PausedRecheck;
 
     /// <summary>Why the order is not sent whatever its route: canceled, the account or the service closed; null when none.</summary>
     private static DispatchDecision? AccountOrService(ClaimedOrder order)
