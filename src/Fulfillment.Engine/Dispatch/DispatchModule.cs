@@ -9,10 +9,16 @@ public static class DispatchModule
         .AddSingleton<HeldOrders>()
         .AddSingleton<DispatchClaim>()
         .AddSingleton<AddSender>()
+        .AddSingleton<DispatchSummary>()
         .AddSingleton<OutcomeRecorder>()
         .AddSingleton<LeaseRenewer>()
         .AddSingleton<DispatchPass>();
 
-    /// <summary>The per-instance listener that dispatches new orders within milliseconds (service mode only).</summary>
-    public static IServiceCollection AddNewOrderListener(this IServiceCollection services) => services.AddHostedService<NewOrderListener>();
+    /// <summary>
+    /// The per-instance listener that dispatches new orders within milliseconds, and the dispatch line's last count told once the
+    /// engine has stopped (service mode only).
+    /// </summary>
+    public static IServiceCollection AddNewOrderListener(this IServiceCollection services) => services
+        .AddHostedService(sp => sp.GetRequiredService<DispatchSummary>())
+        .AddHostedService<NewOrderListener>();
 }

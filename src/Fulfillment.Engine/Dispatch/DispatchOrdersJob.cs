@@ -13,6 +13,7 @@ namespace Fulfillment.Engine.Dispatch;
 /// </summary>
 public sealed class DispatchOrdersJob(
     DispatchPass dispatcher,
+    DispatchSummary summary,
     NpgsqlDataSource db,
     IOptions<EngineOptions> engine,
     IOptions<DispatchOptions> options,
@@ -31,5 +32,6 @@ public sealed class DispatchOrdersJob(
         }
 
         await dispatcher.DrainAsync(cancellationToken);
+        summary.FlushIfDue();
     }
 }

@@ -11,8 +11,8 @@ using Npgsql;
 namespace Fulfillment.Engine.Dispatch;
 
 /// <summary>
-/// Records a sent batch's outcomes, one batch at a time: each order's move and its attempt's answer, then the metrics, one log
-/// line, and what the batch said about each provider's health.
+/// Records a sent batch's outcomes, one batch at a time: each order's move and its attempt's answer, then the metrics, the counts
+/// of the dispatch log line (<see cref="DispatchSummary"/>), and what the batch said about each provider's health.
 /// </summary>
 public sealed class OutcomeRecorder(
     NpgsqlDataSource db,
@@ -20,6 +20,7 @@ public sealed class OutcomeRecorder(
     InstanceIdentity identity,
     HeldOrders held,
     EngineMetrics metrics,
+    DispatchSummary summary,
     TimeProvider clock,
     ILogger<OutcomeRecorder> logger) : IDisposable
 {
@@ -117,9 +118,11 @@ public sealed class OutcomeRecorder(
         }
 
         metrics.Finished(changes.OfType<OrderChange.Finished>().Select(f => f.Finish.Status));
-        logger.LogInformation("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Rerouted} on to another route, {Review} to review",
-            batch.Sent.Count, changes.Count(r => r is OrderChange.Accepted), changes.Count(r => r is OrderChange.Finished),
+        var (accepted, refused, deferred, rerouted, review) = (changes.Count(r => r is OrderChange.Accepted), changes.Count(r => r is OrderChange.Finished),
             changes.Count(r => r is OrderChange.Deferred), changes.Count(r => r is OrderChange.Rerouted), changes.Count(r => r is OrderChange.ToReview));
+        logger.LogDebug("Dispatched {Sent} order(s): {Accepted} accepted, {Finished} refused, {Retry} deferred, {Rerouted} on to another route, {Review} to review",
+            batch.Sent.Count, accepted, refused, deferred, rerouted, review);
+        summary.Add(batch.Sent.Count, accepted, refused, deferred, rerouted, review);
         foreach (var move in changes.OfType<OrderChange.Rerouted>())
         {
             logger.LogDebug("Order {OrderId}: on from {FromRoute} to {ToRoute}: {Reason}", move.OrderId, move.FromRoute, move.ToRoute, move.Reason);

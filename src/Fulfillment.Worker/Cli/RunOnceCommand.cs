@@ -1,3 +1,4 @@
+using Fulfillment.Engine.Dispatch;
 using Fulfillment.Engine.Jobs;
 using Fulfillment.Worker.Hosting;
 using Fulfillment.Worker.Jobs;
@@ -32,6 +33,7 @@ public static class RunOnceCommand
         await using var scope = host.Services.CreateAsyncScope();
         logger.LogInformation("Running {Job} once", job);
         await catalog.Resolve(scope.ServiceProvider, job).RunAsync(cancel.Token);
+        host.Services.GetRequiredService<DispatchSummary>().Flush();
         logger.LogInformation("{Job} finished", job);
         return EngineCommandLine.Ok;
     }

@@ -376,12 +376,16 @@ public static class EngineBenchmark
         Console.WriteLine($"engine process: fulfillment run, {a.Rate} orders/s for {a.RssSeconds:0} s...");
         await sim.SetAsync(StatusMixSettings);
         await PanelLoad.ExecuteAsync(db, "UPDATE orders SET next_check_at = now() + interval '1 hour' WHERE status = 'in_progress'");
-        await using var engine = EngineProcess.StartRun("bench-process", [.. common, "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false", NoHealthWatch],
+        // Logging as shipped (Information, one JSON object a line), so its lines per order can be counted.
+        await using var engine = EngineProcess.StartRun("bench-process",
+            [.. common, "--Fulfillment:Jobs:PurgeExpiredData:Enabled=false", NoHealthWatch, "--Serilog:MinimumLevel:Default=Information", "--Fulfillment:Logging:Format=json"],
             outputLimit: 200_000);
         await engine.WaitStartedAsync(TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(3));
         report.EngineIdleRssMb = engine.RssMb();
         var cpuBefore = engine.CpuSeconds();
+        var linesBefore = engine.LinesWritten;
+        var firstId = await PanelLoad.ScalarAsync(db, "SELECT coalesce(max(id), 0) + 1 FROM orders");
         var samples = new List<double>();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
@@ -405,6 +409,20 @@ public static class EngineBenchmark
         await sampler;
         var cpu = engine.CpuSeconds() - cpuBefore;
         await WaitForDispatchAsync(db, TimeSpan.FromSeconds(10));
+        // A status pass over the last orders too (SyncOrderStatus every 5 s), so the lines are those of a dispatch and status run.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        if (engine.HasExited)
+        {
+            Console.Error.WriteLine("the engine process exited early:\n" + engine.Output);
+        }
+
+        // Stopped as systemd stops it, so the lines it writes once a minute or at its stop are counted too (its shutdown's own as well).
+        await engine.StopAsync(TimeSpan.FromSeconds(30));
+        var lines = engine.LinesWritten - linesBefore;
+        report.LogLinesPer1000Orders = lines * 1000.0 / load.Orders.Length;
+        report.Details["engine_process_log_lines"] = lines;
+        report.Details["engine_process_log_templates"] = MostLogged(engine.Output, skip: linesBefore);
+        report.Details["engine_process_statuses"] = await StatusesAsync(db, firstId, await PanelLoad.ScalarAsync(db, "SELECT coalesce(max(id), 0) FROM orders"));
         report.Details["engine_process_orders_not_sent"] = await PanelLoad.ScalarAsync(db, "SELECT count(*) FROM orders WHERE status IN ('pending', 'dispatching')");
         double[] steady;
         lock (samples)
@@ -418,11 +436,27 @@ public static class EngineBenchmark
         report.Details["engine_process_orders_offered"] = load.Orders.Length;
         report.Details["engine_process_cpu_ms_per_order"] = Round(cpu * 1000 / load.Orders.Length);
         report.Details["engine_process_gc"] = "as shipped (the Worker's runtimeconfig)";
-        if (engine.HasExited)
-        {
-            Console.Error.WriteLine("the engine process exited early:\n" + engine.Output);
-        }
     }
+
+    /// <summary>
+    /// The message templates the engine logged most after its first <paramref name="skip"/> lines (compact JSON's <c>@mt</c>),
+    /// with their counts: what the log lines are.
+    /// </summary>
+    private static string MostLogged(string output, long skip) => string.Join("; ", output.Split('\n')
+        .Skip((int)skip).Select(line => line.TrimEnd('\r')).Where(line => line.Length > 0)
+        .Select(line =>
+        {
+            try
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(line);
+                return json.RootElement.TryGetProperty("@mt", out var template) ? template.GetString() ?? "?" : "?";
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return "(not JSON) " + line[..Math.Min(80, line.Length)];
+            }
+        })
+        .GroupBy(t => t).OrderByDescending(g => g.Count()).Take(6).Select(g => $"{g.Count()}x {g.Key}"));
 
     /// <summary>An order placed in the pickup phase that has not reached the provider this long after it was due counts as this long, and as missed.</summary>
     internal static readonly TimeSpan PickupWindow = TimeSpan.FromSeconds(10);

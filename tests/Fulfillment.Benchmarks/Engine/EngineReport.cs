@@ -63,6 +63,9 @@ public sealed class EngineReport
     /// <summary>The engine process's (<c>fulfillment run</c>) highest resident memory at steady load, without the load generator.</summary>
     public double EngineRssMb { get; set; } = double.NaN;
 
+    /// <summary>Lines the engine process logged at Information and above per 1,000 orders placed, dispatched and checked under load.</summary>
+    public double LogLinesPer1000Orders { get; set; } = double.NaN;
+
     /// <summary>The same process's resident memory when idle after start.</summary>
     public double EngineIdleRssMb { get; set; } = double.NaN;
 
@@ -98,6 +101,8 @@ public sealed class EngineReport
         Figure("db_cpu_ms_per_order", DbCpuMsPerOrder, "ms", "-", null, "PostgreSQL's CPU ms per order of place_order alone", DbCpuMsPerPlacement),
         Figure("engine_cpu_reference_ratio", CpuRatio, "x", "<= 2", CpuRatio <= 2,
             "the reference's CPU ms per order picked up (pickup windows)", ReferenceCpuMsPerOrder, ratio: CpuRatio),
+        Figure("log_lines_per_1000_orders", LogLinesPer1000Orders, "lines", "<= 20", LogLinesPer1000Orders <= 20,
+            "none: each line is the engine's own (Information and above, as shipped)", 0),
         Figure("wal_place_order_ratio", WalRatio, "x", "<= 2.5", WalRatio <= 2.5, "WAL bytes of place_order alone, per order", WalBytesPerPlacement,
             ratio: WalRatio),
     ];

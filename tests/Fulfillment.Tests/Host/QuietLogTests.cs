@@ -50,6 +50,7 @@ public sealed class QuietLogTests(DatabaseFixture fixture) : IClassFixture<Datab
         var user = await _panel.CreateUserAsync(deposit: 1000m);
         var links = Enumerable.Range(0, Orders).Select(i => $"https://instagram.com/p/quiet{i}x{Guid.NewGuid():N}").ToArray();
 
+        var started = DateTimeOffset.UtcNow;
         await using var engine = EngineProcess.Start(Settings());
         foreach (var link in links.Take(Orders - 50))
         {
@@ -79,6 +80,10 @@ public sealed class QuietLogTests(DatabaseFixture fixture) : IClassFixture<Datab
         Assert.Single(lines, l => l.Template.Contains("reachable again after", StringComparison.Ordinal));
         // No line is about one order: none names an order's link or id.
         Assert.DoesNotContain(lines, l => links.Any(link => l.Text.Contains(link, StringComparison.Ordinal)) || l.Text.Contains("\"OrderId\"", StringComparison.Ordinal));
+        // Dispatch tells what its batches came to once a minute at most: orders picked up on NOTIFY go out one or two a batch.
+        var minutes = (int)Math.Ceiling((DateTimeOffset.UtcNow - started).TotalMinutes);
+        var dispatchLines = lines.Count(l => l.Template.StartsWith("Dispatched", StringComparison.Ordinal));
+        Assert.True(dispatchLines is > 0 && dispatchLines <= minutes, $"{dispatchLines} dispatch lines in {minutes} minute(s)");
         // Per batch and per event: well under one line per order, whatever the outage did.
         Assert.True(lines.Count < Orders / 3, $"{lines.Count} lines at Information or above for {Orders} orders:\n{string.Join('\n', lines.Select(l => l.Text))}");
     }

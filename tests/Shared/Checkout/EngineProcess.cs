@@ -22,6 +22,7 @@ public sealed class EngineProcess : IDisposable, IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly int _outputLimit;
+    private long _linesWritten;
 
     private EngineProcess(Process process, string? healthFile, int outputLimit)
     {
@@ -43,6 +44,9 @@ public sealed class EngineProcess : IDisposable, IAsyncDisposable
 
     /// <summary>The health file of an engine started by <see cref="StartRun"/> (its own, removed on dispose); null otherwise.</summary>
     public string? HealthFile { get; }
+
+    /// <summary>Every line the process has written (standard output and error) so far, however many <see cref="Output"/> kept.</summary>
+    public long LinesWritten => Interlocked.Read(ref _linesWritten);
 
     public string Output
     {
@@ -267,6 +271,7 @@ public sealed class EngineProcess : IDisposable, IAsyncDisposable
             return;
         }
 
+        Interlocked.Increment(ref _linesWritten);
         lock (_output)
         {
             if (_output.Length < _outputLimit)
