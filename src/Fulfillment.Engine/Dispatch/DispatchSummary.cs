@@ -12,7 +12,7 @@ namespace Fulfillment.Engine.Dispatch;
 /// </summary>
 public sealed class DispatchSummary(TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<DispatchSummary> logger) : IHostedService
 {
-    public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
 
     private readonly Lock _gate = new();
     private DateTimeOffset _since;
